@@ -1,0 +1,159 @@
+"""Think Paper Commons: versioned think papers, discussed in the margin.
+
+`create_app` builds the application: configuration, extensions, blueprints, the
+`flask` commands, error pages and the security headers sent with every response.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import CONFIGS, INSTANCE_DIR
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "img-src 'self' data:",
+        "style-src 'self'",
+        "script-src 'self'",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def create_app(config: str | type | None = None) -> Flask:
+    """Build the application for a config name ('production', ...) or class."""
+    if config is None:
+        config = os.environ.get("APP_CONFIG", "production")
+    config_class = CONFIGS[config] if isinstance(config, str) else config
+
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+    )
+    app.config.from_object(config_class)
+    if app.config["ENV_NAME"] == "production" and not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY must be set in production (APP_CONFIG=production)")
+    os.makedirs(app.instance_path, exist_ok=True)
+    logging.basicConfig(level=logging.INFO)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    _register_security_headers(app)
+    _register_template_context(app)
+
+    from app.core import errors
+
+    errors.register(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from app.accounts.services import load_user_from_session
+    from app.core.i18n import select_locale
+    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(load_user_from_session)
+
+    from app.core import i18n
+
+    login_manager.localize_callback = i18n.gettext
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """SQLite done right: WAL, enforced foreign keys, a busy timeout."""
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    # Let SQLAlchemy emit BEGIN (IMMEDIATE) itself instead of pysqlite's implicit BEGIN.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin_immediate(connection):
+    """Start SQLite transactions as writers, so concurrent writers wait instead of failing."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.accounts.views import bp as accounts_bp
+    from app.api.views import bp as api_bp
+    from app.core.health import bp as health_bp
+    from app.editor.views import bp as editor_bp
+    from app.moderation.views import bp as moderation_bp
+    from app.papers.views import bp as papers_bp
+
+    app.register_blueprint(health_bp)
+    app.register_blueprint(papers_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(editor_bp, url_prefix="/editor")
+    app.register_blueprint(moderation_bp, url_prefix="/moderation")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+
+
+def _register_cli(app: Flask) -> None:
+    from app.cli import papers_cli, users_cli
+
+    app.cli.add_command(papers_cli)
+    app.cli.add_command(users_cli)
+
+
+def _register_template_context(app: Flask) -> None:
+    from flask_babel import format_date, get_locale
+
+    from app.core.labels import TEMPLATE_LABELS
+    from app.core.permissions import TEMPLATE_PREDICATES
+
+    app.jinja_env.globals.update(TEMPLATE_PREDICATES)
+    app.jinja_env.globals.update(TEMPLATE_LABELS)
+    app.jinja_env.globals["format_date"] = format_date
+
+    @app.context_processor
+    def locale():
+        return {"current_locale": str(get_locale() or "en").replace("_", "-")}
+
+
+def _register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if request.is_secure:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response

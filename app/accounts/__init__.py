@@ -1,0 +1,1 @@
+"""Accounts: registration, confirmation, log-in, password reset, profile, API tokens."""

@@ -1,0 +1,94 @@
+"""`flask papers ...` and `flask users ...`: the commands of CONTRACT.md."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from app.accounts.services import AccountError, check_password_rules, create_user, issue_api_token
+from app.accounts.services import find_user_by_email as find_user
+from app.extensions import db
+from app.models import Role
+from app.papers.services import import_paths
+from app.papers.source import SourceError
+
+papers_cli = AppGroup("papers", help="Import and manage paper sources.")
+users_cli = AppGroup("users", help="Create accounts and API tokens.")
+
+
+@papers_cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+def import_command(paths: tuple[Path, ...]) -> None:
+    """Import paper sources: folders papers/<slug>/ (versions in order) or single files."""
+    for path in paths:
+        if not path.exists():
+            raise click.ClickException(f"{path}: no such file or folder")
+    try:
+        results = import_paths(list(paths))
+        db.session.commit()
+    except SourceError as error:
+        db.session.rollback()
+        raise click.ClickException(f"{error}\nNothing was imported.") from None
+    except Exception:
+        db.session.rollback()
+        raise
+    if not results:
+        raise click.ClickException("no paper sources (*.md) found in " + ", ".join(map(str, paths)))
+    for result in results:
+        click.echo(f"{result.slug} {result.version}: {result.status} ({result.sections} sections)")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--name", required=True, help="Display name.")
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    default=Role.PARTICIPANT.value,
+    show_default=True,
+)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user_command(email: str, name: str, role: str, password_stdin: bool) -> None:
+    """Create a confirmed, trusted account (not pre-moderated)."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        email = validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise click.ClickException(f"{email}: {error}") from None
+    if not name.strip():
+        raise click.ClickException("--name must not be empty")
+    password = None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        problem = check_password_rules(password, email=email, name=name)
+        if problem:
+            raise click.ClickException(f"password refused: {problem}")
+    try:
+        user = create_user(
+            email, name, role=Role(role), password=password, trusted=True, confirmed=True
+        )
+        db.session.commit()
+    except AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    note = "" if password else " (no password: set one with the password reset page)"
+    click.echo(f"created {user.email} as {user.role.value}{note}", err=True)
+
+
+@users_cli.command("token")
+@click.argument("email")
+@click.option("--label", default="", help="What the token is for.")
+def token_command(email: str, label: str) -> None:
+    """Print a new API token for EMAIL, once; only its hash is kept."""
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"no account with e-mail {email}")
+    if not user.is_active:
+        raise click.ClickException(f"{email} is suspended or deleted; no token issued")
+    token = issue_api_token(user, label)
+    db.session.commit()
+    click.echo(token)

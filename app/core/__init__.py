@@ -1,0 +1,1 @@
+"""What several areas share: Markdown and the sanitiser, permissions, mail, errors, i18n."""

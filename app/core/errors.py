@@ -1,0 +1,122 @@
+"""Error pages and JSON errors.
+
+Under `/api/` every error is JSON in the CONTRACT's format; elsewhere it is a styled
+page. Nothing shows a traceback: unexpected exceptions are logged and answered 500.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.core.i18n import gettext as _
+
+log = logging.getLogger(__name__)
+
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "rate_limited",
+    500: "server_error",
+    503: "unavailable",
+}
+
+
+class ApiError(Exception):
+    """An API failure with a status, a code, a message and optional per-field reasons."""
+
+    def __init__(
+        self, status: int, message: str, *, code: str | None = None, fields: dict | None = None
+    ):
+        super().__init__(message)
+        self.status = status
+        self.code = code or ERROR_CODES.get(status, "error")
+        self.message = message
+        self.fields = fields or {}
+
+
+def error_json(status: int, message: str, code: str | None = None, fields: dict | None = None):
+    body = {"error": {"code": code or ERROR_CODES.get(status, "error"), "message": message}}
+    if fields:
+        body["error"]["fields"] = fields
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _messages() -> dict[int, tuple[str, str]]:
+    return {
+        400: (_("Bad request"), _("The request could not be understood.")),
+        403: (_("Not allowed"), _("You do not have permission to see this page.")),
+        404: (_("Page not found"), _("There is no page at this address.")),
+        405: (_("Method not allowed"), _("This address does not accept that kind of request.")),
+        413: (_("Too large"), _("What you sent is too large.")),
+        429: (_("Too many attempts"), _("Too many attempts. Please wait a minute and try again.")),
+        500: (
+            _("Something went wrong"),
+            _("An unexpected error stopped this page. It has been logged; please try again."),
+        ),
+    }
+
+
+def _render(status: int, message: str | None = None):
+    title, default = _messages().get(status, (_("Error"), _("The request failed.")))
+    return render_template("errors/error.html", status=status, title=title,
+                           message=message or default), status  # fmt: skip
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def handle_api_error(error: ApiError):
+        return error_json(error.status, error.message, error.code, error.fields)
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf(error: CSRFError):
+        message = _("The form had expired or was not sent from this site. Please try again.")
+        if wants_json():
+            return error_json(400, message, "csrf_failed")
+        return _render(400, message)
+
+    @app.errorhandler(429)
+    def handle_rate_limit(error):
+        message = _("Too many attempts. Please wait a minute and try again.")
+        if wants_json():
+            return error_json(429, message)
+        return _render(429, message)
+
+    @app.errorhandler(HTTPException)
+    def handle_http(error: HTTPException):
+        status = error.code or 500
+        if wants_json():
+            return error_json(status, error.description or ERROR_CODES.get(status, "error"))
+        return _render(status)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception):
+        if isinstance(error, HTTPException):
+            return handle_http(error)
+        log.exception("Unhandled exception on %s %s", request.method, request.path)
+        from app.extensions import db
+
+        db.session.rollback()
+        if wants_json():
+            return error_json(500, "An unexpected error occurred; it has been logged.")
+        return _render(500)
+
+    @app.errorhandler(InternalServerError)
+    def handle_500(error):
+        return handle_unexpected(getattr(error, "original_exception", None) or error)

@@ -1,0 +1,1 @@
+"""The editors' area: papers, their versions, and (later) publishing and reports."""

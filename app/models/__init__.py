@@ -1,0 +1,16 @@
+"""SQLAlchemy models, one module per aggregate; importing this registers them all."""
+
+from app.models.base import Base
+from app.models.paper import Paper, PaperVersion, Section
+from app.models.user import ApiToken, Role, StakeholderType, User
+
+__all__ = [
+    "ApiToken",
+    "Base",
+    "Paper",
+    "PaperVersion",
+    "Role",
+    "Section",
+    "StakeholderType",
+    "User",
+]

@@ -1,0 +1,1 @@
+"""Moderation: the moderators' view of accounts and, later, of contributions."""

@@ -1,0 +1,1 @@
+"""Papers: sources, import, and the reading pages."""

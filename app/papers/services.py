@@ -1,0 +1,162 @@
+"""Storing paper versions. Services add and flush; the caller commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Paper, PaperVersion, Section, User
+from app.papers.source import PaperSource, SourceError, parse_source, version_key
+
+
+@dataclass
+class ImportResult:
+    slug: str
+    version: str
+    status: str  # "imported" or "unchanged"
+    sections: int
+
+
+def source_files(path: Path) -> list[Path]:
+    """A folder `papers/<slug>/` gives its versions in version order; a file gives itself."""
+    if path.is_dir():
+        files = [p for p in path.glob("*.md") if p.is_file()]
+
+        def order(p: Path):
+            try:
+                return (0, version_key(p.stem))
+            except ValueError:
+                return (1, (0,))
+
+        return sorted(files, key=order)
+    return [path]
+
+
+def read_source(path: Path) -> tuple[str, PaperSource]:
+    """Read and parse `papers/<slug>/<version>.md`; the folder names the paper."""
+    filename = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise SourceError(filename, 1, f"the file is not UTF-8 ({error.reason})") from None
+    except OSError as error:
+        raise SourceError(filename, 1, f"cannot read the file: {error.strerror}") from None
+    parsed = parse_source(text, filename)
+    if path.stem != parsed.version:
+        raise SourceError(
+            filename,
+            1,
+            f"the file name says version {path.stem} but its front matter says {parsed.version}",
+        )
+    slug = path.resolve().parent.name
+    return slug, parsed
+
+
+def store_version(slug: str, parsed: PaperSource, *, published_by: User | None = None
+                  ) -> ImportResult:  # fmt: skip
+    """Store a parsed version of paper `slug`, or recognise it as already stored.
+
+    An unchanged version changes nothing; a changed published version, or one older
+    than the latest, is refused, because published versions never change.
+    """
+    paper = db.session.scalar(select(Paper).where(Paper.slug == slug))
+    existing = None
+    latest = None
+    if paper is not None:
+        versions = db.session.scalars(
+            select(PaperVersion).where(PaperVersion.paper_id == paper.id)
+        ).all()
+        existing = next((v for v in versions if v.label == parsed.version), None)
+        latest = max(versions, key=lambda v: v.sequence, default=None)
+    if existing is not None:
+        if existing.source_sha256 == parsed.sha256:
+            return ImportResult(slug, parsed.version, "unchanged", len(parsed.sections))
+        raise SourceError(
+            parsed.filename,
+            1,
+            f"version {parsed.version} of '{slug}' is already published and differs from this "
+            "file; published versions never change, so publish the change as a new version",
+        )
+    if latest is not None:
+        if version_key(parsed.version) <= version_key(latest.label):
+            raise SourceError(
+                parsed.filename,
+                1,
+                f"version {parsed.version} is older than the latest published version "
+                f"{latest.label} of '{slug}'",
+            )
+        if not (parsed.meta.get("change_note") or "").strip():
+            raise SourceError(
+                parsed.filename, 1, "front matter has no 'change_note' (required after version 1)"
+            )
+
+    meta = parsed.meta
+    if paper is None:
+        paper = Paper(slug=slug, title=parsed.title)
+        db.session.add(paper)
+    paper.title = parsed.title
+    paper.number = meta.get("number")
+    paper.series = meta.get("series") or ""
+    period = meta.get("comment_period") or {}
+    if "comment_period" in meta:
+        paper.comment_opens = period.get("opens")
+        paper.comment_closes = period.get("closes")
+
+    details = {
+        key: value
+        for key, value in meta.items()
+        if key
+        not in {"title", "version", "authors", "editors", "date", "acknowledgement",
+                "change_note", "comment_period", "number", "series"}
+        and isinstance(value, str | int | float | bool | list)
+    }  # fmt: skip
+    version = PaperVersion(
+        paper=paper,
+        label=parsed.version,
+        sequence=(latest.sequence + 1) if latest else 1,
+        title=parsed.title,
+        authors=list(meta["authors"]),
+        editors=list(meta.get("editors") or []),
+        details=details,
+        acknowledgement=(meta.get("acknowledgement") or "").strip(),
+        date=meta["date"],
+        change_note=(meta.get("change_note") or "").strip(),
+        source=parsed.source,
+        source_sha256=parsed.sha256,
+        published_by_id=published_by.id if published_by else None,
+    )
+    db.session.add(version)
+    for s in parsed.sections:
+        version.sections.append(
+            Section(
+                key=s.key,
+                number=s.number,
+                title=s.title,
+                level=s.level,
+                position=s.position,
+                parent_key=s.parent_key,
+                html=s.html,
+                text=s.text,
+                notes=[{"label": n.label, "html": n.html, "text": n.text} for n in s.notes],
+            )
+        )
+    db.session.flush()
+    return ImportResult(slug, parsed.version, "imported", len(parsed.sections))
+
+
+def import_paths(paths: list[Path]) -> list[ImportResult]:
+    """Check every source first, then store them in order; any error stores nothing."""
+    parsed = [read_source(file) for path in paths for file in source_files(path)]
+    return [store_version(slug, source) for slug, source in parsed]
+
+
+def latest_version(paper: Paper) -> PaperVersion | None:
+    return db.session.scalar(
+        select(PaperVersion)
+        .where(PaperVersion.paper_id == paper.id)
+        .order_by(PaperVersion.sequence.desc())
+        .limit(1)
+    )

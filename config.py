@@ -1,0 +1,116 @@
+"""Configuration classes, read from the environment.
+
+`APP_CONFIG` picks one of them (production by default, so that a server started
+without thought is a safe one); everything else comes from environment variables.
+"""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+class DefaultConfig:
+    """Settings shared by every environment."""
+
+    ENV_NAME = "default"
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'commons.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_RECORD_QUERIES = False
+
+    # Sessions and cookies
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 24 * 14
+
+    # Forms
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session, which has its own lifetime
+
+    # Rate limits (Flask-Limiter): memory by default, Redis in production
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute")
+
+    # Accounts
+    PASSWORD_MIN_LENGTH = 10
+    EMAIL_TOKEN_MAX_AGE = 60 * 60 * 48  # confirmation links: two days
+    RESET_TOKEN_MAX_AGE = 60 * 60  # password reset links: one hour
+
+    # Mail: SMTP when MAIL_SERVER is set, otherwise an outbox folder under instance/
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = _int("MAIL_PORT", 587)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
+    MAIL_DEFAULT_SENDER = os.environ.get(
+        "MAIL_DEFAULT_SENDER", "Think Paper Commons <no-reply@localhost>"
+    )
+    MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
+
+    # Translation
+    # British English: European date formats ("24 October 2006").
+    BABEL_DEFAULT_LOCALE = "en_GB"
+    LANGUAGES = ["en_GB"]
+
+    # Where paper sources live
+    PAPERS_DIR = os.environ.get("PAPERS_DIR", str(BASE_DIR / "papers"))
+
+
+class DevelopmentConfig(DefaultConfig):
+    """`make run`: a local site with a throw-away key and the outbox for mail."""
+
+    ENV_NAME = "development"
+    DEBUG = False
+    SECRET_KEY = os.environ.get("SECRET_KEY", "development-only-not-secret")
+
+
+class TestingConfig(DefaultConfig):
+    """The test suite: each test brings its own database URL."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-only-not-secret"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    RATELIMIT_STORAGE_URI = "memory://"
+    # Tests post forms directly; the CSRF tests switch protection back on.
+    WTF_CSRF_ENABLED = False
+
+
+class ProductionConfig(DefaultConfig):
+    """Behind a proxy, over HTTPS: secure cookies and a real secret are required."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+
+CONFIGS = {
+    "default": DefaultConfig,
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,239 @@
+"""Shared fixtures: an app on a real database, a client, and factories in pairs.
+
+The database is SQLite (a file, so that a live server in another thread sees it) or,
+when TEST_DATABASE_URL is set, PostgreSQL. The schema is built once per run by the
+migrations; every test starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from app import create_app
+from app.extensions import db as _db
+from app.models import Role
+from config import TestingConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+PAPER_DIR = ROOT / "papers" / "think-paper-1"
+DEFAULT_PASSWORD = "a long test passphrase 42"
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url):
+    """Build the schema once through the migrations, as production does."""
+    from flask_migrate import downgrade, upgrade
+
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+
+    app = create_app(Config)
+    with app.app_context():
+        if database_url.startswith("postgresql"):
+            _db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            _db.session.commit()
+        downgrade(revision="base") if _has_alembic_table() else None
+        upgrade()
+        _db.session.remove()
+        _db.engine.dispose()
+    return database_url
+
+
+def _has_alembic_table() -> bool:
+    from sqlalchemy import inspect
+
+    return inspect(_db.engine).has_table("alembic_version")
+
+
+def _empty_tables(app) -> None:
+    tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
+    with app.app_context():
+        if _db.engine.dialect.name == "postgresql":
+            _db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                _db.session.execute(text(f"DELETE FROM {table}"))
+        _db.session.commit()
+        _db.session.remove()
+
+
+@pytest.fixture
+def app_config(_schema):
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = _schema
+
+    return Config
+
+
+@pytest.fixture
+def app(app_config, tmp_path):
+    app_config.MAIL_OUTBOX_DIR = str(tmp_path / "outbox")
+    app = create_app(app_config)
+    ctx = app.app_context()
+    ctx.push()
+    yield app
+    _db.session.rollback()
+    _db.session.remove()
+    ctx.pop()
+    _empty_tables(app)
+    with app.app_context():
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def csrf_client(app):
+    """A client of the app with CSRF protection on, as in production."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- factories, each with a default ---------------------------------------------------
+
+
+@pytest.fixture
+def create_user(db):
+    from app.accounts.services import create_user as _create
+
+    counter = {"n": 0}
+
+    def factory(role: Role | str = Role.PARTICIPANT, *, email=None, name=None,
+                password=DEFAULT_PASSWORD, confirmed=True, trusted=False, **profile):  # fmt: skip
+        counter["n"] += 1
+        n = counter["n"]
+        user = _create(
+            email or f"user{n}@example.org",
+            name or f"User {n}",
+            role=Role(role),
+            password=password,
+            confirmed=confirmed,
+            trusted=trusted,
+            **profile,
+        )
+        db.session.commit()
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def user(create_user):
+    return create_user()
+
+
+@pytest.fixture
+def import_paper(db):
+    """Import a paper source text as `papers/<slug>/<version>.md` would be."""
+    from app.papers.services import store_version
+    from app.papers.source import parse_source
+
+    def factory(source: str | None = None, slug: str = "think-paper-1"):
+        if source is None:
+            source = (PAPER_DIR / "5.0.md").read_text(encoding="utf-8")
+        parsed = parse_source(source, f"papers/{slug}/x.md")
+        result = store_version(slug, parsed)
+        db.session.commit()
+        return result
+
+    return factory
+
+
+@pytest.fixture
+def paper(import_paper, db):
+    from sqlalchemy import select
+
+    from app.models import Paper
+
+    import_paper()
+    return db.session.scalar(select(Paper).where(Paper.slug == "think-paper-1"))
+
+
+def login(client, user, password: str = DEFAULT_PASSWORD):
+    """Log `user` in through the log-in form; returns the response."""
+    return client.post(
+        "/login", data={"email": user.email, "password": password}, follow_redirects=False
+    )
+
+
+@pytest.fixture
+def logged_in(client):
+    def do(user, password: str = DEFAULT_PASSWORD):
+        response = login(client, user, password)
+        assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
+        return client
+
+    return do
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+@pytest.fixture(scope="session")
+def in_ci() -> bool:
+    return _in_ci()
+
+
+class QueryCounter:
+    """Counts the SQL statements sent while it is active."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.statements: list[str] = []
+
+    def _record(self, conn, cursor, statement, parameters, context, executemany):
+        self.statements.append(statement)
+
+    def __enter__(self):
+        from sqlalchemy import event
+
+        event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc):
+        from sqlalchemy import event
+
+        event.remove(self.engine, "before_cursor_execute", self._record)
+
+    @property
+    def count(self) -> int:
+        return len([s for s in self.statements if not s.lstrip().upper().startswith("BEGIN")])
+
+
+@pytest.fixture
+def count_queries(db):
+    return lambda: QueryCounter(db.engine)

@@ -1,0 +1,150 @@
+"""Reading pages: the home page, a paper, a version, and what they cost in queries."""
+
+import re
+
+from bs4 import BeautifulSoup
+
+from app.models.base import utcnow
+
+
+def page(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def test_home_lists_the_paper_with_version_and_comment_period(client, paper):
+    soup = page(client, "/")
+    card = soup.select_one(".paper-card")
+    link = card.find("a")
+    assert link["href"] == "/papers/think-paper-1/"
+    assert link.get_text() == (
+        "Think Paper 1: What is the scope for organisational change in the public sector in Europe?"
+    )
+    text = card.get_text(" ", strip=True)
+    assert "5.0, 24 October 2006" in text
+    assert "Open for comments until 30 June 2027" in text
+
+
+def test_paper_page_shows_the_latest_version_with_sections_notes_and_acknowledgement(client, paper):
+    soup = page(client, "/papers/think-paper-1/")
+    assert (
+        soup.h1.get_text()
+        == "What is the scope for organisational change in the public sector in Europe?"
+    )
+    header = soup.select_one(".paper-header").get_text(" ", strip=True)
+    for expected in ("Kerstin Junge, Johnny Kelleher, Kari Hadjivassiliou", "24 October 2006",
+                     "5.0", "The Tavistock Institute", "Trond-Arne Undheim"):  # fmt: skip
+        assert expected in header
+    ids = [s["id"] for s in soup.select("section.paper-section")]
+    assert ids[:3] == ["preamble", "introduction", "key-messages"]
+    assert "public-sector-idiosyncrasies" in ids
+    heading = soup.select_one("#public-sector-idiosyncrasies h3")
+    assert heading.get_text(" ", strip=True) == "3.2 Public sector idiosyncrasies …"
+    # footnotes link both ways
+    ref = soup.select_one("#public-sector-idiosyncrasies .fnref a#fnref-4")
+    assert ref["href"] == "#fn-4"
+    note = soup.select_one("#public-sector-idiosyncrasies li#fn-4")
+    assert note.select_one("a.note__back")["href"] == "#fnref-4"
+    assert "Claver, E. (1999)" in note.get_text()
+    footer = soup.select_one("#acknowledgement").get_text(" ", strip=True)
+    assert "Reproduction is authorized, provided the source" in footer
+
+
+def test_the_contents_nest_subsections_and_link_to_section_ids(client, paper):
+    soup = page(client, "/papers/think-paper-1/")
+    toc = soup.select_one("nav.toc")
+    assert toc.h2.get_text() == "Contents"
+    top = toc.select(":scope ol > li")
+    assert len([li for li in toc.find("ol").find_all("li", recursive=False)]) == 6
+    sub = [a["href"] for a in toc.select("ol ol a")]
+    assert sub == [
+        "#what-is-organisational-change",
+        "#public-sector-idiosyncrasies",
+        "#pressure-for-perpetual-change",
+        "#approaches-to-modernisation",
+    ]
+    assert top
+
+
+def test_section_text_element_holds_exactly_the_stored_html(client, paper, db):
+    from sqlalchemy import select
+
+    from app.models import Section
+
+    html = client.get("/papers/think-paper-1/").get_data(as_text=True)
+    section = db.session.scalar(select(Section).where(Section.key == "key-messages"))
+    assert f'data-section="key-messages">{section.html}</div>' in html
+
+
+def test_version_url_is_the_same_page_and_unknown_versions_are_404(client, paper):
+    latest = page(client, "/papers/think-paper-1/").main
+    version = page(client, "/papers/think-paper-1/v/5.0/").main
+    assert latest == version
+    assert client.get("/papers/think-paper-1/v/9.9/").status_code == 404
+    assert client.get("/papers/nope/").status_code == 404
+
+
+def test_an_older_version_points_to_the_latest(client, paper, import_paper):
+    from tests.unit.test_paper_import import SOURCE, next_version
+
+    import_paper(next_version(SOURCE, "5.1"))
+    soup = page(client, "/papers/think-paper-1/v/5.0/")
+    banner = soup.select_one(".banner")
+    assert "You are reading version 5.0." in banner.get_text()
+    assert banner.a["href"] == "/papers/think-paper-1/"
+    assert page(client, "/papers/think-paper-1/").select_one(".banner") is None
+
+
+def test_pages_ask_no_other_host_for_anything(client, paper):
+    html = client.get("/papers/think-paper-1/").get_data(as_text=True)
+    soup = BeautifulSoup(html, "html.parser")
+    for tag, attr in (("link", "href"), ("script", "src"), ("img", "src")):
+        for element in soup.find_all(tag):
+            value = element.get(attr)
+            if value and element.get("rel") != ["canonical"]:
+                assert value.startswith("/"), value
+    response = client.get("/static/css/site.css")
+    css = response.get_data(as_text=True)
+    response.close()
+    assert not re.search(r"url\(|@import|https?://", css)
+    csp = client.get("/papers/think-paper-1/").headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp
+
+
+def test_the_paper_page_costs_a_constant_small_number_of_queries(
+    client, paper, import_paper, count_queries, create_user, logged_in
+):
+    with count_queries() as one_version:
+        client.get("/papers/think-paper-1/")
+    from tests.unit.test_paper_import import SOURCE, next_version
+
+    for label in ("5.1", "5.2", "5.3"):
+        import_paper(next_version(SOURCE, label))
+    with count_queries() as four_versions:
+        client.get("/papers/think-paper-1/v/5.0/")
+    assert one_version.count == four_versions.count <= 4
+    logged_in(create_user())
+    with count_queries() as signed_in:
+        client.get("/papers/think-paper-1/")
+    assert signed_in.count <= one_version.count + 1
+
+
+def test_comment_period_states_read_in_words(client, paper, db):
+    from datetime import timedelta
+
+    today = utcnow().date()
+    paper.comment_opens, paper.comment_closes = today + timedelta(days=3), None
+    db.session.commit()
+    assert "Comments open on" in page(client, "/").get_text()
+    paper.comment_opens, paper.comment_closes = None, today - timedelta(days=1)
+    db.session.commit()
+    assert "Comments closed on" in page(client, "/").get_text()
+
+
+def test_home_without_papers_says_so(client):
+    assert "No paper has been published yet." in page(client, "/").get_text()
+
+
+def test_terms_of_participation_page(client):
+    assert page(client, "/terms").h1.get_text() == "Terms of participation"
