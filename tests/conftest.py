@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+from flask import g
 from sqlalchemy import text
 
 from app import create_app
@@ -87,6 +88,14 @@ def app_config(_schema):
 def app(app_config, tmp_path):
     app_config.MAIL_OUTBOX_DIR = str(tmp_path / "outbox")
     app = create_app(app_config)
+
+    def _fresh_globals():
+        """The test keeps one app context open; give each request an empty `g`, as in a server."""
+        for name in list(g):
+            g.pop(name)
+
+    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_globals)
+
     ctx = app.app_context()
     ctx.push()
     yield app

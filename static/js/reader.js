@@ -34,7 +34,10 @@ function setupFootnotes() {
     const left = Math.max(8, Math.min(box.left + window.scrollX - width / 2,
       window.scrollX + window.innerWidth - width - 8));
     tip.style.left = `${left}px`;
-    tip.style.top = `${box.bottom + window.scrollY + 6}px`;
+    // Below the reference, or above it when there is no room below.
+    const below = box.bottom + 6 + tip.offsetHeight <= window.innerHeight;
+    const top = below ? box.bottom + 6 : Math.max(8, box.top - tip.offsetHeight - 6);
+    tip.style.top = `${top + window.scrollY}px`;
     link.setAttribute("aria-describedby", TIP_ID);
     current = link;
   }

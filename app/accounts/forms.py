@@ -1,0 +1,208 @@
+"""Forms of the accounts area; every one carries a CSRF token (Flask-WTF)."""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import cache
+
+from babel import Locale
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
+
+from app.accounts.services import check_password_rules, find_user_by_email
+from app.core.i18n import lazy_gettext as _l
+from app.core.labels import STAKEHOLDER_LABELS
+
+# Two-letter codes in CLDR's territory list that are not ISO 3166-1 countries.
+_NOT_COUNTRIES = {
+    "AC",
+    "CP",
+    "CQ",
+    "DG",
+    "EA",
+    "EU",
+    "EZ",
+    "IC",
+    "QO",
+    "TA",
+    "UN",
+    "XA",
+    "XB",
+    "ZZ",
+}
+
+
+@cache
+def country_names() -> dict[str, str]:
+    """ISO 3166-1 alpha-2 codes and their English names, sorted by name."""
+    territories = Locale("en").territories
+    codes = [
+        code
+        for code in territories
+        if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+    ]
+    return {
+        code: territories[code] for code in sorted(codes, key=lambda c: _sort_key(territories[c]))
+    }
+
+
+def _sort_key(name: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def _stakeholder_choices() -> list[tuple[str, str]]:
+    labels = ((t.value, label) for t, label in STAKEHOLDER_LABELS.items())
+    return [("", _l("Choose one")), *labels]
+
+
+def _country_choices() -> list[tuple[str, str]]:
+    return [("", _l("Prefer not to say")), *country_names().items()]
+
+
+def _email_field(label=None) -> EmailField:
+    return EmailField(
+        label or _l("E-mail address"),
+        validators=[
+            DataRequired(_l("Enter your e-mail address.")),
+            Length(max=254),
+            Email(_l("Enter an e-mail address such as name@example.org.")),
+        ],
+    )
+
+
+class _NewPassword:
+    """Applies the site's password rules, knowing the e-mail address and name if given."""
+
+    def __call__(self, form, field):
+        email = getattr(getattr(form, "email", None), "data", None) or ""
+        name = getattr(getattr(form, "display_name", None), "data", None) or ""
+        problem = check_password_rules(field.data or "", email=email, name=name)
+        if problem:
+            raise ValidationError(problem)
+
+
+class ProfileFields:
+    display_name = StringField(
+        _l("Display name"),
+        validators=[DataRequired(_l("Enter a display name.")), Length(max=80)],
+        description=_l("Shown with your comments and proposals."),
+    )
+    affiliation = StringField(
+        _l("Affiliation"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("Organisation you work for or represent, if any."),
+    )
+    stakeholder_type = SelectField(
+        _l("Stakeholder type"),
+        choices=_stakeholder_choices,
+        validators=[DataRequired(_l("Choose the kind of organisation you belong to."))],
+    )
+    country = SelectField(_l("Country"), choices=_country_choices, validators=[Optional()])
+
+
+class RegistrationForm(ProfileFields, FlaskForm):
+    email = _email_field()
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Choose a password.")), _NewPassword()],
+        description=_l("At least 10 characters; a few unrelated words make a good password."),
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[
+            DataRequired(_l("Repeat the password.")),
+            EqualTo("password", _l("The two passwords differ.")),
+        ],
+    )
+    terms = BooleanField(
+        _l("I accept the terms of participation"),
+        validators=[InputRequired(_l("You need to accept the terms of participation."))],
+    )
+
+    def validate_email(self, field):
+        if find_user_by_email(field.data or "") is not None:
+            raise ValidationError(
+                _l(
+                    "An account with this e-mail address already exists. Log in, or use "
+                    "“Forgot your password?” on the log-in page if you no longer know it."
+                )
+            )
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail address"), validators=[DataRequired(_l("Enter your e-mail address."))]
+    )
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
+    remember = BooleanField(_l("Keep me logged in on this device"))
+
+
+class EmailForm(FlaskForm):
+    """One e-mail address: resending a confirmation link, asking for a reset link."""
+
+    email = _email_field()
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(_l("Choose a password.")), _NewPassword()],
+        description=_l("At least 10 characters; a few unrelated words make a good password."),
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[
+            DataRequired(_l("Repeat the password.")),
+            EqualTo("password", _l("The two passwords differ.")),
+        ],
+    )
+
+
+class ProfileForm(ProfileFields, FlaskForm):
+    pass
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(_l("Enter your current password."))]
+    )
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(_l("Choose a password.")), _NewPassword()],
+        description=_l("At least 10 characters; a few unrelated words make a good password."),
+    )
+    confirm_password = PasswordField(
+        _l("Repeat the new password"),
+        validators=[
+            DataRequired(_l("Repeat the password.")),
+            EqualTo("new_password", _l("The two passwords differ.")),
+        ],
+    )
+
+
+class ApiTokenForm(FlaskForm):
+    label = StringField(
+        _l("Label"),
+        validators=[DataRequired(_l("Say what the token is for.")), Length(max=80)],
+        description=_l("What the token is for, such as “analysis script”."),
+    )
+
+
+class DeleteAccountForm(FlaskForm):
+    delete_password = PasswordField(
+        _l("Your password"), validators=[DataRequired(_l("Enter your password to confirm."))]
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A form with nothing but its CSRF token: a button that changes something."""

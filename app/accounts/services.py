@@ -1,0 +1,416 @@
+"""Account rules. Services add and flush; the view commits.
+
+Mail is queued with `app.core.mail`, which sends it only after that commit.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import secrets
+from collections.abc import Callable
+from datetime import timedelta
+from functools import cache
+from typing import Any
+
+from flask import current_app, url_for
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.accounts import tokens
+from app.core.i18n import gettext as _
+from app.core.mail import queue_template_mail
+from app.extensions import db
+from app.models import ApiToken, Role, StakeholderType, User
+from app.models.base import utcnow
+
+
+def load_user_from_session(session_id: str) -> User | None:
+    """Flask-Login's loader: the id in the session is `user_id:session_version`.
+
+    Bumping an account's `session_version` (log out everywhere, password change,
+    suspension) makes every session cookie issued before it name no one.
+    """
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version) or not user.is_active:
+        return None
+    return user
+
+
+class AccountError(ValueError):
+    """A rule about accounts was broken; the message says which, for the user."""
+
+
+class WrongPassword(AccountError):
+    """The current password given to confirm a change is not the account's password."""
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message or _("This is not your current password."))
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def check_password_rules(password: str, *, email: str = "", name: str = "") -> str | None:
+    """Why a password is refused, or None: at least the minimum length, not a common one."""
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password) < minimum:
+        return _("Use at least %(n)d characters.", n=minimum)
+    if len(password) > 256:
+        return _("Use at most 256 characters.")
+    lowered = password.lower()
+    if lowered in _common_passwords():
+        return _("This password is among the most common ones; choose another.")
+    personal = {normalise_email(email), normalise_email(email).split("@")[0], name.strip().lower()}
+    if lowered in {p for p in personal if p}:
+        return _("Do not use your e-mail address or name as your password.")
+    return None
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    """The 30,000 most common passwords of zxcvbn's frequency lists."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method="scrypt")
+
+
+def verify_password(user: User, password: str) -> bool:
+    return bool(user.password_hash) and check_password_hash(user.password_hash, password)
+
+
+def create_user(
+    email: str,
+    display_name: str,
+    *,
+    role: Role = Role.PARTICIPANT,
+    password: str | None = None,
+    trusted: bool = False,
+    confirmed: bool = False,
+    **profile,
+) -> User:
+    """Add an account; `flask users create` makes confirmed, trusted ones."""
+    email = normalise_email(email)
+    if find_user_by_email(email) is not None:
+        raise AccountError(_("An account with this e-mail address already exists."))
+    now = utcnow()
+    user = User(
+        email=email,
+        display_name=display_name.strip(),
+        role=role,
+        password_hash=hash_password(password) if password else None,
+        trusted=trusted,
+        email_confirmed_at=now if confirmed else None,
+        **profile,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_api_token(user: User, label: str = "") -> str:
+    """Create an API token for `user` and return it; only its hash is stored."""
+    token = "tpc_" + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user=user, label=label.strip()[:80], token_hash=token_digest(token)))
+    db.session.flush()
+    return token
+
+
+# Recording every use of a token would make every API read a write; a minute is precise enough.
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+
+
+def user_for_api_token(token: str) -> User | None:
+    """The active account a bearer token belongs to, or None; notes when it was used."""
+    row = db.session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == token_digest(token.strip()))
+    )
+    if row is None or row.revoked_at is not None or not row.user.is_active:
+        return None
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at >= TOKEN_USE_RESOLUTION:
+        row.last_used_at = now
+    return row.user
+
+
+def active_api_tokens(user: User) -> list[ApiToken]:
+    """The account's tokens that still work, newest first, for the profile page."""
+    return list(
+        db.session.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .order_by(ApiToken.id.desc())
+        )
+    )
+
+
+def revoke_api_token(user: User, token_id: int) -> ApiToken | None:
+    """Revoke one of the account's own tokens; None when it has no such active token."""
+    row = db.session.scalar(
+        select(ApiToken).where(
+            ApiToken.id == token_id, ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)
+        )
+    )
+    if row is not None:
+        row.revoked_at = utcnow()
+        db.session.flush()
+    return row
+
+
+# --- registration and confirmation -----------------------------------------------------
+
+
+def register_user(
+    email: str,
+    display_name: str,
+    password: str,
+    *,
+    affiliation: str = "",
+    stakeholder_type: StakeholderType | str = StakeholderType.OTHER,
+    country: str | None = None,
+) -> User:
+    """Open an unconfirmed account and mail it a confirmation link; it cannot log in before."""
+    user = create_user(
+        email,
+        display_name,
+        password=password,
+        affiliation=(affiliation or "").strip(),
+        stakeholder_type=StakeholderType(stakeholder_type),
+        country=country or None,
+        terms_accepted_at=utcnow(),
+    )
+    send_confirmation_mail(user)
+    return user
+
+
+def send_confirmation_mail(user: User) -> None:
+    """Queue the mail with the link that confirms the account's address."""
+    url = url_for("accounts.confirm_email", token=tokens.confirmation_token(user), _external=True)
+    queue_template_mail(
+        user.email,
+        _("Confirm your e-mail address for Think Paper Commons"),
+        "confirm_email",
+        user=user,
+        url=url,
+        hours=current_app.config["EMAIL_TOKEN_MAX_AGE"] // 3600,
+    )
+
+
+def resend_confirmation(email: str) -> None:
+    """Send a new confirmation link if `email` names an unconfirmed, active account.
+
+    Says nothing either way: the caller answers the same whatever happened.
+    """
+    user = find_user_by_email(email)
+    if user is not None and user.is_active and not user.email_confirmed:
+        send_confirmation_mail(user)
+
+
+def confirm_email(user: User) -> bool:
+    """Mark the account's address as confirmed; False if it already was."""
+    if user.email_confirmed:
+        return False
+    user.email_confirmed_at = utcnow()
+    db.session.flush()
+    return True
+
+
+# --- logging in ------------------------------------------------------------------------
+
+
+class LoginOutcome(enum.Enum):
+    OK = "ok"
+    WRONG = "wrong"  # unknown address or wrong password: the user is told the same
+    UNCONFIRMED = "unconfirmed"
+    SUSPENDED = "suspended"
+
+
+@cache
+def _decoy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
+
+
+def authenticate(email: str, password: str) -> tuple[LoginOutcome, User | None]:
+    """Check a log-in attempt. An unknown address costs as much time as a wrong password."""
+    user = find_user_by_email(email)
+    if user is None or not user.password_hash:
+        check_password_hash(_decoy_hash(), password)
+        return LoginOutcome.WRONG, None
+    if not verify_password(user, password):
+        return LoginOutcome.WRONG, None
+    if user.suspended_at is not None or user.anonymised_at is not None:
+        return LoginOutcome.SUSPENDED, user
+    if not user.email_confirmed:
+        return LoginOutcome.UNCONFIRMED, user
+    return LoginOutcome.OK, user
+
+
+def record_login(user: User) -> None:
+    """Note the time of a successful log-in."""
+    user.last_login_at = utcnow()
+    db.session.flush()
+
+
+def end_all_sessions(user: User) -> None:
+    """Invalidate every session and remember-me cookie of the account at once."""
+    user.session_version = (user.session_version or 1) + 1
+    db.session.flush()
+
+
+# --- password reset and change ---------------------------------------------------------
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link if `email` names an active account; silent either way."""
+    user = find_user_by_email(email)
+    if user is None or not user.is_active:
+        return
+    url = url_for("accounts.reset_password", token=tokens.reset_token(user), _external=True)
+    queue_template_mail(
+        user.email,
+        _("Reset your Think Paper Commons password"),
+        "reset_password",
+        user=user,
+        url=url,
+        minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
+    )
+
+
+def set_password(user: User, password: str) -> None:
+    """Store a new password and end every session of the account."""
+    user.password_hash = hash_password(password)
+    end_all_sessions(user)
+
+
+def reset_password(user: User, password: str) -> None:
+    """Set the password chosen through a reset link.
+
+    The link was mailed to the account's address, so it also proves that address.
+    """
+    set_password(user, password)
+    if not user.email_confirmed:
+        user.email_confirmed_at = utcnow()
+    db.session.flush()
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Change the password of a logged-in account, which must know the current one."""
+    if not verify_password(user, current_password):
+        raise WrongPassword()
+    problem = check_password_rules(new_password, email=user.email, name=user.display_name)
+    if problem:
+        raise AccountError(problem)
+    set_password(user, new_password)
+
+
+# --- profile, export and deletion ------------------------------------------------------
+
+
+def update_profile(
+    user: User,
+    *,
+    display_name: str,
+    affiliation: str = "",
+    stakeholder_type: StakeholderType | str = StakeholderType.OTHER,
+    country: str | None = None,
+) -> None:
+    """Change what the account shows about itself."""
+    display_name = display_name.strip()
+    if not display_name:
+        raise AccountError(_("Enter a display name."))
+    user.display_name = display_name
+    user.affiliation = (affiliation or "").strip()
+    user.stakeholder_type = StakeholderType(stakeholder_type)
+    user.country = country or None
+    db.session.flush()
+
+
+# Other areas add what they hold about an account (comments, proposals, votes...) here:
+# a section name and a function returning JSON-ready data for one user.
+EXPORT_SECTIONS: dict[str, Callable[[User], Any]] = {}
+
+
+def register_export_section(name: str, collect: Callable[[User], Any]) -> None:
+    """Include `collect(user)` under `name` in every account's data export."""
+    EXPORT_SECTIONS[name] = collect
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def export_account_data(user: User) -> dict[str, Any]:
+    """Everything the site holds about the account, as JSON-ready data (GDPR art. 15 and 20)."""
+    data: dict[str, Any] = {
+        "account": {
+            "id": user.id,
+            "email": user.email,
+            "display_name": user.display_name,
+            "role": user.role.value,
+            "affiliation": user.affiliation,
+            "stakeholder_type": user.stakeholder_type.value,
+            "country": user.country,
+            "created_at": _iso(user.created_at),
+            "terms_accepted_at": _iso(user.terms_accepted_at),
+            "email_confirmed_at": _iso(user.email_confirmed_at),
+            "last_login_at": _iso(user.last_login_at),
+            "trusted": user.trusted,
+            "suspended_at": _iso(user.suspended_at),
+            "suspended_until": _iso(user.suspended_until),
+        },
+        "api_tokens": [
+            {
+                "label": token.label,
+                "created_at": _iso(token.created_at),
+                "last_used_at": _iso(token.last_used_at),
+                "revoked_at": _iso(token.revoked_at),
+            }
+            for token in user.tokens
+        ],
+    }
+    for name, collect in EXPORT_SECTIONS.items():
+        data[name] = collect(user)
+    data["exported_at"] = _iso(utcnow())
+    return data
+
+
+DELETED_NAME = "Deleted account"
+
+
+def delete_account(user: User, password: str) -> None:
+    """Anonymise the account: its contributions stay, nothing identifies the person any more.
+
+    The row is kept (contributions point to it) but the address, name, profile and
+    password are gone, its tokens are revoked and every session ends.
+    """
+    if not verify_password(user, password):
+        raise WrongPassword()
+    now = utcnow()
+    user.anonymised_at = now
+    user.email = f"deleted-{user.id}@invalid"
+    user.display_name = DELETED_NAME
+    user.affiliation = ""
+    user.country = None
+    user.stakeholder_type = StakeholderType.OTHER
+    user.password_hash = None
+    user.last_login_at = None
+    for token in user.tokens:
+        if token.revoked_at is None:
+            token.revoked_at = now
+    end_all_sessions(user)

@@ -1,0 +1,436 @@
+"""Accounts: registration, confirmation, log-in, password reset, profile, API tokens.
+
+Views are thin: validate the form, call one service, commit, render or redirect.
+Mail queued by the services leaves after that commit (see `app.core.mail`).
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import format_date
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.accounts import services, tokens
+from app.accounts.forms import (
+    ApiTokenForm,
+    ChangePasswordForm,
+    ConfirmForm,
+    DeleteAccountForm,
+    EmailForm,
+    LoginForm,
+    ProfileForm,
+    RegistrationForm,
+    ResetPasswordForm,
+)
+from app.accounts.services import AccountError, LoginOutcome, WrongPassword
+from app.core.i18n import gettext as _
+from app.core.labels import ROLE_LABELS
+from app.extensions import db, limiter, login_manager
+from app.models import User
+
+bp = Blueprint("accounts", __name__)
+
+# Forms that send mail may be used this often, per client address and per e-mail address,
+# unless the MAIL_RATE_LIMIT setting says otherwise.
+MAIL_RATE_LIMIT = "5 per hour"
+
+
+def load_user_from_request(req) -> User | None:
+    """Flask-Login's request loader: `Authorization: Bearer <token>` names an account.
+
+    The token's last use is recorded. Read-only API requests never commit, so when
+    the look-up opened the request's first transaction (nothing of the view's can be
+    in it yet) it is committed here; otherwise the view's own commit carries it.
+    """
+    scheme, _sep, token = req.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    first_transaction = not db.session().in_transaction()
+    user = services.user_for_api_token(token)
+    if user is not None and first_transaction:
+        db.session.commit()
+    return user
+
+
+@bp.record_once
+def _register_request_loader(state) -> None:
+    """Let API clients authenticate with a bearer token wherever a session would do."""
+    login_manager.request_loader(load_user_from_request)
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` if it is a path on this site, else None: no open redirects."""
+    if not target or any(ch in target for ch in "\\\r\n\t") or not target.startswith("/"):
+        return None
+    if target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def _email_key() -> str:
+    """Rate-limit key: the e-mail address submitted, lower-cased."""
+    return "email:" + services.normalise_email(request.form.get("email", ""))
+
+
+def _login_rate_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _mail_rate_limit() -> str:
+    return current_app.config.get("MAIL_RATE_LIMIT", MAIL_RATE_LIMIT)
+
+
+def _failed_login(response: Response) -> bool:
+    """Only failed log-in attempts count against the log-in limits."""
+    return response.status_code == 200 and bool(g.get("login_failed"))
+
+
+def _template_context() -> dict:
+    return {"role_labels": ROLE_LABELS}
+
+
+# --- registration and confirmation -----------------------------------------------------
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    """Open an account; it must confirm its address before it can log in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.profile"))
+    form = RegistrationForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register_user(
+                form.email.data,
+                form.display_name.data,
+                form.password.data,
+                affiliation=form.affiliation.data or "",
+                stakeholder_type=form.stakeholder_type.data,
+                country=form.country.data or None,
+            )
+        except AccountError as error:
+            db.session.rollback()
+            form.email.errors = [*form.email.errors, str(error)]
+        else:
+            db.session.commit()
+            session["pending_email"] = user.email
+            return redirect(url_for("accounts.check_inbox"))
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.route("/register/check-inbox")
+def check_inbox():
+    """After registering: tell the user to open the link we mailed, offer to send it again."""
+    form = EmailForm(data={"email": session.get("pending_email", "")})
+    return render_template("accounts/check_inbox.html", form=form)
+
+
+@bp.route("/confirm/resend", methods=["GET", "POST"])
+@limiter.limit(_mail_rate_limit, methods=["POST"])
+@limiter.limit(_mail_rate_limit, key_func=_email_key, methods=["POST"])
+def resend_confirmation():
+    """Send a new confirmation link; the answer never says whether the address is known."""
+    form = EmailForm()
+    if form.validate_on_submit():
+        services.resend_confirmation(form.email.data)
+        db.session.commit()
+        session["pending_email"] = services.normalise_email(form.email.data)
+        flash(
+            _(
+                "If an unconfirmed account uses %(email)s, we have sent it a new confirmation "
+                "link.",
+                email=form.email.data,
+            ),
+            "info",
+        )
+        return redirect(url_for("accounts.check_inbox"))
+    return render_template("accounts/resend_confirmation.html", form=form)
+
+
+@bp.route("/confirm/<token>")
+def confirm_email(token: str):
+    """Open the link from the confirmation mail: the address is confirmed."""
+    try:
+        user = tokens.user_for_confirmation_token(token)
+    except tokens.TokenError as error:
+        return render_template(
+            "accounts/confirm_failed.html", expired=error.expired, form=EmailForm()
+        ), 400
+    if services.confirm_email(user):
+        db.session.commit()
+        flash(_("Thank you: your e-mail address is confirmed. You can log in now."), "success")
+    else:
+        flash(_("Your e-mail address was already confirmed."), "info")
+    session.pop("pending_email", None)
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.profile"))
+    return redirect(url_for("accounts.login"))
+
+
+# --- log in and out --------------------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_rate_limit, methods=["POST"], deduct_when=_failed_login)
+@limiter.limit(_login_rate_limit, key_func=_email_key, methods=["POST"], deduct_when=_failed_login)
+def login():
+    """Log in with e-mail address and password; failed attempts are rate-limited."""
+    next_url = safe_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url or url_for("papers.index"))
+    form = LoginForm()
+    error = None
+    unconfirmed_email = None
+    if form.validate_on_submit():
+        outcome, user = services.authenticate(form.email.data, form.password.data)
+        if outcome is LoginOutcome.OK:
+            login_user(user, remember=form.remember.data)
+            services.record_login(user)
+            db.session.commit()
+            return redirect(next_url or url_for("papers.index"))
+        if outcome is LoginOutcome.WRONG:
+            g.login_failed = True
+            error = _("E-mail address or password is incorrect.")
+        elif outcome is LoginOutcome.SUSPENDED:
+            error = _(
+                "This account is suspended and cannot log in. If you think this is a mistake, "
+                "please contact the moderators."
+            )
+            if user.suspended_until is not None:
+                until = format_date(user.suspended_until, "long")
+                error = _("This account is suspended until %(date)s.", date=until) + " " + error
+        else:
+            error = _(
+                "Please confirm your e-mail address first: open the link in the mail we sent "
+                "you. If it did not arrive or has expired, we can send a new one."
+            )
+            unconfirmed_email = user.email
+    return render_template(
+        "accounts/login.html",
+        form=form,
+        error=error,
+        next_url=next_url,
+        resend_form=EmailForm(data={"email": unconfirmed_email}) if unconfirmed_email else None,
+    )
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout():
+    """Log out: POST (with its CSRF token) does it; GET only asks for confirmation."""
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        logout_user()
+        flash(_("You have logged out."), "info")
+        return redirect(url_for("papers.index"))
+    if not current_user.is_authenticated:
+        return redirect(url_for("papers.index"))
+    return render_template("accounts/logout.html", form=form)
+
+
+# --- password reset --------------------------------------------------------------------
+
+
+@bp.route("/reset-password", methods=["GET", "POST"])
+@limiter.limit(_mail_rate_limit, methods=["POST"])
+@limiter.limit(_mail_rate_limit, key_func=_email_key, methods=["POST"])
+def request_reset():
+    """Ask for a reset link; the answer is the same whether or not the account exists."""
+    form = EmailForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        return render_template("accounts/reset_requested.html", email=form.email.data)
+    return render_template("accounts/reset_request.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a new password through the mailed link; the link works once."""
+    try:
+        user = tokens.user_for_reset_token(token)
+    except tokens.TokenError as error:
+        return render_template("accounts/reset_failed.html", expired=error.expired), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        services.reset_password(user, form.password.data)
+        db.session.commit()
+        if current_user.is_authenticated:
+            logout_user()
+        flash(_("Your password has been changed. Log in with the new one."), "success")
+        return redirect(url_for("accounts.login"))
+    response = Response(render_template("accounts/reset_password.html", form=form, token=token))
+    response.headers["Referrer-Policy"] = "no-referrer"  # keep the token out of Referer headers
+    return response
+
+
+# --- the account page ------------------------------------------------------------------
+
+
+def _profile_page(status: int = 200, **forms):
+    """The account page with its forms; a form given in `forms` shows what was submitted."""
+    user = current_user
+    forms.setdefault("profile_form", ProfileForm(obj=user, formdata=None))
+    forms.setdefault("password_form", ChangePasswordForm(formdata=None))
+    forms.setdefault("token_form", ApiTokenForm(formdata=None))
+    forms.setdefault("delete_form", DeleteAccountForm(formdata=None))
+    new_token = forms.pop("new_token", None)
+    response = Response(
+        render_template(
+            "accounts/profile.html",
+            user=user,
+            api_tokens=services.active_api_tokens(user),
+            confirm_form=ConfirmForm(formdata=None),
+            new_token=new_token,
+            **forms,
+            **_template_context(),
+        ),
+        status=status,
+    )
+    if new_token:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/account/", methods=["GET", "POST"])
+@login_required
+def profile():
+    """Show the account and let its owner edit the profile."""
+    form = ProfileForm(obj=current_user) if request.method == "POST" else None
+    if form is not None and form.validate_on_submit():
+        try:
+            services.update_profile(
+                current_user,
+                display_name=form.display_name.data,
+                affiliation=form.affiliation.data or "",
+                stakeholder_type=form.stakeholder_type.data,
+                country=form.country.data or None,
+            )
+        except AccountError as error:
+            db.session.rollback()
+            form.display_name.errors = [*form.display_name.errors, str(error)]
+        else:
+            db.session.commit()
+            flash(_("Your profile has been saved."), "success")
+            return redirect(url_for("accounts.profile"))
+    return _profile_page(**({"profile_form": form} if form is not None else {}))
+
+
+@bp.route("/account/password", methods=["POST"])
+@login_required
+def change_password():
+    """Change the password; other sessions end, this one stays logged in."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                current_user, form.current_password.data, form.new_password.data
+            )
+        except WrongPassword as error:
+            form.current_password.errors = [str(error)]
+        except AccountError as error:
+            form.new_password.errors = [str(error)]
+        else:
+            user = current_user._get_current_object()
+            remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            login_user(user, remember=remember_cookie in request.cookies)
+            db.session.commit()
+            flash(_("Your password has been changed; your other sessions have ended."), "success")
+            return redirect(url_for("accounts.profile"))
+        db.session.rollback()
+    return _profile_page(password_form=form)
+
+
+@bp.route("/account/logout-everywhere", methods=["POST"])
+@login_required
+def logout_everywhere():
+    """End every session of the account, on every device, this one included."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.end_all_sessions(current_user)
+    db.session.commit()
+    logout_user()
+    flash(_("You have been logged out everywhere."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account/tokens", methods=["POST"])
+@login_required
+def create_token():
+    """Create an API token and show it, once; only its hash is kept."""
+    form = ApiTokenForm()
+    if not form.validate_on_submit():
+        return _profile_page(token_form=form)
+    token = services.issue_api_token(current_user, form.label.data)
+    db.session.commit()
+    return _profile_page(new_token=token)
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_token(token_id: int):
+    """Revoke one of the account's API tokens; it stops working at once."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if services.revoke_api_token(current_user, token_id) is None:
+        abort(404)
+    db.session.commit()
+    flash(_("The token has been revoked."), "info")
+    return redirect(url_for("accounts.profile") + "#api-tokens")
+
+
+@bp.route("/account/export.json")
+@login_required
+def export_data():
+    """Download everything the site holds about the account, as JSON."""
+    data = services.export_account_data(current_user)
+    response = Response(
+        json.dumps(data, ensure_ascii=False, indent=2) + "\n",
+        mimetype="application/json",
+    )
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="think-paper-commons-account-{current_user.id}.json"'
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/account/delete", methods=["POST"])
+@login_required
+def delete_account():
+    """Delete the account: anonymise it, end its sessions and tokens, log out."""
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            services.delete_account(current_user, form.delete_password.data)
+        except WrongPassword as error:
+            db.session.rollback()
+            form.delete_password.errors = [str(error)]
+        else:
+            db.session.commit()
+            logout_user()
+            flash(_("Your account has been deleted. Thank you for taking part."), "info")
+            return redirect(url_for("papers.index"))
+    return _profile_page(delete_form=form)
