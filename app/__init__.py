@@ -11,9 +11,8 @@ import os
 from pathlib import Path
 
 from flask import Flask, request
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
+from app.core import database  # noqa: F401  (SQLite connection settings, for every engine)
 from config import CONFIGS, INSTANCE_DIR
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -82,29 +81,6 @@ def _init_extensions(app: Flask) -> None:
     from app.core import i18n
 
     login_manager.localize_callback = i18n.gettext
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record):
-    """SQLite done right: WAL, enforced foreign keys, a busy timeout."""
-    module = type(dbapi_connection).__module__
-    if not module.startswith("sqlite3"):
-        return
-    # Let SQLAlchemy emit BEGIN (IMMEDIATE) itself instead of pysqlite's implicit BEGIN.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
-
-
-@event.listens_for(Engine, "begin")
-def _sqlite_begin_immediate(connection):
-    """Start SQLite transactions as writers, so concurrent writers wait instead of failing."""
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _register_blueprints(app: Flask) -> None:

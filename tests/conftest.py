@@ -16,6 +16,7 @@ from flask import g
 from sqlalchemy import text
 
 from app import create_app
+from app.core.database import reads_only
 from app.extensions import db as _db
 from app.models import Role
 from config import TestingConfig
@@ -98,7 +99,10 @@ def app(app_config, tmp_path):
 
     ctx = app.app_context()
     ctx.push()
-    yield app
+    # The test body only sets up and checks; it must not hold SQLite's write lock
+    # while a live server or a second app writes.
+    with reads_only():
+        yield app
     _db.session.rollback()
     _db.session.remove()
     ctx.pop()
