@@ -3,7 +3,6 @@
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-
 from sqlalchemy import func, select, text
 
 from app.accounts.services import create_user
