@@ -23,13 +23,21 @@ def _int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def database_url(url: str) -> str:
+    """Accept the usual `postgres://` and `postgresql://` forms; psycopg 3 is the driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
 class DefaultConfig:
     """Settings shared by every environment."""
 
     ENV_NAME = "default"
     SECRET_KEY = os.environ.get("SECRET_KEY")
-    SQLALCHEMY_DATABASE_URI = os.environ.get(
-        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'commons.sqlite3'}"
+    SQLALCHEMY_DATABASE_URI = database_url(
+        os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'commons.sqlite3'}")
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SQLALCHEMY_RECORD_QUERIES = False
@@ -93,7 +101,7 @@ class TestingConfig(DefaultConfig):
     ENV_NAME = "testing"
     TESTING = True
     SECRET_KEY = "testing-only-not-secret"
-    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
     RATELIMIT_STORAGE_URI = "memory://"
     # Tests post forms directly; the CSRF tests switch protection back on.
     WTF_CSRF_ENABLED = False

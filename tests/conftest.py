@@ -20,6 +20,7 @@ from app.core.database import reads_only
 from app.extensions import db as _db
 from app.models import Role
 from config import TestingConfig
+from config import database_url as normalise_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -35,7 +36,7 @@ def _in_ci() -> bool:
 def database_url(tmp_path_factory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
-        return url
+        return normalise_database_url(url)
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
 
 
