@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 from app import create_app
+from app.extensions import db
 from tests.conftest import login
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -36,8 +37,8 @@ def redis_config(app_config, in_ci):
 
 def test_two_workers_share_the_failed_login_count_through_redis(redis_config, app, user):
     # Two app objects stand for two worker processes with the same settings.
-    first = create_app(redis_config).test_client()
-    second = create_app(redis_config).test_client()
+    workers = [create_app(redis_config), create_app(redis_config)]
+    first, second = (worker.test_client() for worker in workers)
     for _ in range(3):
         assert login(first, user, "wrong password here").status_code == 200
     for _ in range(2):
@@ -45,3 +46,6 @@ def test_two_workers_share_the_failed_login_count_through_redis(redis_config, ap
     refused = login(first, user, "wrong password here")
     assert refused.status_code == 429
     assert "Too many attempts" in refused.get_data(as_text=True)
+    for worker in workers:
+        with worker.app_context():
+            db.engine.dispose()

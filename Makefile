@@ -1,0 +1,68 @@
+# Think Paper Commons — everyday commands. GNU make; run from the repository root.
+#
+#   make run     create .venv, install, migrate, import papers/, demo accounts, serve :5000
+#   make test    the test suite on SQLite, then again on PostgreSQL
+#   make lint    ruff check + ruff format --check
+#   make format  ruff format + ruff check --fix
+#   make bench   latency of a few pages against a local server
+#   make clean   remove caches and build leftovers (keeps .venv and instance/)
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+# Extra arguments for every pytest run, e.g. `make test PYTEST_ARGS="-x -k footnote"`.
+PYTEST_ARGS ?=
+export PYTEST_ARGS
+
+.DEFAULT_GOAL := help
+
+.PHONY: help venv install run test test-sqlite test-postgres lint format bench clean
+
+help:
+	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when pyproject.toml is newer than the last install.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --disable-pip-version-check --quiet -e '.[dev]'
+	@touch $@
+
+venv install: $(STAMP)
+
+run: export APP_CONFIG := development
+run: export FLASK_APP := wsgi.py
+run: export PATH := $(CURDIR)/$(BIN):$(PATH)
+run: $(STAMP)
+	flask db upgrade
+	flask papers import papers/*/
+	bash scripts/demo-accounts.sh
+	flask run --host 127.0.0.1 --port 5000
+
+test: $(STAMP)
+	@bash scripts/test.sh
+
+test-sqlite: $(STAMP)
+	@bash scripts/test.sh sqlite
+
+test-postgres: $(STAMP)
+	@bash scripts/test.sh postgres
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf .pytest_cache .ruff_cache test-results build dist *.egg-info bench/results
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +

@@ -1,0 +1,1 @@
+"""Browser tests: Playwright and headless Chromium against a live server."""
