@@ -92,3 +92,34 @@ def test_footnote_reference_leads_to_the_note_and_back(reader):
     back.click()
     expect(reader).to_have_url(re.compile(r"#fnref-4$"))
     expect(reader.locator("#fnref-4")).to_be_in_viewport()
+
+
+def test_table_1_fits_a_phone_and_scrolls_within_itself(page, paper, db):
+    db.session.commit()
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(PAPER_URL)
+    table = page.get_by_role("table", name="Table 1 Approaches to public management")
+    table.scroll_into_view_if_needed()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375, "the page widened"
+    region = page.get_by_role("region", name="Table 1 Approaches to public management")
+    expect(region).to_be_visible()
+    expect(region).to_have_attribute("tabindex", "0")  # scrollable with the keyboard
+    region.focus()
+    reader_scroll = region.evaluate("element => element.scrollLeft")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("element => element.scrollLeft > 0", arg=region.element_handle())
+    assert region.evaluate("element => element.scrollLeft") > reader_scroll
+    header = page.get_by_role("rowheader", name="Public interest")
+    expect(header).to_be_in_viewport()  # the row headers stay in view while the cells scroll
+    contents = page.get_by_role("navigation", name="Contents")
+    expect(contents.get_by_role("link", name=re.compile(r"^3\.2\b"))).to_be_hidden()  # folded
+
+
+def test_print_shows_the_paper_and_its_notes_without_site_navigation(page, paper, db):
+    db.session.commit()
+    page.goto(PAPER_URL)
+    page.emulate_media(media="print")
+    expect(page.get_by_role("navigation", name="Contents")).to_be_hidden()
+    expect(page.get_by_role("navigation", name="Site")).to_be_hidden()
+    expect(page.locator("#fn-4")).to_be_visible()
+    expect(page.get_by_role("heading", name="3.2 Public sector idiosyncrasies …")).to_be_visible()
