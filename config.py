@@ -60,6 +60,8 @@ class DefaultConfig:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute")
+    # New annotations, replies and edits per account (web forms and API together)
+    ANNOTATION_RATE_LIMIT = os.environ.get("ANNOTATION_RATE_LIMIT", "10 per minute")
 
     # Accounts
     PASSWORD_MIN_LENGTH = 10

@@ -7,6 +7,7 @@ migrations; every test starts from empty tables.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from pathlib import Path
@@ -151,15 +152,24 @@ def create_user(db):
             email or f"user{n}@example.org",
             name or f"User {n}",
             role=Role(role),
-            password=password,
+            password=None if password == DEFAULT_PASSWORD else password,
             confirmed=confirmed,
             trusted=trusted,
             **profile,
         )
+        if password == DEFAULT_PASSWORD:
+            user.password_hash = _default_password_hash()  # scrypt is slow on purpose
         db.session.commit()
         return user
 
     return factory
+
+
+@functools.cache
+def _default_password_hash() -> str:
+    from app.accounts.services import hash_password
+
+    return hash_password(DEFAULT_PASSWORD)
 
 
 @pytest.fixture
@@ -167,16 +177,23 @@ def user(create_user):
     return create_user()
 
 
+@functools.lru_cache(maxsize=16)
+def _parsed(source: str, filename: str):
+    """Parsing is pure; many tests import the same paper."""
+    from app.papers.source import parse_source
+
+    return parse_source(source, filename)
+
+
 @pytest.fixture
 def import_paper(db):
     """Import a paper source text as `papers/<slug>/<version>.md` would be."""
     from app.papers.services import store_version
-    from app.papers.source import parse_source
 
     def factory(source: str | None = None, slug: str = "think-paper-1"):
         if source is None:
             source = (PAPER_DIR / "5.0.md").read_text(encoding="utf-8")
-        parsed = parse_source(source, f"papers/{slug}/x.md")
+        parsed = _parsed(source, f"papers/{slug}/x.md")
         result = store_version(slug, parsed)
         db.session.commit()
         return result
@@ -251,3 +268,38 @@ class QueryCounter:
 @pytest.fixture
 def count_queries(db):
     return lambda: QueryCounter(db.engine)
+
+
+@pytest.fixture
+def create_annotation(db, paper, create_user):
+    """Start a thread (or reply with `parent=`) on Think Paper 1 through the services."""
+    from sqlalchemy import select
+
+    from app.annotations import services
+    from app.models import PaperVersion, Section
+
+    version = db.session.scalar(select(PaperVersion).where(PaperVersion.paper_id == paper.id))
+
+    def factory(body="A comment.", *, author=None, section="public-sector-idiosyncrasies",
+                parent=None, quote=None, **options):  # fmt: skip
+        author = author or create_user()
+        if parent is not None:
+            annotation = services.reply(author, parent, body)
+        else:
+            target = db.session.scalar(
+                select(Section).where(Section.version_id == version.id, Section.key == section)
+            )
+            if isinstance(quote, str):
+                quote = services.QuoteInput(quote)
+            annotation = services.create_thread(
+                author, paper, version, target, body, quote=quote, **options
+            )
+        db.session.commit()
+        return annotation
+
+    return factory
+
+
+@pytest.fixture
+def annotation(create_annotation):
+    return create_annotation()

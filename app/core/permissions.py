@@ -52,3 +52,51 @@ TEMPLATE_PREDICATES = {
     "can_edit_papers": can_edit_papers,
     "is_admin": is_admin,
 }
+
+
+def can_annotate(user: Any) -> bool:
+    """May start threads and reply: a logged-in, active account with a confirmed address.
+
+    Whether the paper takes comments at the moment is a separate rule (its comment period).
+    """
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and user.is_active
+        and user.email_confirmed
+    )
+
+
+def is_author(user: Any, annotation: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and annotation.author_id == user.id)
+
+
+def can_edit_annotation(user: Any, annotation: Any) -> bool:
+    """Only the author edits, and only what is still there (not deleted, hidden or rejected)."""
+    from app.models.annotation import AnnotationStatus
+
+    return (
+        can_annotate(user)
+        and is_author(user, annotation)
+        and annotation.status in {AnnotationStatus.PUBLISHED, AnnotationStatus.PENDING}
+    )
+
+
+def can_delete_annotation(user: Any, annotation: Any) -> bool:
+    """Authors delete their own; moderators hide instead (with a reason, in the log)."""
+    from app.models.annotation import AnnotationStatus
+
+    return (
+        getattr(user, "is_authenticated", False)
+        and is_author(user, annotation)
+        and annotation.status is not AnnotationStatus.DELETED
+    )
+
+
+TEMPLATE_PREDICATES.update(
+    {
+        "can_annotate": can_annotate,
+        "can_edit_annotation": can_edit_annotation,
+        "can_delete_annotation": can_delete_annotation,
+    }
+)

@@ -1,10 +1,21 @@
 """SQLAlchemy models, one module per aggregate; importing this registers them all."""
 
+from app.models.annotation import (
+    Annotation,
+    AnnotationKind,
+    AnnotationRevision,
+    AnnotationStatus,
+    TargetType,
+)
 from app.models.base import Base
 from app.models.paper import Paper, PaperVersion, Section
 from app.models.user import ApiToken, Role, StakeholderType, User
 
 __all__ = [
+    "Annotation",
+    "AnnotationKind",
+    "AnnotationRevision",
+    "AnnotationStatus",
     "ApiToken",
     "Base",
     "Paper",
@@ -12,5 +23,6 @@ __all__ = [
     "Role",
     "Section",
     "StakeholderType",
+    "TargetType",
     "User",
 ]

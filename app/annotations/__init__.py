@@ -1,0 +1,1 @@
+"""Annotations: threads in the margin on sections, paragraphs and passages."""

@@ -1,0 +1,197 @@
+"""Reading annotations: what a viewer may see, in a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import aliased, selectinload
+
+from app.extensions import db
+from app.models import PaperVersion
+from app.models.annotation import Annotation, AnnotationKind, AnnotationStatus
+
+SORTS = ("oldest", "newest", "replies")
+
+
+@dataclass
+class Thread:
+    """A root annotation with the number of replies the viewer may see."""
+
+    root: Annotation
+    reply_count: int
+
+
+def visible_to(viewer: Any):
+    """Published annotations and deleted placeholders (which keep their replies' place).
+
+    Pending and hidden ones, once moderation exists, are for their authors and moderators.
+    """
+    shown = Annotation.status.in_([AnnotationStatus.PUBLISHED, AnnotationStatus.DELETED])
+    if viewer is not None and getattr(viewer, "is_authenticated", False):
+        return or_(
+            shown,
+            (Annotation.author_id == viewer.id) & (Annotation.status == AnnotationStatus.PENDING),
+        )
+    return shown
+
+
+def _reply_counts(viewer: Any):
+    reply = aliased(Annotation)
+    return (
+        select(reply.root_id.label("root_id"), func.count(reply.id).label("n"))
+        .where(reply.root_id.is_not(None))
+        .where(
+            reply.status.in_([AnnotationStatus.PUBLISHED, AnnotationStatus.DELETED])
+            if viewer is None or not getattr(viewer, "is_authenticated", False)
+            else or_(
+                reply.status.in_([AnnotationStatus.PUBLISHED, AnnotationStatus.DELETED]),
+                (reply.author_id == viewer.id) & (reply.status == AnnotationStatus.PENDING),
+            )
+        )
+        .group_by(reply.root_id)
+        .subquery()
+    )
+
+
+def threads_query(
+    version: PaperVersion,
+    viewer: Any,
+    *,
+    section: str | None = None,
+    kind: AnnotationKind | None = None,
+    sort: str = "oldest",
+) -> Select:
+    """Roots of a version (or of one section) with their reply counts, sorted."""
+    counts = _reply_counts(viewer)
+    reply_count = func.coalesce(counts.c.n, 0)
+    query = (
+        select(Annotation, reply_count)
+        .outerjoin(counts, counts.c.root_id == Annotation.id)
+        .where(Annotation.version_id == version.id, Annotation.parent_id.is_(None))
+        .where(visible_to(viewer))
+        .options(selectinload(Annotation.author))
+    )
+    if section is not None:
+        query = query.where(Annotation.section_key == section)
+    if kind is not None:
+        query = query.where(Annotation.kind == kind)
+    # A deleted root with no visible replies left has nothing to show.
+    query = query.where((Annotation.status != AnnotationStatus.DELETED) | (reply_count > 0))
+    if sort == "newest":
+        query = query.order_by(Annotation.created_at.desc(), Annotation.id.desc())
+    elif sort == "replies":
+        query = query.order_by(reply_count.desc(), Annotation.created_at, Annotation.id)
+    else:
+        query = query.order_by(Annotation.created_at, Annotation.id)
+    return query
+
+
+def threads(version: PaperVersion, viewer: Any, **filters) -> list[Thread]:
+    """All visible threads of a version: two queries (roots with counts, their authors)."""
+    rows = db.session.execute(threads_query(version, viewer, **filters)).all()
+    return [Thread(root, count) for root, count in rows]
+
+
+def section_counts(version: PaperVersion, viewer: Any) -> dict[str, int]:
+    """Visible contributions (threads and replies) per section key: one query."""
+    rows = db.session.execute(
+        select(Annotation.section_key, func.count(Annotation.id))
+        .where(Annotation.version_id == version.id)
+        .where(visible_to(viewer))
+        .where(Annotation.status != AnnotationStatus.DELETED)
+        .group_by(Annotation.section_key)
+    ).all()
+    return dict(rows)
+
+
+def thread_replies(root: Annotation, viewer: Any) -> list[Annotation]:
+    """Every visible reply of a thread in the order written, with authors: two queries."""
+    return list(
+        db.session.scalars(
+            select(Annotation)
+            .where(Annotation.root_id == root.id)
+            .where(visible_to(viewer))
+            .options(selectinload(Annotation.author))
+            .order_by(Annotation.created_at, Annotation.id)
+        )
+    )
+
+
+def get_visible(annotation_id: int, viewer: Any) -> Annotation | None:
+    """One annotation if the viewer may see it, with its author, paper and version loaded."""
+    return db.session.scalar(
+        select(Annotation)
+        .where(Annotation.id == annotation_id)
+        .where(visible_to(viewer))
+        .options(
+            selectinload(Annotation.author),
+            selectinload(Annotation.paper),
+            selectinload(Annotation.version),
+        )
+    )
+
+
+def reply_count(annotation: Annotation, viewer: Any) -> int:
+    """Visible replies in the thread of a root annotation, or direct replies of a reply."""
+    column = Annotation.root_id if annotation.is_root else Annotation.parent_id
+    return (
+        db.session.scalar(
+            select(func.count(Annotation.id))
+            .where(column == annotation.id)
+            .where(visible_to(viewer))
+        )
+        or 0
+    )
+
+
+def latest_threads(
+    version: PaperVersion, viewer: Any, per_section: int = 3
+) -> dict[str, list[Thread]]:
+    """The newest visible threads of each section, for the margin: two queries."""
+    counts = _reply_counts(viewer)
+    reply_count = func.coalesce(counts.c.n, 0)
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=Annotation.section_key,
+            order_by=(Annotation.created_at.desc(), Annotation.id.desc()),
+        )
+        .label("rank")
+    )
+    ranked = (
+        select(Annotation.id.label("id"), rank)
+        .outerjoin(counts, counts.c.root_id == Annotation.id)
+        .where(Annotation.version_id == version.id, Annotation.parent_id.is_(None))
+        .where(visible_to(viewer))
+        .where((Annotation.status != AnnotationStatus.DELETED) | (reply_count > 0))
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Annotation, reply_count)
+        .join(ranked, ranked.c.id == Annotation.id)
+        .outerjoin(counts, counts.c.root_id == Annotation.id)
+        .where(ranked.c.rank <= per_section)
+        .options(selectinload(Annotation.author))
+        .order_by(Annotation.section_key, Annotation.created_at.desc(), Annotation.id.desc())
+    ).all()
+    by_section: dict[str, list[Thread]] = {}
+    for root, count in rows:
+        by_section.setdefault(root.section_key, []).append(Thread(root, count))
+    return by_section
+
+
+def thread_counts(version: PaperVersion, viewer: Any) -> dict[str, int]:
+    """Visible threads per section key: one query."""
+    counts = _reply_counts(viewer)
+    reply_count = func.coalesce(counts.c.n, 0)
+    rows = db.session.execute(
+        select(Annotation.section_key, func.count(Annotation.id))
+        .outerjoin(counts, counts.c.root_id == Annotation.id)
+        .where(Annotation.version_id == version.id, Annotation.parent_id.is_(None))
+        .where(visible_to(viewer))
+        .where((Annotation.status != AnnotationStatus.DELETED) | (reply_count > 0))
+        .group_by(Annotation.section_key)
+    ).all()
+    return dict(rows)

@@ -1,0 +1,311 @@
+"""The rules of annotating: who may say what, where, and within which limits.
+
+Services add and flush; the caller commits once. Every failure is an
+`AnnotationError` carrying a machine-readable code, a message for people, the field at
+fault and the HTTP status the API answers with.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from app.core.anchoring import AnchorError, anchor_quote
+from app.core.diffing import word_diff
+from app.core.markdown import render_markdown
+from app.core.permissions import can_annotate, can_delete_annotation, can_edit_annotation
+from app.extensions import db
+from app.models import Paper, PaperVersion, Section, User
+from app.models.annotation import (
+    Annotation,
+    AnnotationKind,
+    AnnotationRevision,
+    AnnotationStatus,
+    TargetType,
+)
+from app.models.base import utcnow
+from app.papers.queries import comment_period
+
+MAX_BODY_LENGTH = 10_000
+MAX_LINKS = 20
+
+
+class AnnotationError(ValueError):
+    """A rule was broken; nothing was stored."""
+
+    def __init__(self, message: str, *, code: str = "invalid", field: str | None = None,
+                 status: int = 422):  # fmt: skip
+        super().__init__(message)
+        self.message, self.code, self.field, self.status = message, code, field, status
+
+
+@dataclass(frozen=True)
+class QuoteInput:
+    exact: str
+    prefix: str | None = None
+    suffix: str | None = None
+    start: int | None = None
+    end: int | None = None
+
+
+def _check_body(body: str, field: str = "body") -> str:
+    if not isinstance(body, str) or not body.strip():
+        raise AnnotationError("Write something first.", code="empty", field=field)
+    if len(body) > MAX_BODY_LENGTH:
+        raise AnnotationError(
+            f"At most {MAX_BODY_LENGTH:,} characters ({len(body):,} given).",
+            code="too_long",
+            field=field,
+        )
+    return body
+
+
+def _render(body: str) -> str:
+    html = render_markdown(body)
+    links = len(re.findall(r"<a\s", html))
+    if links > MAX_LINKS:
+        raise AnnotationError(
+            f"At most {MAX_LINKS} links in one contribution ({links} given).",
+            code="too_many_links",
+            field="body",
+        )
+    return html
+
+
+def _check_period(paper: Paper) -> None:
+    period = comment_period(paper)
+    if period.state == "upcoming":
+        raise AnnotationError(
+            f"Comments on this paper open on {period.opens.isoformat()}.",
+            code="comment_period_closed",
+            status=403,
+        )
+    if period.state == "closed":
+        raise AnnotationError(
+            f"Comments on this paper closed on {period.closes.isoformat()}.",
+            code="comment_period_closed",
+            status=403,
+        )
+
+
+def _check_author(user: User) -> None:
+    if not can_annotate(user):
+        raise AnnotationError(
+            "Log in with a confirmed account to take part.", code="forbidden", status=403
+        )
+
+
+def _suggestion(kind: AnnotationKind, exact: str | None, proposed: str | None):
+    """A suggestion proposes new wording for its quote; other kinds carry none."""
+    if kind is not AnnotationKind.SUGGESTION:
+        if proposed:
+            raise AnnotationError("Only suggestions carry proposed wording.", field="proposed_text")
+        return None, None
+    if exact is None:
+        raise AnnotationError(
+            "A suggestion proposes new wording for a passage: select the passage first.",
+            field="quote",
+        )
+    if proposed is None or not proposed.strip():
+        raise AnnotationError("Give the wording you propose.", field="proposed_text")
+    if len(proposed) > MAX_BODY_LENGTH:
+        raise AnnotationError(
+            f"At most {MAX_BODY_LENGTH:,} characters.", code="too_long", field="proposed_text"
+        )
+    return proposed, [list(pair) for pair in word_diff(exact, proposed)]
+
+
+def find_section(version: PaperVersion, key: str) -> Section:
+    section = db.session.scalar(
+        select(Section).where(Section.version_id == version.id, Section.key == key)
+    )
+    if section is None:
+        raise AnnotationError(
+            f"Version {version.label} has no section '{key}'.",
+            code="unknown_section",
+            field="section",
+            status=404 if key else 422,
+        )
+    return section
+
+
+def create_thread(
+    author: User,
+    paper: Paper,
+    version: PaperVersion,
+    section: Section,
+    body: str,
+    *,
+    kind: AnnotationKind = AnnotationKind.COMMENT,
+    quote: QuoteInput | None = None,
+    target: TargetType | None = None,
+    proposed_text: str | None = None,
+) -> Annotation:
+    """Start a thread on a section, or on a paragraph or passage of it."""
+    _check_author(author)
+    _check_period(paper)
+    body = _check_body(body)
+    placed = None
+    if quote is not None:
+        try:
+            placed = anchor_quote(
+                section.text,
+                quote.exact,
+                prefix=quote.prefix,
+                suffix=quote.suffix,
+                start=quote.start,
+                end=quote.end,
+            )
+        except AnchorError as error:
+            raise AnnotationError(str(error).capitalize() + ".", code="quote_not_found",
+                                  field="quote") from None  # fmt: skip
+    if target is None:
+        target = TargetType.PASSAGE if placed else TargetType.SECTION
+    if target is not TargetType.SECTION and placed is None:
+        raise AnnotationError("A paragraph or passage needs its quote.", field="quote")
+    proposed, diff = _suggestion(kind, placed.exact if placed else None, proposed_text)
+    now = utcnow()
+    annotation = Annotation(
+        paper_id=paper.id,
+        version_id=version.id,
+        section_key=section.key,
+        author_id=author.id,
+        kind=kind,
+        status=AnnotationStatus.PUBLISHED,
+        target=target,
+        body=body,
+        body_html=_render(body),
+        proposed_text=proposed,
+        proposed_diff=diff,
+        quote_exact=placed.exact if placed else None,
+        quote_prefix=placed.prefix if placed else None,
+        quote_suffix=placed.suffix if placed else None,
+        quote_start=placed.start if placed else None,
+        quote_end=placed.end if placed else None,
+        created_at=now,
+        updated_at=now,
+        depth=0,
+    )
+    db.session.add(annotation)
+    db.session.flush()
+    return annotation
+
+
+def reply(author: User, parent: Annotation, body: str) -> Annotation:
+    """Answer an annotation; the reply joins the parent's thread."""
+    _check_author(author)
+    if parent.status is AnnotationStatus.DELETED:
+        raise AnnotationError(
+            "This contribution has been deleted; it takes no more replies.",
+            code="parent_deleted",
+            field="parent",
+            status=409,
+        )
+    if parent.status in {AnnotationStatus.HIDDEN, AnnotationStatus.REJECTED}:
+        raise AnnotationError(
+            "This contribution is not public; it takes no replies.",
+            code="parent_unavailable",
+            field="parent",
+            status=409,
+        )
+    paper = db.session.get(Paper, parent.paper_id)
+    _check_period(paper)
+    body = _check_body(body)
+    now = utcnow()
+    annotation = Annotation(
+        paper_id=parent.paper_id,
+        version_id=parent.version_id,
+        section_key=parent.section_key,
+        author_id=author.id,
+        parent_id=parent.id,
+        root_id=parent.root_id or parent.id,
+        depth=parent.depth + 1,
+        kind=AnnotationKind.COMMENT,
+        status=AnnotationStatus.PUBLISHED,
+        target=TargetType.SECTION,
+        body=body,
+        body_html=_render(body),
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(annotation)
+    db.session.flush()
+    return annotation
+
+
+def edit(user: User, annotation: Annotation, body: str, proposed_text: Any = ...) -> Annotation:
+    """Change the body (and a suggestion's wording); the earlier text stays in the history."""
+    if not can_edit_annotation(user, annotation):
+        raise AnnotationError("Only its author can edit this.", code="forbidden", status=403)
+    body = _check_body(body)
+    proposed, diff = annotation.proposed_text, annotation.proposed_diff
+    if proposed_text is not ...:
+        proposed, diff = _suggestion(annotation.kind, annotation.quote_exact, proposed_text)
+    if body == annotation.body and proposed == annotation.proposed_text:
+        return annotation
+    html = _render(body)
+    db.session.add(
+        AnnotationRevision(
+            annotation_id=annotation.id,
+            body=annotation.body,
+            proposed_text=annotation.proposed_text,
+            created_at=annotation.edited_at or annotation.created_at,
+        )
+    )
+    now = utcnow()
+    annotation.body, annotation.body_html = body, html
+    annotation.proposed_text, annotation.proposed_diff = proposed, diff
+    annotation.edited_at = annotation.updated_at = now
+    db.session.flush()
+    return annotation
+
+
+def delete(user: User, annotation: Annotation) -> bool:
+    """Delete one's own annotation: gone when nothing answers it, else a placeholder.
+
+    Returns True when the row was removed. A placeholder keeps its place in the
+    thread (and its replies) but loses its words and their history.
+    """
+    if not can_delete_annotation(user, annotation):
+        raise AnnotationError("Only its author can delete this.", code="forbidden", status=403)
+    replies = db.session.scalar(
+        select(func.count(Annotation.id)).where(Annotation.parent_id == annotation.id)
+    )
+    if not replies:
+        parent_id = annotation.parent_id
+        db.session.delete(annotation)
+        db.session.flush()
+        if parent_id is not None:
+            _remove_empty_placeholder(parent_id)
+        return True
+    now = utcnow()
+    annotation.status = AnnotationStatus.DELETED
+    annotation.deleted_at = annotation.updated_at = now
+    annotation.body = annotation.body_html = ""
+    annotation.proposed_text, annotation.proposed_diff = None, None
+    db.session.execute(
+        AnnotationRevision.__table__.delete().where(
+            AnnotationRevision.annotation_id == annotation.id
+        )
+    )
+    db.session.flush()
+    return False
+
+
+def _remove_empty_placeholder(annotation_id: int) -> None:
+    """A deleted placeholder whose last reply went goes too."""
+    placeholder = db.session.get(Annotation, annotation_id)
+    if placeholder is None or placeholder.status is not AnnotationStatus.DELETED:
+        return
+    left = db.session.scalar(
+        select(func.count(Annotation.id)).where(Annotation.parent_id == placeholder.id)
+    )
+    if not left:
+        parent_id = placeholder.parent_id
+        db.session.delete(placeholder)
+        db.session.flush()
+        if parent_id is not None:
+            _remove_empty_placeholder(parent_id)

@@ -1,0 +1,129 @@
+"""Annotations: threads in the margin of a paper version, and their edit history."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, UTCDateTime, utcnow
+from app.models.paper import Paper, PaperVersion
+from app.models.user import User, _enum
+
+
+class AnnotationKind(enum.StrEnum):
+    COMMENT = "comment"
+    QUESTION = "question"
+    OBJECTION = "objection"
+    SUGGESTION = "suggestion"
+
+
+class AnnotationStatus(enum.StrEnum):
+    PENDING = "pending"
+    PUBLISHED = "published"
+    HIDDEN = "hidden"
+    REJECTED = "rejected"
+    DELETED = "deleted"
+
+
+class TargetType(enum.StrEnum):
+    """What a root annotation is about: a whole section, a paragraph, or a passage."""
+
+    SECTION = "section"
+    PARAGRAPH = "paragraph"
+    PASSAGE = "passage"
+
+
+class Annotation(Base):
+    """A root annotation (a thread) or a reply to one.
+
+    Roots carry their target: the section key and, for paragraphs and passages, a
+    W3C quote selector (exact text with 32 characters of context on each side) and
+    a position selector (code-point offsets in the section's `text`).
+    """
+
+    __tablename__ = "annotations"
+    __table_args__ = (
+        Index("ix_annotations_version_id_section_key", "version_id", "section_key"),
+        Index("ix_annotations_root_id_created_at", "root_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("paper_versions.id", ondelete="CASCADE"))
+    section_key: Mapped[str] = mapped_column(String(100))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("annotations.id", ondelete="CASCADE"), index=True
+    )
+    root_id: Mapped[int | None] = mapped_column(ForeignKey("annotations.id", ondelete="CASCADE"))
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+
+    kind: Mapped[AnnotationKind] = mapped_column(
+        _enum(AnnotationKind, "annotation_kind"), default=AnnotationKind.COMMENT
+    )
+    status: Mapped[AnnotationStatus] = mapped_column(
+        _enum(AnnotationStatus, "annotation_status"), default=AnnotationStatus.PUBLISHED
+    )
+    target: Mapped[TargetType] = mapped_column(
+        _enum(TargetType, "annotation_target"), default=TargetType.SECTION
+    )
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    # A suggestion's proposed wording for the quoted passage, and its word-level
+    # change against the quote as [[op, text], ...] (op -1 deleted, 0 kept, 1 inserted).
+    proposed_text: Mapped[str | None] = mapped_column(Text)
+    proposed_diff: Mapped[list[Any] | None] = mapped_column(JSON)
+
+    quote_exact: Mapped[str | None] = mapped_column(Text)
+    quote_prefix: Mapped[str | None] = mapped_column(Text)
+    quote_suffix: Mapped[str | None] = mapped_column(Text)
+    quote_start: Mapped[int | None] = mapped_column(Integer)
+    quote_end: Mapped[int | None] = mapped_column(Integer)
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    author: Mapped[User] = relationship(lazy="raise")
+    paper: Mapped[Paper] = relationship(lazy="raise")
+    version: Mapped[PaperVersion] = relationship(lazy="raise")
+    revisions: Mapped[list[AnnotationRevision]] = relationship(
+        back_populates="annotation",
+        order_by="AnnotationRevision.id",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        lazy="raise",
+    )
+
+    @property
+    def is_root(self) -> bool:
+        return self.parent_id is None
+
+    @property
+    def thread_id(self) -> int:
+        return self.root_id or self.id
+
+    @property
+    def has_quote(self) -> bool:
+        return self.quote_exact is not None
+
+
+class AnnotationRevision(Base):
+    """What an annotation said before an edit: history is appended, never rewritten."""
+
+    __tablename__ = "annotation_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    annotation_id: Mapped[int] = mapped_column(
+        ForeignKey("annotations.id", ondelete="CASCADE"), index=True
+    )
+    body: Mapped[str] = mapped_column(Text)
+    proposed_text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    annotation: Mapped[Annotation] = relationship(back_populates="revisions")
