@@ -66,8 +66,8 @@ def prepare_environment(workdir: Path) -> dict[str, str]:
     return env
 
 
-def build_database() -> None:
-    """Migrate the empty database and import Think Paper 1, as `make run` would."""
+def build_database(threads: int, replies: int) -> None:
+    """Migrate the empty database, import Think Paper 1 as `make run` would, add a discussion."""
     from flask_migrate import upgrade
 
     from app import create_app
@@ -83,7 +83,11 @@ def build_database() -> None:
     print(result.output.strip(), file=sys.stderr)
     with app.app_context():
         from app.extensions import db
+        from bench.seed import seed_annotations
 
+        seed_annotations("think-paper-1", threads, replies)
+        db.session.commit()
+        print(f"seeded {threads} threads and {replies} replies", file=sys.stderr)
         db.engine.dispose()
 
 
@@ -205,7 +209,7 @@ def measure(port: int, path: str, count: int, warmup: int) -> dict:
     return result
 
 
-def table(results: list[dict], server: str, count: int) -> str:
+def table(results: list[dict], server: str, count: int, discussion: str = "") -> str:
     header = ["url", "ok", "p50 ms", "p95 ms", "max ms", "req/s"]
     rows = []
     for r in results:
@@ -221,6 +225,8 @@ def table(results: list[dict], server: str, count: int) -> str:
         return "  ".join([first, *(c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True))])
 
     out = [f"{server}, {count} sequential requests per URL, one keep-alive connection", ""]
+    if discussion:
+        out[0] += f"; {discussion}"
     out += [line(header), line(["-" * w for w in widths])]
     out += [line(row) for row in rows]
     for r in results:
@@ -235,6 +241,8 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=20, help="unmeasured requests per URL")
     parser.add_argument("--server", choices=["gunicorn", "werkzeug"], default=None)
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--threads", type=int, default=1000, help="threads on Think Paper 1")
+    parser.add_argument("--replies", type=int, default=3000, help="replies among them")
     args = parser.parse_args()
     count = max(1, min(args.requests, 5000))
     warmup = max(0, min(args.warmup, 500))
@@ -242,7 +250,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="tpc-bench-") as tmp:
         env = prepare_environment(Path(tmp))
-        build_database()
+        build_database(max(0, args.threads), max(0, args.replies))
         port = free_port()
         server = Server(kind, port, env)
         try:
@@ -251,7 +259,7 @@ def main() -> int:
         finally:
             server.stop()
     label = "gunicorn (1 worker, 4 threads)" if kind == "gunicorn" else "werkzeug (threaded)"
-    print(table(results, label, count))
+    print(table(results, label, count, f"{args.threads} threads, {args.replies} replies"))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"server": label, "results": results}, indent=2) + "\n")
