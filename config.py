@@ -51,6 +51,9 @@ class DefaultConfig:
     REMEMBER_COOKIE_SECURE = False
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 24 * 14
 
+    # Requests larger than this are refused with 413 (paper sources are far smaller)
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+
     # Forms
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # tied to the session, which has its own lifetime

@@ -10,7 +10,7 @@ import logging
 import os
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, abort, request
 
 from app.core import database  # noqa: F401  (SQLite connection settings, for every engine)
 from config import CONFIGS, INSTANCE_DIR
@@ -85,6 +85,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
+    from app.annotations.views import bp as annotations_bp
     from app.api.views import bp as api_bp
     from app.core.health import bp as health_bp
     from app.editor.views import bp as editor_bp
@@ -94,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(health_bp)
     app.register_blueprint(papers_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(annotations_bp)
     app.register_blueprint(editor_bp, url_prefix="/editor")
     app.register_blueprint(moderation_bp, url_prefix="/moderation")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
@@ -122,6 +124,15 @@ def _register_template_context(app: Flask) -> None:
 
 
 def _register_security_headers(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul_characters():
+        """No text the site stores may hold U+0000 (PostgreSQL refuses it): a 400, not a 500."""
+        values = [request.path, *request.args.values()]
+        if request.form:
+            values.extend(request.form.values())
+        if any("\x00" in value for value in values):
+            abort(400, "The request contains a NUL character.")
+
     @app.after_request
     def security_headers(response):
         headers = response.headers

@@ -10,7 +10,8 @@ from sqlalchemy.orm import aliased, selectinload
 
 from app.extensions import db
 from app.models import PaperVersion
-from app.models.annotation import Annotation, AnnotationKind, AnnotationStatus
+from app.models.annotation import Annotation, AnnotationKind, AnnotationRevision, AnnotationStatus
+from app.papers.queries import VERSION_COLUMNS
 
 SORTS = ("oldest", "newest", "replies")
 
@@ -120,7 +121,8 @@ def thread_replies(root: Annotation, viewer: Any) -> list[Annotation]:
 
 
 def get_visible(annotation_id: int, viewer: Any) -> Annotation | None:
-    """One annotation if the viewer may see it, with its author, paper and version loaded."""
+    """One annotation if the viewer may see it, with its author, paper and version loaded
+    (the version without its Markdown source, which no page of a thread needs)."""
     return db.session.scalar(
         select(Annotation)
         .where(Annotation.id == annotation_id)
@@ -128,8 +130,43 @@ def get_visible(annotation_id: int, viewer: Any) -> Annotation | None:
         .options(
             selectinload(Annotation.author),
             selectinload(Annotation.paper),
-            selectinload(Annotation.version),
+            selectinload(Annotation.version).load_only(*VERSION_COLUMNS),
         )
+    )
+
+
+def revisions(annotation: Annotation) -> list[AnnotationRevision]:
+    """What an annotation said before each edit, newest first."""
+    return list(
+        db.session.scalars(
+            select(AnnotationRevision)
+            .where(AnnotationRevision.annotation_id == annotation.id)
+            .order_by(AnnotationRevision.id.desc())
+        )
+    )
+
+
+@dataclass
+class Margin:
+    """What the margin of a version shows: counts and the latest threads per section key."""
+
+    threads: dict[str, int]
+    contributions: dict[str, int]
+    latest: dict[str, list[Thread]]
+
+
+def margin(version: PaperVersion, viewer: Any, per_section: int = 3) -> Margin:
+    """The margin in a fixed number of queries: one when nothing is said, four otherwise.
+
+    The rest of each discussion is on the section's own page.
+    """
+    threads = thread_counts(version, viewer)
+    if not threads:
+        return Margin({}, {}, {})
+    return Margin(
+        threads,
+        section_counts(version, viewer),
+        latest_threads(version, viewer, per_section=per_section),
     )
 
 

@@ -16,7 +16,12 @@ from sqlalchemy import func, select
 from app.core.anchoring import AnchorError, anchor_quote
 from app.core.diffing import word_diff
 from app.core.markdown import render_markdown
-from app.core.permissions import can_annotate, can_delete_annotation, can_edit_annotation
+from app.core.permissions import (
+    can_annotate,
+    can_delete_annotation,
+    can_edit_annotation,
+    is_author,
+)
 from app.extensions import db
 from app.models import Paper, PaperVersion, Section, User
 from app.models.annotation import (
@@ -127,7 +132,6 @@ def find_section(version: PaperVersion, key: str) -> Section:
             f"Version {version.label} has no section '{key}'.",
             code="unknown_section",
             field="section",
-            status=404 if key else 422,
         )
     return section
 
@@ -164,6 +168,8 @@ def create_thread(
                                   field="quote") from None  # fmt: skip
     if target is None:
         target = TargetType.PASSAGE if placed else TargetType.SECTION
+    if target is TargetType.SECTION and placed is not None:
+        raise AnnotationError("A comment on a whole section quotes no passage.", field="target")
     if target is not TargetType.SECTION and placed is None:
         raise AnnotationError("A paragraph or passage needs its quote.", field="quote")
     proposed, diff = _suggestion(kind, placed.exact if placed else None, proposed_text)
@@ -238,6 +244,7 @@ def reply(author: User, parent: Annotation, body: str) -> Annotation:
 
 def edit(user: User, annotation: Annotation, body: str, proposed_text: Any = ...) -> Annotation:
     """Change the body (and a suggestion's wording); the earlier text stays in the history."""
+    _refuse_placeholder(user, annotation)
     if not can_edit_annotation(user, annotation):
         raise AnnotationError("Only its author can edit this.", code="forbidden", status=403)
     body = _check_body(body)
@@ -269,6 +276,7 @@ def delete(user: User, annotation: Annotation) -> bool:
     Returns True when the row was removed. A placeholder keeps its place in the
     thread (and its replies) but loses its words and their history.
     """
+    _refuse_placeholder(user, annotation)
     if not can_delete_annotation(user, annotation):
         raise AnnotationError("Only its author can delete this.", code="forbidden", status=403)
     replies = db.session.scalar(
@@ -293,6 +301,12 @@ def delete(user: User, annotation: Annotation) -> bool:
     )
     db.session.flush()
     return False
+
+
+def _refuse_placeholder(user: User, annotation: Annotation) -> None:
+    """Its author learns that a deleted contribution is gone; others are simply refused."""
+    if annotation.status is AnnotationStatus.DELETED and is_author(user, annotation):
+        raise AnnotationError("This contribution has been deleted.", code="deleted", status=409)
 
 
 def _remove_empty_placeholder(annotation_id: int) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import url_for
+from flask import current_app, request, url_for
+from werkzeug.routing import BuildError
 
-from app.models import Paper, PaperVersion, Section
+from app.models import Paper, PaperVersion, Section, User
+from app.models.annotation import Annotation, AnnotationStatus
 from app.papers.queries import CommentPeriod
 
 
@@ -93,4 +95,116 @@ def version_detail(paper: Paper, version: PaperVersion, sections: list[Section])
         "acknowledgement": version.acknowledgement,
         "sections": [section_json(s) for s in sections],
         "html_url": url_for("papers.version", slug=paper.slug, label=version.label, _external=True),
+    }
+
+
+# --- annotations ------------------------------------------------------------------------
+
+
+def annotation_permalink(annotation_id: int) -> str:
+    """The thread's page on the site (`/annotations/<id>`, CONTRACT), absolute."""
+    if "annotations.thread" in current_app.view_functions:
+        try:
+            return url_for("annotations.thread", annotation_id=annotation_id, _external=True)
+        except BuildError:
+            pass
+    return f"{request.host_url.rstrip('/')}/annotations/{annotation_id}"
+
+
+def quote_json(annotation: Annotation) -> dict[str, Any] | None:
+    """The W3C quote and position selectors of a root, or None for a whole-section comment."""
+    if annotation.quote_exact is None:
+        return None
+    return {
+        "exact": annotation.quote_exact,
+        "prefix": annotation.quote_prefix,
+        "suffix": annotation.quote_suffix,
+        "start": annotation.quote_start,
+        "end": annotation.quote_end,
+    }
+
+
+def anchor_json(root: Annotation, version_label: str) -> dict[str, Any]:
+    """Where a thread stands in the version asked for.
+
+    Versions are not carried forward yet, so a thread stands where it was made,
+    exactly: its own version, section and offsets.
+    """
+    return {
+        "version": version_label,
+        "section": root.section_key,
+        "start": root.quote_start,
+        "end": root.quote_end,
+        "exact": root.quote_exact,
+        "status": "exact",
+    }
+
+
+def author_json(user: User | None) -> dict[str, Any] | None:
+    if user is None:
+        return None
+    return {"id": user.id, "name": user.display_name}
+
+
+def annotation_json(
+    annotation: Annotation,
+    *,
+    paper: Paper,
+    version: PaperVersion,
+    reply_count: int,
+    root: Annotation | None = None,
+    author: User | None = None,
+) -> dict[str, Any]:
+    """An annotation in the CONTRACT's shape, with extras (target, edits, suggestion, links).
+
+    `root` is the thread's root (the annotation itself when it is one): a reply
+    stands where its thread does. `author` may be given when the relationship is not
+    loaded (a new annotation by the current user). A deleted placeholder shows
+    neither words nor author: they go together.
+    """
+    is_root = annotation.parent_id is None
+    root = annotation if is_root else root
+    if root is None:
+        raise ValueError("a reply needs its thread's root to be serialised")
+    deleted = annotation.status is AnnotationStatus.DELETED
+    if not deleted and author is None:
+        author = annotation.author
+    thread_id = annotation.root_id or annotation.id
+    api_url = url_for("api.annotation", annotation_id=annotation.id, _external=True)
+    links = {
+        "self": api_url,
+        "html": annotation_permalink(annotation.id),
+        "thread": url_for("api.annotation", annotation_id=thread_id, _external=True),
+        "version": url_for("api.version", slug=paper.slug, label=version.label, _external=True),
+    }
+    if annotation.parent_id is not None:
+        links["parent"] = url_for(
+            "api.annotation", annotation_id=annotation.parent_id, _external=True
+        )
+    return {
+        "id": annotation.id,
+        "paper": paper.slug,
+        "version": version.label,
+        "section": annotation.section_key,
+        "kind": annotation.kind.value,
+        "body": "" if deleted else annotation.body,
+        "body_html": "" if deleted else annotation.body_html,
+        "author": None if deleted else author_json(author),
+        "created": iso(annotation.created_at),
+        "updated": iso(annotation.updated_at),
+        "parent": annotation.parent_id,
+        "root": thread_id,
+        "status": annotation.status.value,
+        "quote": quote_json(annotation) if is_root else None,
+        "anchor": anchor_json(root, version.label),
+        "reply_count": reply_count,
+        "disposition": None,
+        "target": annotation.target.value if is_root else None,
+        "depth": annotation.depth,
+        "edited": annotation.edited_at is not None,
+        "edited_at": iso(annotation.edited_at),
+        "proposed_text": None if deleted else annotation.proposed_text,
+        "proposed_diff": None if deleted else annotation.proposed_diff,
+        "url": links["html"],
+        "links": links,
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request, url_for
+from flask_login import current_user
 
 from app.api import serializers
 from app.core.errors import ApiError
@@ -14,6 +15,8 @@ bp = Blueprint("api", __name__)
 csrf.exempt(bp)
 
 MAX_LIMIT = 200
+# Ids beyond a 32-bit integer name nothing (and would overflow PostgreSQL's integer columns).
+MAX_ID = 2**31 - 1
 DEFAULT_LIMIT = 50
 
 
@@ -24,7 +27,23 @@ def protect_cookie_writes():
         return
     if request.headers.get("Authorization", "").startswith("Bearer "):
         return
+    if not current_user.is_authenticated:
+        # Nothing a forged request could borrow: say how to authenticate instead.
+        raise ApiError(401, "Authenticate with a bearer token or a session.", code="unauthorized")
     csrf.protect()
+
+
+@bp.after_request
+def ask_for_credentials(response):
+    """A 401 says how to authenticate (RFC 9110: `WWW-Authenticate`)."""
+    if response.status_code == 401:
+        response.headers.setdefault("WWW-Authenticate", 'Bearer realm="api"')
+    return response
+
+
+def _whole_number(text: str) -> bool:
+    """ASCII digits only ("²".isdigit() is true, but int() refuses it)."""
+    return text.isascii() and text.isdigit() and len(text) <= 12
 
 
 def page_params() -> tuple[int, int]:
@@ -33,13 +52,13 @@ def page_params() -> tuple[int, int]:
     limit, after = DEFAULT_LIMIT, 0
     raw_limit = request.args.get("limit")
     if raw_limit is not None:
-        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
+        if not _whole_number(raw_limit) or not 1 <= int(raw_limit) <= MAX_LIMIT:
             fields["limit"] = f"must be a whole number from 1 to {MAX_LIMIT}"
         else:
             limit = int(raw_limit)
     raw_after = request.args.get("after")
     if raw_after is not None:
-        if not raw_after.isdigit():
+        if not _whole_number(raw_after) or int(raw_after) > MAX_ID:
             fields["after"] = "must be the cursor given in `next`"
         else:
             after = int(raw_after)
@@ -89,3 +108,6 @@ def version(slug: str, label: str):
         known = ", ".join(v.label for v in versions)
         raise ApiError(404, f"paper '{slug}' has no version '{label}' (versions: {known})")
     return jsonify(serializers.version_detail(paper, chosen, queries.sections_of(chosen)))
+
+
+from app.api import annotations, openapi  # noqa: E402, F401

@@ -64,6 +64,7 @@ def _messages() -> dict[int, tuple[str, str]]:
         403: (_("Not allowed"), _("You do not have permission to see this page.")),
         404: (_("Page not found"), _("There is no page at this address.")),
         405: (_("Method not allowed"), _("This address does not accept that kind of request.")),
+        409: (_("Conflict"), _("This cannot be done in the current state of things.")),
         413: (_("Too large"), _("What you sent is too large.")),
         429: (_("Too many attempts"), _("Too many attempts. Please wait a minute and try again.")),
         500: (
@@ -77,6 +78,14 @@ def _render(status: int, message: str | None = None):
     title, default = _messages().get(status, (_("Error"), _("The request failed.")))
     return render_template("errors/error.html", status=status, title=title,
                            message=message or default), status  # fmt: skip
+
+
+def _limit_message(error) -> str | None:
+    """The message a limit was declared with (e.g. the posting limit's), if any."""
+    message = getattr(getattr(error, "limit", None), "error_message", None)
+    if callable(message):
+        message = message()
+    return message if isinstance(message, str) and message else None
 
 
 def register(app: Flask) -> None:
@@ -93,7 +102,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(429)
     def handle_rate_limit(error):
-        message = _("Too many attempts. Please wait a minute and try again.")
+        default = _("Too many attempts. Please wait a minute and try again.")
+        message = _limit_message(error) or default
         if wants_json():
             return error_json(429, message)
         return _render(429, message)
@@ -103,7 +113,9 @@ def register(app: Flask) -> None:
         status = error.code or 500
         if wants_json():
             return error_json(status, error.description or ERROR_CODES.get(status, "error"))
-        return _render(status)
+        # A view's own words (`abort(400, "...")`) beat the generic text of the status.
+        custom = error.description if error.description != type(error).description else None
+        return _render(status, custom)
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

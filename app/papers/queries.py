@@ -37,7 +37,7 @@ class CommentPeriod:
     state: str  # "open", "upcoming", "closed" or "none"
 
 
-_VERSION_COLUMNS = (
+VERSION_COLUMNS = (
     PaperVersion.id,
     PaperVersion.paper_id,
     PaperVersion.label,
@@ -71,7 +71,7 @@ def paper_summaries(limit: int | None = None, after_id: int = 0) -> list[PaperSu
             PaperVersion,
             (PaperVersion.paper_id == Paper.id) & (PaperVersion.sequence == counts.c.latest),
         )
-        .options(load_only(*_VERSION_COLUMNS))
+        .options(load_only(*VERSION_COLUMNS))
         .where(Paper.id > after_id)
         .order_by(Paper.id)
     )
@@ -88,7 +88,7 @@ def paper_with_versions(slug: str) -> tuple[Paper, list[PaperVersion]] | None:
         return None
     versions = db.session.scalars(
         select(PaperVersion)
-        .options(load_only(*_VERSION_COLUMNS))
+        .options(load_only(*VERSION_COLUMNS))
         .where(PaperVersion.paper_id == paper.id)
         .order_by(PaperVersion.sequence)
     ).all()
@@ -140,7 +140,7 @@ def papers_with_versions() -> list[tuple[Paper, list[PaperVersion]]]:
     """All papers with their versions in order: two queries."""
     papers = db.session.scalars(select(Paper).order_by(Paper.number, Paper.slug)).all()
     versions = db.session.scalars(
-        select(PaperVersion).options(load_only(*_VERSION_COLUMNS)).order_by(PaperVersion.sequence)
+        select(PaperVersion).options(load_only(*VERSION_COLUMNS)).order_by(PaperVersion.sequence)
     ).all()
     by_paper: dict[int, list[PaperVersion]] = {}
     for version in versions:

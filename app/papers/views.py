@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
+from flask_login import current_user
 
+from app.annotations import queries as discussion
 from app.papers import queries
 
 bp = Blueprint("papers", __name__)
@@ -49,6 +51,7 @@ def _render_version(paper, versions, version):
         sections=sections,
         toc=queries.table_of_contents(sections),
         period=queries.comment_period(paper),
+        margin=discussion.margin(version, current_user),
     )
 
 

@@ -75,3 +75,18 @@ def test_security_headers_are_sent(client):
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+
+
+def test_a_nul_character_anywhere_is_a_400_not_a_database_error(client, paper):
+    assert client.get("/papers/think%00paper/").status_code == 400
+    assert client.get("/?q=a%00b").status_code == 400
+    response = client.post("/login", data={"email": "a\x00@example.org", "password": "x"})
+    assert response.status_code == 400
+
+
+def test_an_oversized_request_is_a_413(client, user):
+    response = client.post(
+        "/api/v1/annotations", data=b"x" * (2 * 1024 * 1024 + 1), content_type="application/json"
+    )
+    assert response.status_code == 413
+    assert response.get_json()["error"]["code"] == "too_large"

@@ -1,0 +1,501 @@
+"""Discussion pages without JavaScript: a section's threads, a thread's permalink, and
+the plain forms that start, answer, edit and delete contributions.
+
+Views are thin: load (404), authorise (log in / 403), validate the form, call one
+service, commit, redirect (303). "Preview" buttons post to their own addresses
+(`formaction`), which render the same page with the sanitised HTML and store nothing,
+so that previewing does not draw on the posting allowance of `posting_limit`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import format_datetime as _format_datetime
+from flask_login import current_user
+
+from app.annotations import queries, services
+from app.annotations.forms import (
+    KIND_HINTS,
+    KIND_LABELS,
+    KIND_PLURALS,
+    DeleteForm,
+    EditForm,
+    ReplyForm,
+    ThreadFilterForm,
+    ThreadForm,
+    attach_error,
+)
+from app.annotations.limits import posting_limit
+from app.annotations.services import AnnotationError, QuoteInput
+from app.core.anchoring import block_spans
+from app.core.diffing import word_diff
+from app.core.i18n import gettext as _
+from app.core.markdown import render_markdown
+from app.core.permissions import can_delete_annotation, can_edit_annotation, is_author
+from app.extensions import db, login_manager
+from app.models.annotation import (
+    Annotation,
+    AnnotationKind,
+    AnnotationStatus,
+    TargetType,
+)
+from app.papers import queries as paper_queries
+
+bp = Blueprint("annotations", __name__)
+# Ids beyond a 32-bit integer name nothing (and would overflow PostgreSQL's integer columns).
+ANNOTATION_ID = "<int(min=1, max=2147483647):annotation_id>"
+
+# Replies nest this deep; deeper ones follow their depth-3 ancestor, "in reply to" someone.
+MAX_NESTING = 3
+
+
+@bp.app_template_global()
+def kind_label(kind) -> str:
+    """The label of an annotation kind ("Question")."""
+    return str(KIND_LABELS[AnnotationKind(kind)])
+
+
+@bp.app_template_global()
+def kind_plural(kind) -> str:
+    """The plural label of an annotation kind ("Questions")."""
+    return str(KIND_PLURALS[AnnotationKind(kind)])
+
+
+@bp.app_template_global()
+def format_datetime(value, format: str = "d MMMM y, HH:mm") -> str:
+    """A moment in words ("28 November 2026, 14:05"), in UTC."""
+    return _format_datetime(value, format)
+
+
+@bp.app_template_global()
+def accepts_comments(period) -> bool:
+    """Whether forms are offered: the services refuse only upcoming and closed periods."""
+    return period.state not in {"upcoming", "closed"}
+
+
+# --- loading ------------------------------------------------------------------------------
+
+
+def _load_section(slug: str, label: str, key: str):
+    found = paper_queries.paper_with_versions(slug)
+    if found is None:
+        abort(404)
+    paper, versions = found
+    version = next((v for v in versions if v.label == label), None)
+    if version is None:
+        abort(404)
+    try:
+        section = services.find_section(version, key)
+    except AnnotationError:
+        abort(404)
+    return paper, version, section
+
+
+def _load(annotation_id: int) -> Annotation:
+    annotation = queries.get_visible(annotation_id, current_user)
+    if annotation is None:
+        abort(404)
+    return annotation
+
+
+def _paragraphs(section) -> list[tuple[int, int]]:
+    return block_spans(section.text)
+
+
+def _discard() -> None:
+    """A refused service call stored nothing; make sure nothing it may have added stays.
+
+    The rollback expires what was loaded, so the page that explains the refusal loads
+    the annotations it shows again.
+    """
+    db.session.rollback()
+
+
+def _status(error: AnnotationError) -> int:
+    return error.status if error.status in {403, 409, 422} else 422
+
+
+# --- a section's discussion ---------------------------------------------------------------
+
+
+@bp.route("/papers/<slug>/v/<label>/sections/<key>/", methods=["GET", "POST"])
+@posting_limit
+def section(slug: str, label: str, key: str):
+    """All threads of a section, sorted and filtered, and the form to start one."""
+    paper, version, section = _load_section(slug, label, key)
+    spans = _paragraphs(section)
+    form = ThreadForm(paragraphs=[section.text[s:e] for s, e in spans])
+    if request.method == "GET":
+        chosen = request.args.get("paragraph", "")
+        if chosen.isdigit() and 1 <= int(chosen) <= len(spans):
+            form.paragraph.data = chosen
+        return _render_section(paper, version, section, form)
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not form.validate_on_submit():
+        return _render_section(paper, version, section, form, status=422)
+    if form.preview.data:
+        return _render_section(paper, version, section, form, preview=True)
+    quote = target = None
+    if form.paragraph_number:
+        start, end = spans[form.paragraph_number - 1]
+        quote = QuoteInput(section.text[start:end], start=start, end=end)
+        target = TargetType.PARAGRAPH
+    try:
+        annotation = services.create_thread(
+            current_user,
+            paper,
+            version,
+            section,
+            form.body.data or "",
+            kind=AnnotationKind(form.kind.data),
+            quote=quote,
+            target=target,
+            proposed_text=form.proposed,
+        )
+    except AnnotationError as error:
+        _discard()
+        attach_error(form, error)
+        return _render_section(paper, version, section, form, status=_status(error))
+    db.session.commit()
+    flash(_("Your %(kind)s is posted.", kind=kind_label(annotation.kind).lower()), "success")
+    return redirect(url_for("annotations.thread", annotation_id=annotation.id), 303)
+
+
+@bp.post("/papers/<slug>/v/<label>/sections/<key>/preview")
+def section_preview(slug: str, label: str, key: str):
+    """The section page again, with the new thread's sanitised HTML; nothing is stored."""
+    paper, version, section = _load_section(slug, label, key)
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    form = ThreadForm(paragraphs=[section.text[s:e] for s, e in _paragraphs(section)])
+    valid = form.validate_on_submit()
+    return _render_section(
+        paper, version, section, form, preview=True, status=200 if valid else 422
+    )
+
+
+def _render_section(paper, version, section, form, *, preview=False, status=200):
+    filters = ThreadFilterForm(request.args)
+    threads = queries.threads(
+        version,
+        current_user,
+        section=section.key,
+        kind=filters.chosen_kind,
+        sort=filters.chosen_sort,
+    )
+    preview_html = preview_change = None
+    if preview and form.body.data and form.body.data.strip():
+        preview_html = render_markdown(form.body.data)
+    if preview and form.kind.data == "suggestion" and form.proposed and not form.paragraph.errors:
+        number = form.paragraph_number
+        if number:
+            start, end = _paragraphs(section)[number - 1]
+            preview_change = word_diff(section.text[start:end], form.proposed)
+    return render_template(
+        "annotations/section.html",
+        paper=paper,
+        version=version,
+        section=section,
+        threads=threads,
+        filters=filters,
+        form=form,
+        preview=preview,
+        preview_html=preview_html,
+        preview_change=preview_change,
+        kind_hints={kind.value: hint for kind, hint in KIND_HINTS.items()},
+        period=paper_queries.comment_period(paper),
+    ), status
+
+
+# --- a thread -----------------------------------------------------------------------------
+
+
+@dataclass
+class Node:
+    """An annotation as the thread page shows it: nested, or flat "in reply to" someone."""
+
+    annotation: Annotation
+    children: list[Node] = field(default_factory=list)
+    in_reply_to: Annotation | None = None
+    parent_missing: bool = False
+
+
+def thread_tree(root: Annotation, replies: list[Annotation]) -> list[Node]:
+    """The replies of `root` as nested nodes, at most `MAX_NESTING` levels deep.
+
+    A reply deeper than that is listed right after its ancestor at the last level,
+    in the order written, and names the contribution it answers. A reply whose parent
+    the viewer may not see is listed at the first level.
+    """
+    by_parent: dict[int, list[Annotation]] = {}
+    for reply in replies:
+        by_parent.setdefault(reply.parent_id, []).append(reply)
+    shown = {root.id, *(reply.id for reply in replies)}
+
+    def flat_descendants(annotation: Annotation) -> list[Node]:
+        out = []
+        for child in by_parent.get(annotation.id, []):
+            out.append(Node(child, in_reply_to=annotation))
+            out.extend(flat_descendants(child))
+        return out
+
+    def build(annotation: Annotation, level: int) -> list[Node]:
+        nodes = []
+        for child in by_parent.get(annotation.id, []):
+            node = Node(child)
+            if level < MAX_NESTING:
+                node.children = build(child, level + 1)
+                nodes.append(node)
+            else:
+                nodes.append(node)
+                nodes.extend(flat_descendants(child))
+        return nodes
+
+    top = build(root, 1)
+    for reply in replies:
+        if reply.parent_id not in shown:
+            top.append(Node(reply, parent_missing=True, children=build(reply, 2)))
+    return top
+
+
+@bp.route(f"/annotations/{ANNOTATION_ID}")
+def thread(annotation_id: int):
+    """The permalink of a thread; a reply's id leads to its place in the thread."""
+    annotation = _load(annotation_id)
+    if not annotation.is_root:
+        return redirect(
+            url_for(
+                "annotations.thread", annotation_id=annotation.root_id, _anchor=f"a{annotation.id}"
+            )
+        )
+    return _render_thread(annotation, ReplyForm(formdata=None))
+
+
+def _render_thread(root, form, *, parent=None, preview=False, status=200):
+    replies = queries.thread_replies(root, current_user)
+    if parent is None:
+        wanted = request.args.get("reply_to", type=int)
+        parent = next((r for r in replies if r.id == wanted), root)
+    try:
+        section = services.find_section(root.version, root.section_key)
+    except AnnotationError:
+        section = None
+    preview_html = None
+    if preview and form.body.data and form.body.data.strip():
+        preview_html = render_markdown(form.body.data)
+    return render_template(
+        "annotations/thread.html",
+        root=root,
+        paper=root.paper,
+        version=root.version,
+        section=section,
+        replies=replies,
+        tree=thread_tree(root, replies),
+        parent=parent,
+        form=form,
+        preview_html=preview_html,
+        preview=preview,
+        period=paper_queries.comment_period(root.paper),
+    ), status
+
+
+def _thread_root(annotation: Annotation) -> Annotation:
+    return annotation if annotation.is_root else _load(annotation.root_id)
+
+
+@bp.route(f"/annotations/{ANNOTATION_ID}/replies", methods=["GET", "POST"])
+@posting_limit
+def reply(annotation_id: int):
+    """Answer a contribution; without a form post, open the thread at the reply form."""
+    parent = _load(annotation_id)
+    root = _thread_root(parent)
+    if request.method == "GET":
+        return redirect(
+            url_for(
+                "annotations.thread",
+                annotation_id=root.id,
+                reply_to=parent.id,
+                _anchor="reply-form",
+            )
+        )
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        return _render_thread(root, form, parent=parent, status=422)
+    if form.preview.data:
+        return _render_thread(root, form, parent=parent, preview=True)
+    try:
+        answer = services.reply(current_user, parent, form.body.data or "")
+    except AnnotationError as error:
+        _discard()
+        attach_error(form, error)
+        root, parent = _load(root.id), _load(parent.id)
+        return _render_thread(root, form, parent=parent, status=_status(error))
+    db.session.commit()
+    flash(_("Your reply is posted."), "success")
+    return redirect(
+        url_for("annotations.thread", annotation_id=root.id, _anchor=f"a{answer.id}"), 303
+    )
+
+
+@bp.post(f"/annotations/{ANNOTATION_ID}/replies/preview")
+def reply_preview(annotation_id: int):
+    """The thread again, with the reply's sanitised HTML under its form; nothing is stored."""
+    parent = _load(annotation_id)
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    form = ReplyForm()
+    valid = form.validate_on_submit()
+    return _render_thread(
+        _thread_root(parent), form, parent=parent, preview=True, status=200 if valid else 422
+    )
+
+
+# --- edit, delete, history ----------------------------------------------------------------
+
+
+def _refuse_placeholder(annotation: Annotation) -> None:
+    """Its author learns that a deleted contribution is gone (409); others get 403 next."""
+    if annotation.status is AnnotationStatus.DELETED and is_author(current_user, annotation):
+        page = render_template(
+            "errors/error.html",
+            status=409,
+            title=_("Deleted"),
+            message=_("This contribution has been deleted."),
+        )
+        abort(make_response(page, 409))
+
+
+def _editable(annotation_id: int) -> Annotation:
+    annotation = _load(annotation_id)
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+    _refuse_placeholder(annotation)
+    if not can_edit_annotation(current_user, annotation):
+        abort(403)
+    return annotation
+
+
+@bp.route(f"/annotations/{ANNOTATION_ID}/edit", methods=["GET", "POST"])
+@posting_limit
+def edit(annotation_id: int):
+    """Change one's own contribution; the earlier text is kept in its history."""
+    annotation = _editable(annotation_id)
+    form = EditForm(obj=annotation if request.method == "GET" else None)
+    if request.method == "GET":
+        return _render_edit(annotation, form)
+    if not form.validate_on_submit():
+        return _render_edit(annotation, form, status=422)
+    if form.preview.data:
+        return _render_edit(annotation, form, preview=True)
+    suggestion = annotation.kind is AnnotationKind.SUGGESTION and annotation.is_root
+    try:
+        services.edit(
+            current_user,
+            annotation,
+            form.body.data or "",
+            **({"proposed_text": form.proposed} if suggestion else {}),
+        )
+    except AnnotationError as error:
+        _discard()
+        attach_error(form, error)
+        return _render_edit(_load(annotation.id), form, status=_status(error))
+    db.session.commit()
+    flash(_("Your changes are saved."), "success")
+    return redirect(
+        url_for(
+            "annotations.thread", annotation_id=annotation.thread_id, _anchor=f"a{annotation.id}"
+        ),
+        303,
+    )
+
+
+@bp.post(f"/annotations/{ANNOTATION_ID}/edit/preview")
+def edit_preview(annotation_id: int):
+    """The edit form again, with the changed text's sanitised HTML; nothing is stored."""
+    annotation = _editable(annotation_id)
+    form = EditForm()
+    valid = form.validate_on_submit()
+    return _render_edit(annotation, form, preview=True, status=200 if valid else 422)
+
+
+def _render_edit(annotation, form, *, preview=False, status=200):
+    suggestion = annotation.kind is AnnotationKind.SUGGESTION and annotation.is_root
+    preview_html = preview_change = None
+    if preview and form.body.data and form.body.data.strip():
+        preview_html = render_markdown(form.body.data)
+    if preview and suggestion and form.proposed and annotation.quote_exact:
+        preview_change = word_diff(annotation.quote_exact, form.proposed)
+    return render_template(
+        "annotations/edit.html",
+        annotation=annotation,
+        suggestion=suggestion,
+        form=form,
+        preview=preview,
+        preview_html=preview_html,
+        preview_change=preview_change,
+    ), status
+
+
+@bp.route(f"/annotations/{ANNOTATION_ID}/delete", methods=["GET", "POST"])
+def delete(annotation_id: int):
+    """Delete one's own contribution, after a confirmation page."""
+    annotation = _load(annotation_id)
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    _refuse_placeholder(annotation)
+    if not can_delete_annotation(current_user, annotation):
+        abort(403)
+    form = DeleteForm()
+    if not form.validate_on_submit():
+        return render_template("annotations/delete.html", annotation=annotation, form=form)
+    paper, version, key = annotation.paper, annotation.version, annotation.section_key
+    thread_id, was_root = annotation.thread_id, annotation.is_root
+    try:
+        removed = services.delete(current_user, annotation)
+    except AnnotationError as error:
+        _discard()
+        abort(error.status, error.message)
+    db.session.commit()
+    flash(
+        _("Your contribution is deleted.")
+        if removed
+        else _("Your contribution is deleted; a placeholder keeps the replies in their place."),
+        "success",
+    )
+    if not (removed and was_root) and queries.get_visible(thread_id, current_user):
+        anchor = None if removed else f"a{annotation_id}"
+        return redirect(url_for("annotations.thread", annotation_id=thread_id, _anchor=anchor), 303)
+    return redirect(
+        url_for("annotations.section", slug=paper.slug, label=version.label, key=key), 303
+    )
+
+
+@bp.route(f"/annotations/{ANNOTATION_ID}/history")
+def history(annotation_id: int):
+    """What a contribution said before each edit, newest first."""
+    annotation = _load(annotation_id)
+    revisions = queries.revisions(annotation)
+    earlier = [
+        (revision, render_markdown(revision.body) if revision.body else "")
+        for revision in revisions
+    ]
+    return render_template(
+        "annotations/history.html",
+        annotation=annotation,
+        earlier=earlier,
+        deleted=annotation.status is AnnotationStatus.DELETED,
+    )

@@ -1,0 +1,770 @@
+"""The OpenAPI 3.1 description of the JSON API, served at /api/v1/openapi.json.
+
+The document is a plain dict built here, next to the views it describes; a test
+checks that every route under /api/v1 appears in it and that it is valid OpenAPI.
+"""
+
+from __future__ import annotations
+
+from importlib import metadata
+from typing import Any
+
+from flask import current_app, jsonify
+
+from app.annotations.services import MAX_BODY_LENGTH, MAX_LINKS
+from app.api.views import DEFAULT_LIMIT, MAX_LIMIT, bp
+from app.core.anchoring import CONTEXT_LENGTH, MAX_QUOTE_LENGTH
+from app.models import AnnotationKind, AnnotationStatus, TargetType
+
+ERROR_RESPONSES = {
+    "400": "BadRequest",
+    "401": "Unauthorized",
+    "403": "Forbidden",
+    "404": "NotFound",
+    "409": "Conflict",
+    "415": "UnsupportedMediaType",
+    "422": "Unprocessable",
+    "429": "TooManyRequests",
+}
+
+DESCRIPTION = f"""\
+The JSON API of Think Paper Commons: versioned think papers, discussed section by section.
+
+**Authentication.** Reading public content needs none. Writing needs an account: send
+`Authorization: Bearer <token>` (a token from your account page or `flask users token`), or,
+from a browser script on this site, the session cookie together with an `X-CSRFToken` header.
+Without credentials a write answers 401; an account that may not take part (e-mail address not
+confirmed, suspended) gets 403.
+
+**Errors** are a 4xx status with `{{"error": {{"code", "message", "fields"?}}}}`; `fields` maps each
+field at fault to the reason. Malformed JSON or a body that is not a JSON object answers 400
+`invalid_json`; a body that is not `application/json` answers 415. Request bodies are read
+strictly: **unknown fields are refused** (422, naming them) rather than ignored, so that a typo
+does not silently lose data; types are not coerced (`"3"` or `true` is not a number, `3.0` is
+not a whole number).
+
+**Lists** are `{{"items": [...], "total": N, "next": "<url or null>"}}`. `limit` takes 1 to
+{MAX_LIMIT} (default {DEFAULT_LIMIT}); follow `next`, whose `after` cursor is opaque and belongs
+to the sort it was made with.
+
+**Times** are ISO 8601 in UTC (`Z`). **Offsets** count Unicode code points in a section's
+`text`, the section body exactly as a reader sees it (its `textContent`), heading excluded.
+
+**Rate limits.** Creating and editing annotations (threads, replies and edits together) is
+limited per account (10 a minute unless the site says otherwise); beyond it the answer is 429
+`rate_limited`.
+"""
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    if "$ref" in schema:
+        return {"oneOf": [schema, {"type": "null"}]}
+    schema = dict(schema)
+    if "type" in schema:
+        schema["type"] = [schema["type"], "null"]
+    if "enum" in schema:
+        schema["enum"] = [*schema["enum"], None]
+    return schema
+
+
+STRING = {"type": "string"}
+INTEGER = {"type": "integer"}
+TIME = {"type": "string", "format": "date-time", "description": "ISO 8601, UTC"}
+URL = {"type": "string", "format": "uri"}
+
+
+def _errors(*statuses: str) -> dict[str, Any]:
+    return {
+        status: {"$ref": f"#/components/responses/{ERROR_RESPONSES[status]}"} for status in statuses
+    }
+
+
+def _json_content(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+def _schemas() -> dict[str, Any]:
+    kinds = [k.value for k in AnnotationKind]
+    targets = [t.value for t in TargetType]
+    return {
+        "Error": {
+            "type": "object",
+            "required": ["error"],
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "required": ["code", "message"],
+                    "properties": {
+                        "code": {
+                            "type": "string",
+                            "description": "Machine-readable: e.g. `invalid`, `invalid_json`, "
+                            "`invalid_parameters`, `unauthorized`, `forbidden`, `not_found`, "
+                            "`unknown_section`, `quote_not_found`, `empty`, `too_long`, "
+                            "`too_many_links`, `parent_deleted`, `deleted`, "
+                            "`comment_period_closed`, `csrf_failed`, `rate_limited`.",
+                        },
+                        "message": {"type": "string", "description": "For people."},
+                        "fields": {
+                            "type": "object",
+                            "additionalProperties": {"type": "string"},
+                            "description": "Each field at fault (`quote.start` for nested "
+                            "ones) and why.",
+                        },
+                    },
+                }
+            },
+        },
+        "List": {
+            "type": "object",
+            "required": ["items", "total", "next"],
+            "properties": {
+                "items": {"type": "array", "items": {}},
+                "total": {"type": "integer", "minimum": 0, "description": "Items in all pages."},
+                "next": _nullable({**URL, "description": "The next page, or null at the end."}),
+            },
+        },
+        "PaperItem": {
+            "type": "object",
+            "required": ["slug", "title", "number", "latest_version"],
+            "properties": {
+                "slug": STRING,
+                "title": STRING,
+                "number": _nullable(INTEGER),
+                "series": STRING,
+                "latest_version": {"type": "string", "examples": ["5.0"]},
+                "url": URL,
+            },
+        },
+        "PaperList": {
+            "allOf": [
+                _ref("List"),
+                {"properties": {"items": {"type": "array", "items": _ref("PaperItem")}}},
+            ]
+        },
+        "CommentPeriod": {
+            "type": "object",
+            "properties": {
+                "opens": _nullable({"type": "string", "format": "date"}),
+                "closes": _nullable({"type": "string", "format": "date"}),
+                "state": {"enum": ["open", "upcoming", "closed", "none"]},
+            },
+        },
+        "Paper": {
+            "type": "object",
+            "required": ["slug", "title", "authors", "latest_version", "versions"],
+            "properties": {
+                "slug": STRING,
+                "title": STRING,
+                "number": _nullable(INTEGER),
+                "series": STRING,
+                "authors": {"type": "array", "items": STRING},
+                "editors": {"type": "array", "items": STRING},
+                "latest_version": STRING,
+                "comment_period": _ref("CommentPeriod"),
+                "versions": {
+                    "type": "array",
+                    "description": "In publication order.",
+                    "items": {
+                        "type": "object",
+                        "required": ["version", "published_at", "change_note"],
+                        "properties": {
+                            "version": STRING,
+                            "published_at": TIME,
+                            "date": _nullable({"type": "string", "format": "date"}),
+                            "change_note": STRING,
+                            "url": URL,
+                        },
+                    },
+                },
+                "html_url": URL,
+            },
+        },
+        "Section": {
+            "type": "object",
+            "required": ["key", "number", "title", "level", "text"],
+            "properties": {
+                "key": {"type": "string", "description": "Ties the same section across versions."},
+                "number": _nullable({"type": "string", "examples": ["3.2"]}),
+                "title": STRING,
+                "level": {"type": "integer", "minimum": 1},
+                "parent": _nullable(STRING),
+                "position": INTEGER,
+                "text": {
+                    "type": "string",
+                    "description": "The body as a reader sees it; quote offsets count code "
+                    "points in it.",
+                },
+                "html": {"type": "string", "description": "Sanitised HTML of the body."},
+                "notes": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {"label": STRING, "text": STRING, "html": STRING},
+                    },
+                },
+            },
+        },
+        "Version": {
+            "type": "object",
+            "required": ["version", "published_at", "sections"],
+            "properties": {
+                "paper": STRING,
+                "version": STRING,
+                "title": STRING,
+                "authors": {"type": "array", "items": STRING},
+                "editors": {"type": "array", "items": STRING},
+                "date": _nullable({"type": "string", "format": "date"}),
+                "published_at": TIME,
+                "change_note": STRING,
+                "acknowledgement": STRING,
+                "sections": {"type": "array", "items": _ref("Section")},
+                "html_url": URL,
+            },
+        },
+        "Author": {
+            "type": "object",
+            "required": ["id", "name"],
+            "properties": {"id": INTEGER, "name": STRING},
+        },
+        "Quote": {
+            "type": "object",
+            "description": "W3C TextQuoteSelector and TextPositionSelector in the section's "
+            f"`text`; `prefix` and `suffix` are up to {CONTEXT_LENGTH} characters of context.",
+            "required": ["exact", "prefix", "suffix", "start", "end"],
+            "properties": {
+                "exact": STRING,
+                "prefix": STRING,
+                "suffix": STRING,
+                "start": {"type": "integer", "minimum": 0},
+                "end": {"type": "integer", "minimum": 1},
+            },
+        },
+        "Anchor": {
+            "type": "object",
+            "description": "Where the thread stands in the version asked for. Threads are not "
+            "yet carried into later versions, so for now this is the thread's own version "
+            "and place, with status `exact`. `start`, `end` and `exact` are null for a "
+            "comment on a whole section.",
+            "required": ["version", "section", "start", "end", "exact", "status"],
+            "properties": {
+                "version": STRING,
+                "section": STRING,
+                "start": _nullable(INTEGER),
+                "end": _nullable(INTEGER),
+                "exact": _nullable(STRING),
+                "status": {"enum": ["exact", "moved", "fuzzy", "orphaned"]},
+            },
+        },
+        "Annotation": {
+            "type": "object",
+            "description": "A thread's root or a reply. A deleted contribution that still has "
+            "replies stays as a placeholder: status `deleted`, `body` and `body_html` empty, "
+            "`author` null (the words and the name go together).",
+            "required": [
+                "id",
+                "paper",
+                "version",
+                "section",
+                "kind",
+                "body",
+                "body_html",
+                "author",
+                "created",
+                "updated",
+                "parent",
+                "root",
+                "status",
+                "quote",
+                "anchor",
+                "reply_count",
+                "disposition",
+            ],
+            "properties": {
+                "id": INTEGER,
+                "paper": {"type": "string", "description": "The paper's slug."},
+                "version": {"type": "string", "description": "The version it was made on."},
+                "section": {"type": "string", "description": "The section's key."},
+                "kind": {"enum": kinds, "description": "Replies are `comment`."},
+                "body": {"type": "string", "description": "Markdown, exactly as written."},
+                "body_html": {
+                    "type": "string",
+                    "description": "The body rendered and sanitised: no scripts, styles or "
+                    "event handlers; links are http, https or mailto only.",
+                },
+                "author": _nullable(_ref("Author")),
+                "created": TIME,
+                "updated": TIME,
+                "parent": _nullable({"type": "integer", "description": "null for a root."}),
+                "root": {
+                    "type": "integer",
+                    "description": "The id of the thread's root (its own id for a root).",
+                },
+                "status": {"enum": [s.value for s in AnnotationStatus]},
+                "quote": _nullable(_ref("Quote")),
+                "anchor": _ref("Anchor"),
+                "reply_count": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "For a root, the visible replies in its thread; for a "
+                    "reply, the visible direct answers to it.",
+                },
+                "disposition": {
+                    "type": "null",
+                    "description": "An editor's answer; always null for now.",
+                },
+                "target": _nullable(
+                    {"enum": targets, "description": "What a root is about; null for replies."}
+                ),
+                "depth": {"type": "integer", "minimum": 0, "description": "0 for a root."},
+                "edited": {"type": "boolean"},
+                "edited_at": _nullable(TIME),
+                "proposed_text": _nullable(
+                    {"type": "string", "description": "A suggestion's proposed wording."}
+                ),
+                "proposed_diff": _nullable(
+                    {
+                        "type": "array",
+                        "description": "Word-level change from the quote to the proposed "
+                        "wording: [op, text] pairs, op -1 deleted, 0 kept, 1 inserted.",
+                        "items": {
+                            "type": "array",
+                            "prefixItems": [{"enum": [-1, 0, 1]}, STRING],
+                            "minItems": 2,
+                            "maxItems": 2,
+                        },
+                    }
+                ),
+                "url": {**URL, "description": "The thread's page on the site."},
+                "links": {
+                    "type": "object",
+                    "properties": {
+                        "self": URL,
+                        "html": URL,
+                        "thread": URL,
+                        "parent": URL,
+                        "version": URL,
+                    },
+                },
+            },
+        },
+        "Thread": {
+            "description": "A root annotation with its thread.",
+            "allOf": [
+                _ref("Annotation"),
+                {
+                    "type": "object",
+                    "required": ["replies"],
+                    "properties": {
+                        "replies": {
+                            "type": "array",
+                            "description": "Every reply the caller may see, at any depth, in "
+                            "the order written (a flat list; rebuild the tree with `parent`).",
+                            "items": _ref("Annotation"),
+                        }
+                    },
+                },
+            ],
+        },
+        "AnnotationList": {
+            "allOf": [
+                _ref("List"),
+                {"properties": {"items": {"type": "array", "items": _ref("Annotation")}}},
+            ]
+        },
+        "QuoteInput": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["exact"],
+            "description": "With `start` and `end` the quote must stand exactly there. Without "
+            "them it must occur once in the section, or once among the places where the given "
+            "`prefix`/`suffix` agree.",
+            "properties": {
+                "exact": {"type": "string", "minLength": 1, "maxLength": MAX_QUOTE_LENGTH},
+                "prefix": _nullable(STRING),
+                "suffix": _nullable(STRING),
+                "start": _nullable({"type": "integer", "minimum": 0}),
+                "end": _nullable({"type": "integer", "minimum": 1}),
+            },
+        },
+        "NewThread": {
+            "type": "object",
+            "title": "A new thread",
+            "additionalProperties": False,
+            "required": ["paper", "version", "section", "body"],
+            "properties": {
+                "paper": {"type": "string", "description": "The paper's slug."},
+                "version": {"type": "string", "examples": ["5.0"]},
+                "section": {"type": "string", "description": "The section's key."},
+                "body": {
+                    "type": "string",
+                    "maxLength": MAX_BODY_LENGTH,
+                    "description": f"Markdown; not blank; at most {MAX_LINKS} links.",
+                },
+                "kind": {"enum": kinds, "default": "comment"},
+                "quote": _nullable(_ref("QuoteInput")),
+                "target": _nullable(
+                    {
+                        "enum": targets,
+                        "description": "Default: `passage` with a quote, else `section`. A "
+                        "`paragraph` or `passage` needs a quote; a `section` takes none.",
+                    }
+                ),
+                "proposed_text": _nullable(
+                    {
+                        "type": "string",
+                        "maxLength": MAX_BODY_LENGTH,
+                        "description": "Required for, and only for, kind `suggestion` (which "
+                        "also needs a quote): the wording proposed instead of the quote.",
+                    }
+                ),
+            },
+        },
+        "NewReply": {
+            "type": "object",
+            "title": "A reply",
+            "additionalProperties": False,
+            "required": ["parent", "body"],
+            "properties": {
+                "parent": {"type": "integer", "description": "The annotation answered."},
+                "body": {"type": "string", "maxLength": MAX_BODY_LENGTH},
+            },
+        },
+        "AnnotationChange": {
+            "type": "object",
+            "additionalProperties": False,
+            "minProperties": 1,
+            "properties": {
+                "body": {"type": "string", "maxLength": MAX_BODY_LENGTH},
+                "proposed_text": _nullable({"type": "string", "maxLength": MAX_BODY_LENGTH}),
+            },
+        },
+    }
+
+
+def _responses() -> dict[str, Any]:
+    def error(description: str) -> dict[str, Any]:
+        return {"description": description, "content": _json_content(_ref("Error"))}
+
+    return {
+        "BadRequest": error(
+            "Malformed JSON or a body that is not an object (`invalid_json`), bad list "
+            "parameters (`invalid_parameters`), or a cookie-authenticated write without a "
+            "valid X-CSRFToken header (`csrf_failed`)."
+        ),
+        "Unauthorized": {
+            **error("No valid credentials were sent (`unauthorized`)."),
+            "headers": {"WWW-Authenticate": {"schema": STRING}},
+        },
+        "Forbidden": error("The account may not do this (`forbidden`, `comment_period_closed`)."),
+        "NotFound": error("Nothing there, or nothing the caller may see."),
+        "Conflict": error("The annotation's state forbids it (deleted, hidden)."),
+        "UnsupportedMediaType": error("The body was not sent as application/json."),
+        "Unprocessable": error("A field is missing, of the wrong type, unknown, or breaks a rule."),
+        "TooManyRequests": {
+            **error("Rate limit reached (`rate_limited`); wait and try again."),
+            "headers": {"Retry-After": {"schema": INTEGER}},
+        },
+    }
+
+
+def _parameters() -> dict[str, Any]:
+    return {
+        "slug": {
+            "name": "slug",
+            "in": "path",
+            "required": True,
+            "schema": STRING,
+            "description": "The paper's slug, e.g. `think-paper-1`.",
+        },
+        "label": {
+            "name": "label",
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string", "examples": ["5.0"]},
+            "description": "A version label.",
+        },
+        "annotation_id": {
+            "name": "annotation_id",
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+        },
+        "limit": {
+            "name": "limit",
+            "in": "query",
+            "schema": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": MAX_LIMIT,
+                "default": DEFAULT_LIMIT,
+            },
+            "description": "Items per page.",
+        },
+        "after": {
+            "name": "after",
+            "in": "query",
+            "schema": STRING,
+            "description": "The opaque cursor from the previous page's `next`; anything else "
+            "answers 400 naming `after`.",
+        },
+        "section": {
+            "name": "section",
+            "in": "query",
+            "schema": STRING,
+            "description": "Only threads on this section (its key). An unknown key answers 404 "
+            "`unknown_section`.",
+        },
+        "kind": {
+            "name": "kind",
+            "in": "query",
+            "schema": {"enum": [k.value for k in AnnotationKind]},
+            "description": "Only threads of this kind.",
+        },
+        "sort": {
+            "name": "sort",
+            "in": "query",
+            "schema": {"enum": ["oldest", "newest", "replies"], "default": "oldest"},
+            "description": "`oldest` or `newest` first, or most `replies` first (ties oldest "
+            "first).",
+        },
+    }
+
+
+def _p(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/parameters/{name}"}
+
+
+READ_SECURITY = [{}, {"bearerAuth": []}, {"sessionCookie": []}]
+WRITE_SECURITY = [{"bearerAuth": []}, {"sessionCookie": [], "csrfHeader": []}]
+
+
+def _paths() -> dict[str, Any]:
+    annotation_answer = {"content": _json_content(_ref("Annotation"))}
+    return {
+        "/papers": {
+            "get": {
+                "operationId": "listPapers",
+                "summary": "The published papers",
+                "tags": ["papers"],
+                "security": READ_SECURITY,
+                "parameters": [_p("limit"), _p("after")],
+                "responses": {
+                    "200": {
+                        "description": "A page of papers, by id.",
+                        "content": _json_content(_ref("PaperList")),
+                    },
+                    **_errors("400"),
+                },
+            }
+        },
+        "/papers/{slug}": {
+            "get": {
+                "operationId": "getPaper",
+                "summary": "One paper and its versions",
+                "tags": ["papers"],
+                "security": READ_SECURITY,
+                "parameters": [_p("slug")],
+                "responses": {
+                    "200": {"description": "The paper.", "content": _json_content(_ref("Paper"))},
+                    **_errors("404"),
+                },
+            }
+        },
+        "/papers/{slug}/versions/{label}": {
+            "get": {
+                "operationId": "getVersion",
+                "summary": "One version with its sections and their text",
+                "tags": ["papers"],
+                "security": READ_SECURITY,
+                "parameters": [_p("slug"), _p("label")],
+                "responses": {
+                    "200": {
+                        "description": "The version.",
+                        "content": _json_content(_ref("Version")),
+                    },
+                    **_errors("404"),
+                },
+            }
+        },
+        "/papers/{slug}/versions/{label}/annotations": {
+            "get": {
+                "operationId": "listVersionThreads",
+                "summary": "The threads of a version the caller may see",
+                "description": "Roots only, each with its `reply_count`; fetch a thread's "
+                "replies with `GET /annotations/{annotation_id}`. A deleted root appears "
+                "while it has visible replies. `total` counts every page.",
+                "tags": ["annotations"],
+                "security": READ_SECURITY,
+                "parameters": [
+                    _p("slug"),
+                    _p("label"),
+                    _p("section"),
+                    _p("kind"),
+                    _p("sort"),
+                    _p("limit"),
+                    _p("after"),
+                ],
+                "responses": {
+                    "200": {
+                        "description": "A page of threads.",
+                        "content": _json_content(_ref("AnnotationList")),
+                    },
+                    **_errors("400", "404"),
+                },
+            }
+        },
+        "/annotations": {
+            "post": {
+                "operationId": "createAnnotation",
+                "summary": "Start a thread, or reply to an annotation",
+                "description": "A body with `parent` is a reply (`parent` and `body` only); "
+                "otherwise it starts a thread on a section, paragraph or passage of a version. "
+                "An unknown paper or version answers 404, an unknown section 422 naming "
+                "`section`, a missing parent 404, a deleted parent 409.",
+                "tags": ["annotations"],
+                "security": WRITE_SECURITY,
+                "requestBody": {
+                    "required": True,
+                    "content": _json_content({"oneOf": [_ref("NewThread"), _ref("NewReply")]}),
+                },
+                "responses": {
+                    "201": {
+                        "description": "Created.",
+                        "headers": {
+                            "Location": {
+                                "description": "/api/v1/annotations/{id}",
+                                "schema": STRING,
+                            }
+                        },
+                        **annotation_answer,
+                    },
+                    **_errors("400", "401", "403", "404", "409", "415", "422", "429"),
+                },
+            }
+        },
+        "/annotations/{annotation_id}": {
+            "parameters": [_p("annotation_id")],
+            "get": {
+                "operationId": "getAnnotation",
+                "summary": "One annotation; a root comes with its replies",
+                "description": "404 when it does not exist or the caller may not see it. A "
+                "root (`parent` null) includes `replies`, see `Thread`.",
+                "tags": ["annotations"],
+                "security": READ_SECURITY,
+                "responses": {
+                    "200": {
+                        "description": "The annotation (a `Thread` for a root).",
+                        "content": _json_content({"oneOf": [_ref("Thread"), _ref("Annotation")]}),
+                    },
+                    **_errors("404"),
+                },
+            },
+            "patch": {
+                "operationId": "editAnnotation",
+                "summary": "Its author changes the body (or a suggestion's wording)",
+                "description": "The earlier text is kept in the edit history; `edited` "
+                "becomes true. Others get 403; a deleted placeholder 409.",
+                "tags": ["annotations"],
+                "security": WRITE_SECURITY,
+                "requestBody": {
+                    "required": True,
+                    "content": _json_content(_ref("AnnotationChange")),
+                },
+                "responses": {
+                    "200": {"description": "The annotation as it is now.", **annotation_answer},
+                    **_errors("400", "401", "403", "404", "409", "415", "422", "429"),
+                },
+            },
+            "delete": {
+                "operationId": "deleteAnnotation",
+                "summary": "Its author deletes it",
+                "description": "While replies depend on it, a placeholder stays (status "
+                "`deleted`, no body, no author) and takes no more replies; otherwise it is "
+                "gone (404 afterwards).",
+                "tags": ["annotations"],
+                "security": WRITE_SECURITY,
+                "responses": {
+                    "204": {"description": "Deleted."},
+                    **_errors("400", "401", "403", "404", "409"),
+                },
+            },
+        },
+        "/openapi.json": {
+            "get": {
+                "operationId": "getOpenApi",
+                "summary": "This description",
+                "tags": ["meta"],
+                "security": READ_SECURITY,
+                "responses": {
+                    "200": {
+                        "description": "The OpenAPI 3.1 document.",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    }
+                },
+            }
+        },
+    }
+
+
+def _version() -> str:
+    try:
+        return metadata.version("think-paper-commons")
+    except metadata.PackageNotFoundError:
+        return "0.0.0"
+
+
+def build_document() -> dict[str, Any]:
+    """The whole OpenAPI 3.1 document as a dict."""
+    cookie = current_app.config.get("SESSION_COOKIE_NAME", "session")
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Think Paper Commons API",
+            "version": _version(),
+            "description": DESCRIPTION,
+            "license": {"name": "EUPL-1.2", "identifier": "EUPL-1.2"},
+        },
+        "servers": [{"url": "/api/v1"}],
+        "tags": [
+            {"name": "papers", "description": "Papers, versions and their sections."},
+            {"name": "annotations", "description": "Threads in the margin, and replies."},
+            {"name": "meta", "description": "About the API itself."},
+        ],
+        "paths": _paths(),
+        "components": {
+            "schemas": _schemas(),
+            "responses": _responses(),
+            "parameters": _parameters(),
+            "securitySchemes": {
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An API token: `Authorization: Bearer <token>`. Requests "
+                    "with one need no CSRF token.",
+                },
+                "sessionCookie": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": cookie,
+                    "description": "The site's session cookie, for scripts on its own pages.",
+                },
+                "csrfHeader": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-CSRFToken",
+                    "description": "With the session cookie, writes need the page's CSRF "
+                    "token in this header (missing or wrong: 400 `csrf_failed`).",
+                },
+            },
+        },
+    }
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    """The OpenAPI 3.1 description of this API."""
+    return jsonify(build_document())
