@@ -10,6 +10,7 @@ from openapi_spec_validator import validate
 
 from tests.web.test_api_annotations import (
     API,
+    CONTRACT_FIELDS,
     THREADS_URL,
     VERSION_URL,
     open_for_comments,
@@ -94,25 +95,7 @@ def test_security_schemes_parameters_and_unknown_fields(document):
         assert components["schemas"][name]["additionalProperties"] is False
     assert "unknown fields are refused" in document["info"]["description"]
     annotation = components["schemas"]["Annotation"]
-    assert set(annotation["required"]) == {
-        "id",
-        "paper",
-        "version",
-        "section",
-        "kind",
-        "body",
-        "body_html",
-        "author",
-        "created",
-        "updated",
-        "parent",
-        "root",
-        "status",
-        "quote",
-        "anchor",
-        "reply_count",
-        "disposition",
-    }
+    assert set(annotation["required"]) == CONTRACT_FIELDS
 
 
 def _validator(document, name: str) -> Draft202012Validator:
