@@ -232,3 +232,33 @@ def thread_counts(version: PaperVersion, viewer: Any) -> dict[str, int]:
         .group_by(Annotation.section_key)
     ).all()
     return dict(rows)
+
+
+@dataclass(frozen=True)
+class PassageAnchor:
+    """Where a visible passage or paragraph thread stands, for highlighting it."""
+
+    id: int
+    section: str
+    start: int
+    end: int
+    kind: str
+
+
+def passage_anchors(version: PaperVersion, viewer: Any) -> list[PassageAnchor]:
+    """Every visible thread with a quote in a version, as light rows: one query."""
+    rows = db.session.execute(
+        select(
+            Annotation.id,
+            Annotation.section_key,
+            Annotation.quote_start,
+            Annotation.quote_end,
+            Annotation.kind,
+        )
+        .where(Annotation.version_id == version.id, Annotation.parent_id.is_(None))
+        .where(Annotation.quote_start.is_not(None))
+        .where(visible_to(viewer))
+        .where(Annotation.status != AnnotationStatus.DELETED)
+        .order_by(Annotation.section_key, Annotation.quote_start, Annotation.id)
+    ).all()
+    return [PassageAnchor(i, s, b, e, str(k.value)) for i, s, b, e, k in rows]
