@@ -24,36 +24,43 @@ class Thread:
     reply_count: int
 
 
-def visible_to(viewer: Any):
+def visible_to(viewer: Any, model: Any = Annotation):
     """Published annotations and deleted placeholders (which keep their replies' place).
 
-    Pending and hidden ones, once moderation exists, are for their authors and moderators.
+    Pending ones are for their authors (and, with moderation, for moderators).
+    `model` may be an alias of Annotation, for conditions on replies.
     """
-    shown = Annotation.status.in_([AnnotationStatus.PUBLISHED, AnnotationStatus.DELETED])
+    shown = model.status.in_([AnnotationStatus.PUBLISHED, AnnotationStatus.DELETED])
     if viewer is not None and getattr(viewer, "is_authenticated", False):
         return or_(
             shown,
-            (Annotation.author_id == viewer.id) & (Annotation.status == AnnotationStatus.PENDING),
+            (model.author_id == viewer.id) & (model.status == AnnotationStatus.PENDING),
         )
     return shown
 
 
-def _reply_counts(viewer: Any):
+def _reply_counts(viewer: Any, version_id: int, *, section: str | None = None, roots=None):
+    """Visible replies per root, only among the version's (or section's, or given roots')."""
     reply = aliased(Annotation)
-    return (
+    query = (
         select(reply.root_id.label("root_id"), func.count(reply.id).label("n"))
-        .where(reply.root_id.is_not(None))
-        .where(
-            reply.status.in_([AnnotationStatus.PUBLISHED, AnnotationStatus.DELETED])
-            if viewer is None or not getattr(viewer, "is_authenticated", False)
-            else or_(
-                reply.status.in_([AnnotationStatus.PUBLISHED, AnnotationStatus.DELETED]),
-                (reply.author_id == viewer.id) & (reply.status == AnnotationStatus.PENDING),
-            )
-        )
-        .group_by(reply.root_id)
-        .subquery()
+        .where(reply.version_id == version_id, reply.root_id.is_not(None))
+        .where(visible_to(viewer, reply))
     )
+    if section is not None:
+        query = query.where(reply.section_key == section)
+    if roots is not None:
+        query = query.where(reply.root_id.in_(roots))
+    return query.group_by(reply.root_id).subquery()
+
+
+def _worth_showing(viewer: Any):
+    """A root is shown unless it is a deleted placeholder with no visible reply left."""
+    reply = aliased(Annotation)
+    answered = (
+        select(reply.id).where(reply.root_id == Annotation.id, visible_to(viewer, reply)).exists()
+    )
+    return or_(Annotation.status != AnnotationStatus.DELETED, answered)
 
 
 def threads_query(
@@ -65,7 +72,7 @@ def threads_query(
     sort: str = "oldest",
 ) -> Select:
     """Roots of a version (or of one section) with their reply counts, sorted."""
-    counts = _reply_counts(viewer)
+    counts = _reply_counts(viewer, version.id, section=section)
     reply_count = func.coalesce(counts.c.n, 0)
     query = (
         select(Annotation, reply_count)
@@ -186,9 +193,10 @@ def reply_count(annotation: Annotation, viewer: Any) -> int:
 def latest_threads(
     version: PaperVersion, viewer: Any, per_section: int = 3
 ) -> dict[str, list[Thread]]:
-    """The newest visible threads of each section, for the margin: two queries."""
-    counts = _reply_counts(viewer)
-    reply_count = func.coalesce(counts.c.n, 0)
+    """The newest visible threads of each section, for the margin: two queries.
+
+    Replies are counted for the chosen threads only, not for the whole version.
+    """
     rank = (
         func.row_number()
         .over(
@@ -199,17 +207,17 @@ def latest_threads(
     )
     ranked = (
         select(Annotation.id.label("id"), rank)
-        .outerjoin(counts, counts.c.root_id == Annotation.id)
         .where(Annotation.version_id == version.id, Annotation.parent_id.is_(None))
         .where(visible_to(viewer))
-        .where((Annotation.status != AnnotationStatus.DELETED) | (reply_count > 0))
+        .where(_worth_showing(viewer))
         .subquery()
     )
+    chosen = select(ranked.c.id).where(ranked.c.rank <= per_section)
+    counts = _reply_counts(viewer, version.id, roots=chosen)
     rows = db.session.execute(
-        select(Annotation, reply_count)
-        .join(ranked, ranked.c.id == Annotation.id)
+        select(Annotation, func.coalesce(counts.c.n, 0))
+        .where(Annotation.id.in_(chosen))
         .outerjoin(counts, counts.c.root_id == Annotation.id)
-        .where(ranked.c.rank <= per_section)
         .options(selectinload(Annotation.author))
         .order_by(Annotation.section_key, Annotation.created_at.desc(), Annotation.id.desc())
     ).all()
@@ -221,14 +229,11 @@ def latest_threads(
 
 def thread_counts(version: PaperVersion, viewer: Any) -> dict[str, int]:
     """Visible threads per section key: one query."""
-    counts = _reply_counts(viewer)
-    reply_count = func.coalesce(counts.c.n, 0)
     rows = db.session.execute(
         select(Annotation.section_key, func.count(Annotation.id))
-        .outerjoin(counts, counts.c.root_id == Annotation.id)
         .where(Annotation.version_id == version.id, Annotation.parent_id.is_(None))
         .where(visible_to(viewer))
-        .where((Annotation.status != AnnotationStatus.DELETED) | (reply_count > 0))
+        .where(_worth_showing(viewer))
         .group_by(Annotation.section_key)
     ).all()
     return dict(rows)
