@@ -499,3 +499,6 @@ def history(annotation_id: int):
         earlier=earlier,
         deleted=annotation.status is AnnotationStatus.DELETED,
     )
+
+
+from app.annotations import fragments  # noqa: E402, F401

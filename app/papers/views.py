@@ -42,6 +42,9 @@ def version(slug: str, label: str):
 
 def _render_version(paper, versions, version):
     sections = queries.sections_of(version)
+    margin = discussion.margin(version, current_user)
+    # Without a visible thread there is no passage to highlight: spare the query.
+    anchors = discussion.passage_anchors(version, current_user) if margin.threads else []
     return render_template(
         "papers/version.html",
         paper=paper,
@@ -51,7 +54,8 @@ def _render_version(paper, versions, version):
         sections=sections,
         toc=queries.table_of_contents(sections),
         period=queries.comment_period(paper),
-        margin=discussion.margin(version, current_user),
+        margin=margin,
+        anchors=[vars(anchor) for anchor in anchors],  # plain fields; asdict() would deep-copy
     )
 
 

@@ -298,7 +298,7 @@ def test_the_paper_page_costs_the_same_few_queries_with_ten_or_a_thousand_thread
     logged_in(authors[0])
     with count_queries() as signed_in:
         assert client.get(PAPER).status_code == 200
-    assert signed_in.count <= 8
+    assert signed_in.count <= thousand.count + 1  # the reader's own account
 
 
 # --- a section's discussion page ------------------------------------------------------------

@@ -1,0 +1,646 @@
+// Passage annotations: select text in a section, press "Annotate", post without a reload;
+// annotated passages are highlighted, and a highlight and its thread card point at each other.
+//
+// Offsets count Unicode code points in the section's text, which is the `textContent` of its
+// `.section-text` element (CONTRACT.md). The DOM counts UTF-16 units, so every offset is
+// converted at the boundary. Highlighting only wraps text nodes in <mark>: the text content
+// of a section never changes.
+//
+// Exported functions are pure DOM helpers, usable (and tested) on any element; the page set-up
+// runs once per document, however often the module is imported.
+
+const CONTEXT = 32; // code points of prefix and suffix, as the server stores them
+const HIGHLIGHT = "annotation-highlight";
+// Text nodes directly inside these elements are formatting whitespace, not rendered text.
+const NO_TEXT_PARENTS = new Set([
+  "TABLE", "THEAD", "TBODY", "TFOOT", "TR", "UL", "OL", "DL", "COLGROUP",
+]);
+
+// --- offsets ---------------------------------------------------------------------------
+
+function textNodes(root) {
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const nodes = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) nodes.push(node);
+  return nodes;
+}
+
+/** UTF-16 units of `root`'s text before the boundary point (container, offset). */
+function unitsBefore(root, container, offset) {
+  if (!root.contains(container)) {
+    // A boundary outside the element: before it counts 0, after it the whole text.
+    const before = root.compareDocumentPosition(container) & Node.DOCUMENT_POSITION_PRECEDING;
+    return before ? 0 : root.textContent.length;
+  }
+  const point = document.createRange();
+  point.setStart(container, offset);
+  let units = 0;
+  for (const node of textNodes(root)) {
+    if (node === container) return units + offset;
+    // Wholly before the boundary when its end does not come after it.
+    if (point.comparePoint(node, node.length) <= 0) units += node.length;
+    else break;
+  }
+  return units;
+}
+
+/** Code points in the first `units` UTF-16 units of `text`. */
+export function unitsToCodePoints(text, units) {
+  return [...text.slice(0, units)].length;
+}
+
+/** UTF-16 units in the first `points` code points of `text`. */
+export function codePointsToUnits(text, points) {
+  let units = 0;
+  let seen = 0;
+  for (const char of text) {
+    if (seen === points) break;
+    units += char.length;
+    seen += 1;
+  }
+  return units;
+}
+
+/** Code-point offsets {start, end} of a Range within `root`'s text (clipped to it). */
+export function rangeOffsets(root, range) {
+  const text = root.textContent;
+  const startUnits = unitsBefore(root, range.startContainer, range.startOffset);
+  const endUnits = Math.max(startUnits, unitsBefore(root, range.endContainer, range.endOffset));
+  return {
+    start: unitsToCodePoints(text, startUnits),
+    end: unitsToCodePoints(text, endUnits),
+  };
+}
+
+/** The text node and offset at `units` UTF-16 units into `root`'s text. */
+function pointAt(nodes, units, preferNext) {
+  let seen = 0;
+  for (let i = 0; i < nodes.length; i += 1) {
+    const node = nodes[i];
+    const end = seen + node.length;
+    if (units < end || (units === end && !(preferNext && i + 1 < nodes.length))) {
+      return [node, units - seen];
+    }
+    seen = end;
+  }
+  return null;
+}
+
+/** A Range over code points [start, end) of `root`'s text: the inverse of rangeOffsets. */
+export function rangeFromOffsets(root, start, end) {
+  const text = root.textContent;
+  const nodes = textNodes(root);
+  const range = document.createRange();
+  const from = pointAt(nodes, codePointsToUnits(text, start), true);
+  const to = pointAt(nodes, codePointsToUnits(text, end), false);
+  if (!from || !to) {
+    range.selectNodeContents(root);
+    if (!from) range.collapse(false);
+    return range;
+  }
+  range.setStart(from[0], from[1]);
+  range.setEnd(to[0], to[1]);
+  return range;
+}
+
+/** A quote selector from code-point offsets: {exact, prefix, suffix, start, end}. */
+export function quoteAt(text, start, end) {
+  const points = [...text];
+  return {
+    exact: points.slice(start, end).join(""),
+    prefix: points.slice(Math.max(0, start - CONTEXT), start).join(""),
+    suffix: points.slice(end, end + CONTEXT).join(""),
+    start,
+    end,
+  };
+}
+
+/** The quote a Range selects in `root`, without leading or trailing white space; null if blank. */
+export function quoteFromRange(root, range) {
+  const text = root.textContent;
+  let { start, end } = rangeOffsets(root, range);
+  const points = [...text];
+  while (start < end && /\s/u.test(points[start])) start += 1;
+  while (end > start && /\s/u.test(points[end - 1])) end -= 1;
+  if (start >= end) return null;
+  return quoteAt(text, start, end);
+}
+
+// --- highlights ------------------------------------------------------------------------
+
+/** Remove the highlights of `root`, leaving its text and markup as they were. */
+export function removeHighlights(root) {
+  for (const mark of root.querySelectorAll(`mark.${HIGHLIGHT}`)) {
+    mark.replaceWith(...mark.childNodes);
+  }
+  root.normalize();
+}
+
+/**
+ * Wrap each anchor {id, start, end, kind} of `root` in <mark> elements. Text nodes are split at
+ * every anchor boundary; each piece is wrapped once and carries the ids of every anchor that
+ * covers it (`data-annotations`), so overlapping passages need no nesting. The first piece of
+ * each passage is its keyboard stop (tabindex 0).
+ */
+export function applyHighlights(root, anchors) {
+  removeHighlights(root);
+  const text = root.textContent;
+  const spans = anchors
+    .map((a) => ({
+      ...a,
+      from: codePointsToUnits(text, a.start),
+      to: codePointsToUnits(text, a.end),
+    }))
+    .filter((a) => a.to > a.from);
+  if (!spans.length) return [];
+  const cuts = new Set();
+  for (const span of spans) cuts.add(span.from).add(span.to);
+  // Split text nodes at every cut, from the end so earlier positions stay valid.
+  let seen = 0;
+  const pieces = [];
+  for (const node of textNodes(root)) {
+    const start = seen;
+    seen += node.length;
+    const inside = [...cuts].filter((c) => c > start && c < seen).sort((a, b) => b - a);
+    let tail = node;
+    const parts = [];
+    for (const cut of inside) {
+      const rest = tail.splitText(cut - start);
+      parts.unshift([rest, cut]);
+    }
+    parts.unshift([tail, start]);
+    pieces.push(...parts);
+  }
+  const marks = [];
+  const first = new Set();
+  for (const [node, at] of pieces) {
+    const end = at + node.length;
+    const covering = spans.filter((s) => s.from <= at && s.to >= end);
+    if (!covering.length || !node.length) continue;
+    const parent = node.parentNode;
+    if (NO_TEXT_PARENTS.has(parent.nodeName) || (parent === root && !node.data.trim())) continue;
+    const mark = document.createElement("mark");
+    mark.className = HIGHLIGHT;
+    // The passage that begins here, or else the innermost (latest begun) one, names the mark.
+    // Inside a link the link is the keyboard stop, so a passage's own stop moves on past it.
+    const inLink = parent.closest("a[href], button") && root.contains(parent.closest("a[href], button"));
+    const starting = inLink ? null : covering.find((s) => !first.has(s.id));
+    const primary = starting || covering.reduce((a, b) => (b.from >= a.from ? b : a));
+    if (starting) {
+      for (const s of covering) first.add(s.id);
+      mark.tabIndex = 0;
+    }
+    mark.dataset.annotation = String(primary.id);
+    mark.dataset.annotations = covering.map((s) => s.id).join(" ");
+    mark.dataset.kind = primary.kind;
+    if (covering.length > 1) mark.classList.add(`${HIGHLIGHT}--overlap`);
+    parent.insertBefore(mark, node);
+    mark.append(node);
+    marks.push(mark);
+  }
+  return marks;
+}
+
+// --- the page --------------------------------------------------------------------------
+
+function idsOf(mark) {
+  return (mark.dataset.annotations || mark.dataset.annotation || "").split(" ").filter(Boolean);
+}
+
+function cardFor(id) {
+  return document.getElementById(`thread-${id}`);
+}
+
+function marksFor(id) {
+  return document.querySelectorAll(`mark.${HIGHLIGHT}[data-annotations~="${CSS.escape(String(id))}"]`);
+}
+
+function firstMarkFor(id) {
+  const all = [...marksFor(id)];
+  return all.find((m) => m.tabIndex === 0 && m.dataset.annotation === String(id))
+    || all.find((m) => m.tabIndex === 0) || all[0] || null;
+}
+
+function activate(ids) {
+  for (const el of document.querySelectorAll(".thread-card.is-active, mark.is-active")) {
+    el.classList.remove("is-active");
+  }
+  for (const id of ids) {
+    for (const mark of marksFor(id)) mark.classList.add("is-active");
+    const card = cardFor(id);
+    if (!card) {
+      fetchMissingCard(id);
+      continue;
+    }
+    card.classList.add("is-active");
+    // Bring the card into view inside the margin when the margin scrolls; never move the text.
+    const margin = card.closest(".margin");
+    if (margin && margin.scrollHeight > margin.clientHeight + 1) {
+      const top = card.offsetTop - margin.offsetTop;
+      if (top < margin.scrollTop || top + card.offsetHeight > margin.scrollTop + margin.clientHeight) {
+        margin.scrollTop = top;
+      }
+    }
+  }
+}
+
+const fetching = new Set();
+let labels = {};
+
+/** The margin shows only the latest threads: fetch the card of an older one when its passage
+ * is hovered or focused, and bring it forward once it is there. */
+async function fetchMissingCard(id) {
+  if (fetching.has(id)) return;
+  fetching.add(id);
+  const mark = firstMarkFor(id);
+  const root = mark && mark.closest(".section-text");
+  const margin = root && document.getElementById(`discussion-${root.dataset.section}`);
+  if (!margin) return;
+  let html;
+  try {
+    const response = await fetch(`/annotations/${encodeURIComponent(id)}/card`, { credentials: "same-origin" });
+    if (!response.ok) return;
+    html = await response.text();
+  } catch {
+    return;
+  }
+  if (cardFor(id)) return;
+  const template = document.createElement("template");
+  template.innerHTML = html;
+  if (!template.content.querySelector(`#thread-${CSS.escape(String(id))}`)) return;
+  const item = document.createElement("li");
+  item.className = "margin__fetched";
+  item.append(template.content);
+  marginList(margin).append(item);
+  wireHighlights(labels);
+  // Still the passage in question? Then its card comes forward.
+  if (document.activeElement?.closest?.(`mark[data-annotations~="${CSS.escape(String(id))}"]`)
+      || [...marksFor(id)].some((m) => m.matches(":hover"))) {
+    activate([id]);
+  }
+}
+
+function marginList(margin) {
+  let list = margin.querySelector(".margin__threads");
+  if (!list) {
+    list = document.createElement("ol");
+    list.className = "margin__threads";
+    margin.querySelector(".margin__title").after(list);
+  }
+  return list;
+}
+
+function describeMarks(kindLabels) {
+  for (const mark of document.querySelectorAll(`mark.${HIGHLIGHT}`)) {
+    const ids = idsOf(mark);
+    const described = ids.map((id) => `thread-${id}`).filter((id) => document.getElementById(id));
+    if (described.length) mark.setAttribute("aria-describedby", described.join(" "));
+    else mark.removeAttribute("aria-describedby");
+    const kind = kindLabels[mark.dataset.kind] || "Annotation";
+    mark.title = ids.length > 1
+      ? `${ids.length} annotated passages overlap here (Enter: go to its thread)`
+      : `${kind} on this passage (Enter: go to its thread)`;
+  }
+}
+
+function addShowPassage(card) {
+  const id = card.dataset.annotation;
+  if (!id || !firstMarkFor(id) || card.querySelector(".show-passage")) return;
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "link-button show-passage";
+  button.textContent = "Show passage";
+  button.addEventListener("click", () => {
+    const mark = firstMarkFor(id);
+    if (!mark) return;
+    mark.scrollIntoView({ block: "center" });
+    // A passage wholly inside a link has the link as its keyboard stop.
+    const target = mark.tabIndex === 0 ? mark : mark.closest("a[href]") || mark;
+    target.focus({ preventScroll: true });
+    activate([id]);
+  });
+  const footer = card.querySelector(".thread-card__footer") || card;
+  footer.append(button);
+}
+
+function wireHighlights(kindLabels) {
+  describeMarks(kindLabels);
+  for (const card of document.querySelectorAll(".margin .thread-card[data-annotation]")) {
+    addShowPassage(card);
+  }
+}
+
+function setupHighlightEvents() {
+  const onEnter = (event) => {
+    const mark = event.target.closest && event.target.closest(`mark.${HIGHLIGHT}`);
+    if (mark) activate(idsOf(mark));
+  };
+  document.addEventListener("mouseover", onEnter);
+  document.addEventListener("focusin", onEnter);
+  document.addEventListener("mouseover", (event) => {
+    const card = event.target.closest && event.target.closest(".margin .thread-card[data-annotation]");
+    if (card && firstMarkFor(card.dataset.annotation)) activate([card.dataset.annotation]);
+  });
+  document.addEventListener("keydown", (event) => {
+    const mark = event.target.closest && event.target.closest(`mark.${HIGHLIGHT}`);
+    if (!mark || event.key !== "Enter") return;
+    event.preventDefault();
+    const id = mark.dataset.annotation;
+    const card = cardFor(id);
+    if (card) {
+      const link = card.querySelector(".thread-card__footer a[href]") || card.querySelector("a[href]");
+      (link || card).focus();
+    } else {
+      window.location.assign(`/annotations/${encodeURIComponent(id)}`);
+    }
+  });
+}
+
+// --- selecting and posting ---------------------------------------------------------------
+
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (key === "dataset") Object.assign(node.dataset, value);
+    else if (key in node) node[key] = value;
+    else node.setAttribute(key, value);
+  }
+  node.append(...children);
+  return node;
+}
+
+function currentSelection() {
+  const selection = document.getSelection();
+  if (!selection || selection.rangeCount === 0 || selection.isCollapsed) return null;
+  const range = selection.getRangeAt(0);
+  const startEl = range.startContainer.nodeType === Node.ELEMENT_NODE
+    ? range.startContainer : range.startContainer.parentElement;
+  const root = startEl && startEl.closest(".section-text");
+  if (!root) return null;
+  const endEl = range.endContainer.nodeType === Node.ELEMENT_NODE
+    ? range.endContainer : range.endContainer.parentElement;
+  // A selection that runs on beyond its section is cut at the section's end.
+  if (!endEl || !root.contains(endEl)) {
+    const clipped = range.cloneRange();
+    clipped.setEnd(root, root.childNodes.length);
+    return { root, range: clipped };
+  }
+  return { root, range };
+}
+
+function setupAnnotating(data, kindLabels) {
+  const viewer = data.viewer; // "participant", "anonymous" or "unconfirmed"
+  if (!data.accepts_comments || viewer === "unconfirmed") return;
+  let control;
+  if (viewer === "participant") {
+    control = el("button", {
+      type: "button", className: "annotate-button", "aria-keyshortcuts": "Alt+Shift+A",
+      title: "Annotate the selected passage (Alt+Shift+A)",
+    }, "Annotate");
+  } else {
+    control = el("a", { className: "annotate-button", href: "#" }, "Log in to annotate");
+  }
+  control.hidden = true;
+  let pending = null; // {root, quote} of the current selection
+
+  function place(root, range) {
+    if (root.nextElementSibling !== control) root.after(control);
+    const section = root.closest(".paper-section") || root.parentElement;
+    const rects = range.getClientRects();
+    const last = rects.length ? rects[rects.length - 1] : range.getBoundingClientRect();
+    const base = section.getBoundingClientRect();
+    control.style.top = `${Math.max(0, last.bottom - base.top + 6)}px`;
+    const left = Math.min(last.right - base.left, section.clientWidth - 120);
+    control.style.left = `${Math.max(0, left - 40)}px`;
+  }
+
+  function update() {
+    if (control.contains(document.activeElement)) return;
+    const found = currentSelection();
+    const quote = found && quoteFromRange(found.root, found.range);
+    if (!quote) {
+      pending = null;
+      control.hidden = true;
+      return;
+    }
+    pending = { root: found.root, quote };
+    if (viewer !== "participant") {
+      const key = found.root.dataset.section;
+      const next = `${window.location.pathname}#${key}`;
+      control.href = `${data.login_url}?next=${encodeURIComponent(next)}`;
+    }
+    place(found.root, found.range);
+    control.hidden = false;
+  }
+
+  let timer = null;
+  document.addEventListener("selectionchange", () => {
+    clearTimeout(timer);
+    timer = setTimeout(update, 60);
+  });
+  for (const type of ["mouseup", "keyup", "touchend"]) {
+    document.addEventListener(type, (event) => {
+      if (control.contains(event.target)) return;
+      clearTimeout(timer);
+      update();
+    });
+  }
+  // Keep the selection when the button is pressed with a pointer.
+  control.addEventListener("mousedown", (event) => event.preventDefault());
+  document.addEventListener("keydown", (event) => {
+    if (event.altKey && event.shiftKey && (event.key === "A" || event.key === "a" || event.code === "KeyA")) {
+      if (!control.hidden) {
+        event.preventDefault();
+        control.focus();
+      }
+    }
+  });
+  if (viewer === "participant") {
+    control.addEventListener("click", () => {
+      if (!pending) return;
+      const { root, quote } = pending;
+      control.hidden = true;
+      openForm(root, quote, data, kindLabels);
+    });
+  }
+}
+
+let formCount = 0;
+
+function openForm(root, quote, data, kindLabels) {
+  const key = root.dataset.section;
+  const margin = document.getElementById(`discussion-${key}`);
+  if (!margin) return;
+  const old = margin.querySelector(".passage-form");
+  if (old) old.remove();
+  formCount += 1;
+  const n = formCount;
+  const title = el("p", { className: "passage-form__title", id: `passage-form-title-${n}` },
+    "Annotate this passage");
+  const kind = el("select", { id: `passage-kind-${n}`, name: "kind" },
+    ...Object.entries(kindLabels).map(([value, label]) => el("option", { value }, label)));
+  const proposed = el("textarea", { id: `passage-proposed-${n}`, name: "proposed_text", rows: 3 });
+  proposed.value = quote.exact;
+  const proposedField = el("div", { className: "field" },
+    el("label", { htmlFor: `passage-proposed-${n}` }, "Proposed wording"), proposed);
+  proposedField.hidden = true;
+  const body = el("textarea", {
+    id: `passage-body-${n}`, name: "body", rows: 5, required: true,
+    "aria-describedby": `passage-body-hint-${n}`,
+  });
+  const problem = el("p", { className: "error passage-form__error", role: "alert" });
+  const post = el("button", { type: "submit", className: "button--primary" }, "Post");
+  const cancel = el("button", { type: "button", className: "button--secondary" }, "Cancel");
+  const form = el("form", {
+    className: "passage-form", "aria-labelledby": title.id, noValidate: true,
+  },
+  title,
+  el("blockquote", { className: "passage-form__quote" }, quote.exact),
+  el("div", { className: "field" },
+    el("label", { htmlFor: kind.id }, "Kind"), kind),
+  proposedField,
+  el("div", { className: "field" },
+    el("label", { htmlFor: body.id }, "Your annotation"),
+    body,
+    el("p", { className: "hint", id: `passage-body-hint-${n}` }, "Markdown: *emphasis*, **strong**, [link](https://…).")),
+  problem,
+  el("div", { className: "actions" }, post, cancel));
+  kind.addEventListener("change", () => { proposedField.hidden = kind.value !== "suggestion"; });
+  cancel.addEventListener("click", () => {
+    form.remove();
+    document.getSelection()?.removeAllRanges();
+  });
+  form.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") cancel.click();
+  });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    problem.textContent = "";
+    if (!body.value.trim()) {
+      problem.textContent = "Write something first.";
+      body.focus();
+      return;
+    }
+    const payload = {
+      paper: data.paper, version: data.version, section: key, body: body.value,
+      kind: kind.value, quote,
+    };
+    if (kind.value === "suggestion") payload.proposed_text = proposed.value;
+    post.disabled = true;
+    try {
+      const created = await postAnnotation(payload);
+      form.remove();
+      await showNew(root, margin, created, data, kindLabels);
+    } catch (error) {
+      problem.textContent = error.message;
+      post.disabled = false;
+    }
+  });
+  const heading = margin.querySelector(".margin__title");
+  (heading || margin.firstChild).after(form);
+  body.focus();
+}
+
+async function postAnnotation(payload) {
+  const token = document.querySelector('meta[name="csrf-token"]')?.content || "";
+  let response;
+  try {
+    response = await fetch("/api/v1/annotations", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": token },
+      body: JSON.stringify(payload),
+    });
+  } catch {
+    throw new Error("The annotation could not be sent. Check your connection and try again.");
+  }
+  let answer = null;
+  try { answer = await response.json(); } catch { answer = null; }
+  if (response.status === 201 && answer) return answer;
+  const error = answer && answer.error;
+  let message = (error && error.message) || `The annotation was not posted (HTTP ${response.status}).`;
+  if (error && error.fields) {
+    const details = Object.entries(error.fields).map(([name, why]) => `${name}: ${why}`);
+    if (details.length && !details.every((d) => message.includes(d.split(": ")[1]))) {
+      message += ` ${details.join("; ")}`;
+    }
+  }
+  throw new Error(message);
+}
+
+async function showNew(root, margin, created, data, kindLabels) {
+  const anchor = created.anchor || {};
+  const start = anchor.start ?? created.quote?.start;
+  const end = anchor.end ?? created.quote?.end;
+  fetching.add(String(created.id)); // its card comes below, not on hover
+  data.anchors.push({ id: created.id, section: root.dataset.section, start, end, kind: created.kind });
+  applyHighlights(root, data.anchors.filter((a) => a.section === root.dataset.section));
+  const list = marginList(margin);
+  const item = el("li");
+  try {
+    const response = await fetch(`/annotations/${created.id}/card`, { credentials: "same-origin" });
+    if (!response.ok) throw new Error(String(response.status));
+    const template = document.createElement("template");
+    template.innerHTML = await response.text();
+    item.append(template.content);
+  } catch {
+    // Until the server offers the card, a plain link to the thread stands in for it.
+    item.append(el("article", {
+      className: "thread-card thread-card--compact", id: `thread-${created.id}`,
+      dataset: { annotation: String(created.id) }, "aria-label": "Your annotation",
+    }, el("p", { className: "thread-card__footer" },
+      el("a", { href: `/annotations/${created.id}` }, "Your annotation: open thread"))));
+  }
+  list.prepend(item);
+  const status = margin.querySelector(".passage-status") || el("p", { className: "passage-status", role: "status" });
+  if (!status.isConnected) margin.append(status);
+  status.textContent = "Your annotation is posted.";
+  wireHighlights(kindLabels);
+  document.getSelection()?.removeAllRanges();
+  const mark = firstMarkFor(created.id);
+  if (mark) {
+    mark.focus({ preventScroll: true });
+    activate([String(created.id)]);
+  }
+}
+
+// --- start -----------------------------------------------------------------------------
+
+function readData() {
+  const block = document.getElementById("passage-data");
+  if (!block) return null;
+  try {
+    return JSON.parse(block.textContent);
+  } catch {
+    return null;
+  }
+}
+
+export function init() {
+  const html = document.documentElement;
+  if (html.dataset.annotateReady) return false;
+  const data = readData();
+  if (!data) return false;
+  html.dataset.annotateReady = "true";
+  const kindLabels = data.kinds || {};
+  labels = kindLabels;
+  for (const root of document.querySelectorAll(".section-text[data-section]")) {
+    const anchors = data.anchors.filter((a) => a.section === root.dataset.section);
+    if (anchors.length) applyHighlights(root, anchors);
+  }
+  wireHighlights(kindLabels);
+  // Cards that other scripts put into a margin (a reply, an edit) point back at their passage too.
+  let pendingWire = null;
+  const observer = new MutationObserver(() => {
+    clearTimeout(pendingWire);
+    pendingWire = setTimeout(() => wireHighlights(kindLabels), 50);
+  });
+  for (const margin of document.querySelectorAll(".margin[data-section]")) {
+    observer.observe(margin, { childList: true, subtree: true });
+  }
+  setupHighlightEvents();
+  setupAnnotating(data, kindLabels);
+  return true;
+}
+
+init();

@@ -1,0 +1,268 @@
+// The discussion in place: reply, edit and delete on a thread page without a reload.
+//
+// The server stays the one renderer: every link and form here works without this script,
+// and with it the same forms are fetched as HTML fragments (app/annotations/fragments.py),
+// posted with the same fields and CSRF token, and what the server answers is swapped in —
+// the new reply, the edited article, the placeholder, or the form again with its errors.
+// Changes are announced in the page's polite live region, and focus follows the change.
+
+const HEADERS = { "X-Requested-With": "fetch", Accept: "text/html+fragment" };
+
+function parse(html) {
+  const template = document.createElement("template");
+  template.innerHTML = html;
+  return template.content;
+}
+
+async function fetchFragment(url, options = {}) {
+  const response = await fetch(url, {
+    credentials: "same-origin",
+    ...options,
+    headers: { ...HEADERS, ...(options.headers || {}) },
+  });
+  return { response, content: parse(await response.text()) };
+}
+
+// What an error page says: its message paragraph, or the status line.
+function errorMessage(content, response) {
+  const paragraphs = Array.from(content.querySelectorAll("main p")).filter(
+    (p) => !p.classList.contains("error-status") && !p.querySelector("a"),
+  );
+  const text = paragraphs.map((p) => p.textContent.trim()).find(Boolean);
+  return text || `${response.status} ${response.statusText}`;
+}
+
+function focusOn(element) {
+  if (!element) return;
+  if (!element.matches("a[href], button, input, select, textarea, [tabindex]")) {
+    element.setAttribute("tabindex", "-1");
+  }
+  element.focus();
+}
+
+const live = document.getElementById("thread-status");
+
+function announce(key) {
+  if (!live) return;
+  const message = live.dataset[key] || "";
+  live.textContent = "";
+  // A fresh text node after a tick, so that a repeated message is read again.
+  window.setTimeout(() => {
+    live.textContent = message;
+  }, 50);
+}
+
+function updateHeading(holder) {
+  const heading = document.getElementById("replies-title");
+  if (heading && holder && holder.dataset.repliesHeading) {
+    heading.textContent = holder.dataset.repliesHeading;
+  }
+}
+
+function showError(slot, message) {
+  let box = slot.querySelector(":scope > .form-errors[data-client]");
+  if (!box) {
+    box = document.createElement("div");
+    box.className = "form-errors";
+    box.setAttribute("role", "alert");
+    box.dataset.client = "";
+    slot.prepend(box);
+  }
+  box.replaceChildren(Object.assign(document.createElement("p"), { textContent: message }));
+  focusOn(box);
+}
+
+// --- panels opened in place ---------------------------------------------------------------
+
+function panelFor(articleId) {
+  return document.querySelector(`.inline-form[data-for="${CSS.escape(articleId)}"]`);
+}
+
+function closePanel(panel, { restoreFocus = true } = {}) {
+  if (!panel) return;
+  const opener = panel.opener;
+  panel.remove();
+  if (restoreFocus && opener && opener.isConnected) opener.focus();
+}
+
+async function openPanel(link) {
+  const article = link.closest("article");
+  if (!article) return;
+  const existing = panelFor(article.id);
+  if (existing && existing.dataset.kind === link.dataset.open) {
+    focusOn(existing.querySelector("textarea, button[type=submit]"));
+    return;
+  }
+  closePanel(existing, { restoreFocus: false });
+  let result;
+  try {
+    result = await fetchFragment(link.dataset.fragment);
+  } catch {
+    window.location.assign(link.href);
+    return;
+  }
+  const panel = result.content.querySelector('[data-fragment-kind="panel"]');
+  if (!result.response.ok || !panel) {
+    window.location.assign(link.href); // the page without JavaScript says why
+    return;
+  }
+  panel.dataset.kind = link.dataset.open;
+  panel.opener = link;
+  article.after(panel);
+  focusOn(panel.querySelector("textarea, button[type=submit]"));
+}
+
+// --- answers to a posted form -------------------------------------------------------------
+
+function insertReply(holder) {
+  const item = holder.querySelector("li");
+  const after = holder.dataset.after && document.getElementById(holder.dataset.after);
+  if (after && after.closest("li")) {
+    after.closest("li").after(item);
+    return item;
+  }
+  const owner = holder.dataset.into !== "top" && document.getElementById(holder.dataset.into);
+  const ownerItem = owner && owner.closest("li");
+  if (ownerItem) {
+    let list = ownerItem.querySelector(":scope > ol.replies");
+    if (!list) {
+      list = document.createElement("ol");
+      list.className = "replies";
+      ownerItem.append(list);
+    }
+    list.append(item);
+    return item;
+  }
+  const top = document.querySelector("ol.replies--top");
+  top.hidden = false;
+  top.append(item);
+  return item;
+}
+
+function swapSlot(form, fresh) {
+  const slot = form.closest(".form-slot");
+  slot.replaceWith(fresh);
+  const target =
+    fresh.querySelector(".form-errors") ||
+    fresh.querySelector(".preview > :is(h2, h3, h4)") ||
+    fresh.querySelector("textarea");
+  focusOn(target);
+}
+
+function handleAnswer(form, result) {
+  const { response, content } = result;
+  const panel = form.closest(".inline-form");
+  const kind = content.firstElementChild && content.firstElementChild.dataset.fragmentKind;
+  const holder = content.firstElementChild;
+  if (kind === "form") {
+    swapSlot(form, holder);
+    return;
+  }
+  if (!response.ok) {
+    showError(form.closest(".form-slot") || form.parentElement, errorMessage(content, response));
+    return;
+  }
+  if (kind === "reply") {
+    const item = insertReply(holder);
+    updateHeading(holder);
+    if (panel) closePanel(panel, { restoreFocus: false });
+    else form.reset();
+    focusOn(item.querySelector("article"));
+    announce("replied");
+  } else if (kind === "article") {
+    const fresh = holder.querySelector("article");
+    const old = document.getElementById(fresh.id);
+    if (old) old.replaceWith(fresh);
+    const note = holder.querySelector("[data-reply-box]");
+    const box = document.querySelector("#reply-form .form-slot");
+    if (note && box) box.replaceWith(note);
+    updateHeading(holder);
+    if (panel) closePanel(panel, { restoreFocus: false });
+    focusOn(fresh);
+    announce(form.dataset.submit === "delete" ? "deleted" : "edited");
+  } else if (kind === "removed") {
+    if (holder.dataset.redirect) {
+      window.location.assign(holder.dataset.redirect);
+      return;
+    }
+    if (panel) closePanel(panel, { restoreFocus: false });
+    for (const id of holder.dataset.removed.split(" ").filter(Boolean)) {
+      const gone = document.getElementById(id);
+      if (gone) (gone.closest("li") || gone).remove();
+    }
+    const top = document.querySelector("ol.replies--top");
+    if (top && !top.children.length) top.hidden = true;
+    updateHeading(holder);
+    focusOn(document.getElementById("replies-title"));
+    announce("deleted");
+  } else {
+    showError(form.closest(".form-slot") || form.parentElement, errorMessage(content, response));
+  }
+}
+
+async function submitInPlace(event) {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.dataset.fragmentAction) return;
+  event.preventDefault();
+  const submitter = event.submitter;
+  const url = (submitter && submitter.dataset.fragmentFormaction) || form.dataset.fragmentAction;
+  const body = new FormData(form);
+  if (submitter && submitter.name) body.append(submitter.name, submitter.value);
+  const buttons = form.querySelectorAll("button");
+  buttons.forEach((button) => {
+    button.disabled = true;
+  });
+  form.setAttribute("aria-busy", "true");
+  let result;
+  try {
+    result = await fetchFragment(url, { method: "POST", body });
+  } catch {
+    buttons.forEach((button) => {
+      button.disabled = false;
+    });
+    form.removeAttribute("aria-busy");
+    form.submit(); // the page without JavaScript
+    return;
+  }
+  buttons.forEach((button) => {
+    button.disabled = false;
+  });
+  form.removeAttribute("aria-busy");
+  handleAnswer(form, result);
+}
+
+// --- wiring -------------------------------------------------------------------------------
+
+function setupThreadPage() {
+  if (!document.querySelector("[data-thread]")) return;
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("a[data-open][data-fragment]");
+    if (link && !event.ctrlKey && !event.metaKey && !event.shiftKey && event.button === 0) {
+      event.preventDefault();
+      openPanel(link);
+      return;
+    }
+    const close = event.target.closest("[data-close]");
+    if (close) closePanel(close.closest(".inline-form"));
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    const panel = event.target.closest && event.target.closest(".inline-form");
+    if (panel) closePanel(panel);
+  });
+  document.addEventListener("submit", submitInPlace);
+}
+
+// On a section's page, "on one of its paragraphs" leads to the picker: start there.
+function setupSectionPage() {
+  if (window.location.hash !== "#paragraph") return;
+  const picker = document.getElementById("paragraph");
+  if (!picker || picker.tagName !== "FIELDSET") return;
+  const start = () => focusOn(picker.querySelector("input:checked") || picker.querySelector("input"));
+  // After the browser's own scroll to the fragment, which would take the focus away again.
+  if (document.readyState === "complete") window.setTimeout(start, 0);
+  else window.addEventListener("load", () => window.setTimeout(start, 0), { once: true });
+}
+
+setupThreadPage();
+setupSectionPage();
