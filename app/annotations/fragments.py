@@ -15,6 +15,8 @@ changed instead of a redirect:
 - GET  /annotations/<id>/delete.fragment       the confirmation
 - POST /annotations/<id>/delete.fragment       the placeholder <article>, or what went
 - POST …/replies/preview.fragment, …/edit/preview.fragment   previews, storing nothing
+- POST /papers/<slug>/v/<label>/sections/<key>/threads.fragment
+                                               the new thread's <li>, placed as sorted
 
 A refused form comes back as the form with its errors (`data-fragment-kind="form"`),
 422 or the service's status; nothing is stored. Creating and editing draw on the one
@@ -28,7 +30,15 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.annotations import queries, services
-from app.annotations.forms import DeleteForm, EditForm, ReplyForm, attach_error
+from app.annotations.forms import (
+    KIND_HINTS,
+    DeleteForm,
+    EditForm,
+    ReplyForm,
+    ThreadFilterForm,
+    ThreadForm,
+    attach_error,
+)
 from app.annotations.limits import posting_limit
 from app.annotations.services import AnnotationError
 from app.annotations.views import (
@@ -36,9 +46,12 @@ from app.annotations.views import (
     Node,
     _discard,
     _load,
+    _load_section,
+    _paragraphs,
     _status,
     _thread_root,
     bp,
+    create_thread_from,
     thread_tree,
 )
 from app.core.diffing import word_diff
@@ -232,6 +245,82 @@ def reply_preview_fragment(annotation_id: int):
     form = ReplyForm()
     valid = form.validate_on_submit()
     return _reply_slot(parent, root, form, preview=True, status=200 if valid else 422)
+
+
+# --- starting a thread --------------------------------------------------------------------
+
+
+def _thread_slot(paper, version, section, form, status, *, preview=False):
+    preview_html = preview_change = None
+    if preview and form.body.data and form.body.data.strip():
+        preview_html = render_markdown(form.body.data)
+    if preview and form.kind.data == "suggestion" and form.proposed and form.paragraph_number:
+        start, end = _paragraphs(section)[form.paragraph_number - 1]
+        preview_change = word_diff(section.text[start:end], form.proposed)
+    html = render_template(
+        "annotations/fragments/thread_form.html",
+        paper=paper,
+        version=version,
+        section=section,
+        form=form,
+        preview=preview,
+        preview_html=preview_html,
+        preview_change=preview_change,
+        kind_hints={kind.value: hint for kind, hint in KIND_HINTS.items()},
+        period=paper_queries.comment_period(paper),
+    )
+    return html, status, {"Content-Type": "text/html; charset=utf-8", "Vary": "Cookie"}
+
+
+@bp.post("/papers/<slug>/v/<label>/sections/<key>/threads.fragment")
+@posting_limit
+def thread_fragment(slug: str, label: str, key: str):
+    """Start a thread; its list item comes back where the section page's sort places it.
+
+    The page's query string (sort, kind) comes along, so that the place and the heading
+    are those of the list the reader sees.
+    """
+    paper, version, section = _load_section(slug, label, key)
+    _logged_in()
+    spans = _paragraphs(section)
+    form = ThreadForm(paragraphs=[section.text[s:e] for s, e in spans])
+    if not form.validate_on_submit():
+        return _thread_slot(paper, version, section, form, 422)
+    if form.preview.data:  # the script sends previews to the page; stored nothing either way
+        return _thread_slot(paper, version, section, form, 200, preview=True)
+    try:
+        annotation = create_thread_from(form, paper, version, section, spans)
+    except AnnotationError as error:
+        _discard()
+        attach_error(form, error)
+        return _thread_slot(paper, version, section, form, _status(error))
+    db.session.commit()
+    annotation_id = annotation.id
+    paper, version, section = _load_section(slug, label, key)  # the commit expired them
+    filters = ThreadFilterForm(request.args)
+    shown = queries.threads(
+        version, current_user, section=key, kind=filters.chosen_kind, sort=filters.chosen_sort
+    )
+    ids = [thread.root.id for thread in shown]
+    if annotation_id in ids:
+        thread = shown[ids.index(annotation_id)]
+        index = ids.index(annotation_id)
+        place = {"data-after": f"thread-{ids[index - 1]}"} if index else {"data-into": "top"}
+    else:  # not of the kind the list shows
+        thread = queries.Thread(_load(annotation_id), 0)
+        place = {"data-hidden": ""}
+    return (
+        render_template(
+            "annotations/fragments/thread_item.html",
+            thread=thread,
+            place=place,
+            count=len(shown),
+            filters=filters,
+            period=paper_queries.comment_period(paper),
+        ),
+        201,
+        {"Content-Type": "text/html; charset=utf-8", "Vary": "Cookie"},
+    )
 
 
 # --- editing ------------------------------------------------------------------------------

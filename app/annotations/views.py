@@ -129,6 +129,29 @@ def _status(error: AnnotationError) -> int:
 # --- a section's discussion ---------------------------------------------------------------
 
 
+def create_thread_from(form: ThreadForm, paper, version, section, spans) -> Annotation:
+    """Start the thread a valid section form describes: on the section or on a paragraph.
+
+    Shared by the page and its in-place fragment; raises `AnnotationError`.
+    """
+    quote = target = None
+    if form.paragraph_number:
+        start, end = spans[form.paragraph_number - 1]
+        quote = QuoteInput(section.text[start:end], start=start, end=end)
+        target = TargetType.PARAGRAPH
+    return services.create_thread(
+        current_user,
+        paper,
+        version,
+        section,
+        form.body.data or "",
+        kind=AnnotationKind(form.kind.data),
+        quote=quote,
+        target=target,
+        proposed_text=form.proposed,
+    )
+
+
 @bp.route("/papers/<slug>/v/<label>/sections/<key>/", methods=["GET", "POST"])
 @posting_limit
 def section(slug: str, label: str, key: str):
@@ -147,23 +170,8 @@ def section(slug: str, label: str, key: str):
         return _render_section(paper, version, section, form, status=422)
     if form.preview.data:
         return _render_section(paper, version, section, form, preview=True)
-    quote = target = None
-    if form.paragraph_number:
-        start, end = spans[form.paragraph_number - 1]
-        quote = QuoteInput(section.text[start:end], start=start, end=end)
-        target = TargetType.PARAGRAPH
     try:
-        annotation = services.create_thread(
-            current_user,
-            paper,
-            version,
-            section,
-            form.body.data or "",
-            kind=AnnotationKind(form.kind.data),
-            quote=quote,
-            target=target,
-            proposed_text=form.proposed,
-        )
+        annotation = create_thread_from(form, paper, version, section, spans)
     except AnnotationError as error:
         _discard()
         attach_error(form, error)

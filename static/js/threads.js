@@ -253,8 +253,107 @@ function setupThreadPage() {
   document.addEventListener("submit", submitInPlace);
 }
 
+// --- a new thread on a section's page -------------------------------------------------------
+
+// The section page's list, made when the first thread arrives.
+function threadList() {
+  let list = document.querySelector(".discussion__threads ol.thread-list");
+  if (list) return list;
+  list = document.createElement("ol");
+  list.className = "thread-list";
+  const empty = document.querySelector(".discussion__threads [data-threads-empty]");
+  if (empty) empty.replaceWith(list);
+  else document.querySelector(".discussion__threads").append(list);
+  return list;
+}
+
+function insertThread(holder) {
+  const item = holder.querySelector("li");
+  if ("hidden" in holder.dataset) return null; // not of the kind the list shows
+  const after = holder.dataset.after && document.getElementById(holder.dataset.after);
+  if (after && after.closest("li")) {
+    after.closest("li").after(item);
+  } else if (holder.dataset.into === "top") {
+    threadList().prepend(item);
+  } else {
+    threadList().append(item);
+  }
+  return item;
+}
+
+// Back to an empty form once posted: no text, no messages, no marks, no preview.
+function clearThreadForm(form) {
+  const slot = form.closest(".form-slot");
+  form.reset();
+  form.querySelectorAll("textarea").forEach((area) => {
+    area.value = "";
+  });
+  slot.querySelectorAll(".form-errors, .preview, .field--error > .error").forEach((e) => e.remove());
+  slot.querySelectorAll(".field--error").forEach((e) => e.classList.remove("field--error"));
+  slot.querySelectorAll("[aria-invalid]").forEach((e) => {
+    e.removeAttribute("aria-invalid");
+    const ids = (e.getAttribute("aria-describedby") || "")
+      .split(" ")
+      .filter((id) => id && document.getElementById(id));
+    if (ids.length) e.setAttribute("aria-describedby", ids.join(" "));
+    else e.removeAttribute("aria-describedby");
+  });
+}
+
+async function postThread(event) {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement)) return;
+  const slot = form.closest("[data-thread-form]");
+  if (!slot || !slot.dataset.fragmentAction) return;
+  const submitter = event.submitter;
+  if (submitter && submitter.name === "preview") return; // the preview page, as without JavaScript
+  event.preventDefault();
+  const body = new FormData(form);
+  if (submitter && submitter.name) body.append(submitter.name, submitter.value);
+  const buttons = form.querySelectorAll("button");
+  const busy = (on) => {
+    buttons.forEach((button) => {
+      button.disabled = on;
+    });
+    if (on) form.setAttribute("aria-busy", "true");
+    else form.removeAttribute("aria-busy");
+  };
+  busy(true);
+  let result;
+  try {
+    // The page's sort and kind come along: the answer says where the thread goes in this list.
+    result = await fetchFragment(slot.dataset.fragmentAction + window.location.search, {
+      method: "POST",
+      body,
+    });
+  } catch {
+    busy(false);
+    form.submit(); // the page without JavaScript
+    return;
+  }
+  busy(false);
+  const { response, content } = result;
+  const holder = content.firstElementChild;
+  const kind = holder && holder.dataset.fragmentKind;
+  if (kind === "form") {
+    swapSlot(form, holder);
+    return;
+  }
+  if (!response.ok || kind !== "thread") {
+    showError(slot, errorMessage(content, response));
+    return;
+  }
+  const item = insertThread(holder);
+  const heading = document.getElementById("threads-title");
+  if (heading && holder.dataset.threadsHeading) heading.textContent = holder.dataset.threadsHeading;
+  clearThreadForm(form);
+  focusOn(item ? item.querySelector("article") : heading);
+  announce("posted");
+}
+
 // On a section's page, "on one of its paragraphs" leads to the picker: start there.
 function setupSectionPage() {
+  if (document.querySelector("[data-thread-form]")) document.addEventListener("submit", postThread);
   if (window.location.hash !== "#paragraph") return;
   const picker = document.getElementById("paragraph");
   if (!picker || picker.tagName !== "FIELDSET") return;

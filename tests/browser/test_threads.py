@@ -161,6 +161,10 @@ def test_annotate_a_paragraph_with_the_keyboard_alone(page, member, paper):
             break
     else:
         pytest.fail("Tab never reached the Post button")
+    page.keyboard.press("Enter")  # posted in place: focus goes to the new thread's card
+    card = page.get_by_role("article", name="Comment by Mira Member")
+    expect(card).to_be_focused()
+    card.get_by_role("link", name=re.compile("^Open thread")).focus()
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/annotations/\d+"))
     quote = page.get_by_role("figure")
@@ -210,3 +214,29 @@ def test_axe_finds_nothing_on_the_margin_or_a_thread_with_its_forms_open(
     page.get_by_role("link", name="Edit your contribution").click()
     expect(page.get_by_role("region", name="Edit your reply")).to_be_visible()
     assert_no_violations(page, "a thread page with its reply and edit forms open")
+
+
+def test_a_section_comment_in_place(page, member, create_annotation, create_user):
+    create_annotation("An earlier thread.", author=create_user(name="Olga Other"))
+    log_in(page, member)
+    page.goto(SECTION_PAGE)
+    expect(page.get_by_role("heading", name="1 thread", exact=True)).to_be_visible()
+    mark(page)
+
+    page.get_by_role("button", name="Post").click()  # nothing written: refused in place
+    errors = page.locator("#new-thread [role=alert]")
+    expect(errors).to_be_focused()
+    expect(errors).to_contain_text("Please correct the marked fields")
+
+    page.get_by_label("Your contribution").fill("Said *in place*.")
+    page.get_by_role("button", name="Post").click()
+    new = page.locator(".thread-list > li").last.get_by_role(
+        "article", name="Comment by Mira Member"
+    )
+    expect(new).to_contain_text("Said in place.")
+    expect(new).to_be_focused()
+    expect(page.get_by_role("heading", name="2 threads", exact=True)).to_be_visible()
+    expect(page.locator("#thread-status")).to_have_text("Comment posted")
+    expect(page.get_by_label("Your contribution")).to_have_value("")
+    expect(page.locator("#new-thread [role=alert]")).to_have_count(0)
+    assert_not_reloaded(page)

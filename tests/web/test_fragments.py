@@ -316,3 +316,115 @@ def test_the_posting_limit_is_shared_with_the_pages_and_previews_do_not_count(
     assert "Please wait a minute" in response.get_data(as_text=True)
     assert client.post(f"/annotations/{root.id}/replies", data={"body": "Also"}).status_code == 429
     assert stored() == before
+
+
+# --- starting a thread on a section's page ---------------------------------------------------
+
+THREADS_FRAGMENT = f"/papers/think-paper-1/v/5.0/sections/{KEY}/threads.fragment"
+SECTION_PAGE = f"/papers/think-paper-1/v/5.0/sections/{KEY}/"
+
+
+def test_a_new_thread_comes_back_as_the_section_pages_list_item(client, member, create_annotation):
+    first = create_annotation("Earlier.")
+    response = client.post(
+        THREADS_FRAGMENT, data={"kind": "question", "paragraph": "", "body": "Why **so**?"}
+    )
+    assert response.status_code == 201
+    from app.extensions import db
+
+    new = db.session.scalars(select(Annotation).order_by(Annotation.id.desc())).first()
+    assert new.body == "Why **so**?" and new.author_id == member.id and new.is_root
+    holder = soup_of(response).select_one('[data-fragment-kind="thread"]')
+    assert holder["data-threads-heading"] == "2 threads"
+    assert holder["data-after"] == f"thread-{first.id}"  # oldest first: at the end
+    card = holder.select_one("li > article.thread-card")
+    listed = soup_of(client.get(SECTION_PAGE)).select_one(f".thread-list #thread-{new.id}")
+    assert str(card) == str(listed)
+
+    newest = client.post(
+        f"{THREADS_FRAGMENT}?sort=newest", data={"kind": "comment", "body": "Newest."}
+    )
+    assert newest.status_code == 201
+    assert soup_of(newest).select_one("[data-fragment-kind]")["data-into"] == "top"
+    filtered = client.post(
+        f"{THREADS_FRAGMENT}?kind=objection", data={"kind": "comment", "body": "Hidden."}
+    )
+    holder = soup_of(filtered).select_one("[data-fragment-kind]")
+    assert holder.has_attr("data-hidden")
+    assert holder["data-threads-heading"].startswith("0 threads")
+
+
+def test_a_bad_new_thread_comes_back_as_the_form_422_and_nothing_is_stored(client, member):
+    response = client.post(THREADS_FRAGMENT, data={"kind": "comment", "body": "  "})
+    assert response.status_code == 422
+    slot = soup_of(response).select_one('[data-fragment-kind="form"]')
+    assert slot.has_attr("data-thread-form") and slot["data-fragment-action"] == THREADS_FRAGMENT
+    assert slot.select_one(".form-errors")
+    assert slot.select_one("textarea#body[aria-invalid=true]")
+    assert slot.select_one("form")["action"] == SECTION_PAGE
+    assert stored() == 0
+
+
+def test_anonymous_visitors_start_no_thread_in_place(client, paper):
+    response = client.post(THREADS_FRAGMENT, data={"kind": "comment", "body": "Hi"})
+    assert response.status_code == 401
+    assert stored() == 0
+
+
+def test_the_section_page_offers_the_thread_fragment_to_the_script(client, member):
+    page = soup_of(client.get(SECTION_PAGE))
+    slot = page.select_one("#new-thread [data-thread-form]")
+    assert slot["data-fragment-action"] == THREADS_FRAGMENT
+    assert slot.select_one("form")["action"] == SECTION_PAGE
+    assert page.select_one("#thread-status[aria-live=polite]")["data-posted"] == "Comment posted"
+
+
+def test_new_threads_in_place_share_the_posting_limit(client, member, app):
+    allowance = int(app.config["ANNOTATION_RATE_LIMIT"].split()[0])
+    half = allowance // 2
+    for n in range(half):
+        page = client.post(SECTION_PAGE, data={"kind": "comment", "body": f"Page {n}"})
+        assert page.status_code == 303
+    for n in range(allowance - half):
+        response = client.post(THREADS_FRAGMENT, data={"kind": "comment", "body": f"F {n}"})
+        assert response.status_code == 201, n
+    before = stored()
+    response = client.post(THREADS_FRAGMENT, data={"kind": "comment", "body": "Too many"})
+    assert response.status_code == 429
+    assert "Please wait a minute" in response.get_data(as_text=True)
+    assert client.post(SECTION_PAGE, data={"kind": "comment", "body": "Also"}).status_code == 429
+    assert stored() == before
+
+
+def test_an_unconfirmed_account_is_refused_in_the_form_and_nothing_is_stored(client, member, db):
+    member.email_confirmed_at = None
+    db.session.commit()
+    response = client.post(THREADS_FRAGMENT, data={"kind": "comment", "body": "Hello."})
+    assert response.status_code == 403
+    slot = soup_of(response).select_one('[data-fragment-kind="form"]')
+    assert "Log in with a confirmed account" in text_of(slot.select_one("[role=alert]"))
+    assert stored() == 0
+
+
+def test_after_the_comment_period_the_form_says_so_and_nothing_is_stored(client, member, paper, db):
+    from datetime import timedelta
+
+    from app.models.base import utcnow
+
+    paper.comment_closes = utcnow().date() - timedelta(days=1)
+    db.session.commit()
+    response = client.post(THREADS_FRAGMENT, data={"kind": "comment", "body": "Late."})
+    assert response.status_code == 403
+    alert = soup_of(response).select_one('[data-fragment-kind="form"] [role=alert]')
+    assert "Comments on this paper closed on" in text_of(alert)
+    assert stored() == 0
+
+
+def test_a_new_thread_previewed_in_place_is_not_stored(client, member):
+    response = client.post(
+        THREADS_FRAGMENT, data={"kind": "comment", "body": "Some *words*.", "preview": "1"}
+    )
+    assert response.status_code == 200
+    slot = soup_of(response).select_one('[data-fragment-kind="form"]')
+    assert slot.select_one("section.preview em").get_text() == "words"
+    assert stored() == 0
