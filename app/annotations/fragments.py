@@ -52,6 +52,7 @@ from app.annotations.views import (
     _thread_root,
     bp,
     create_thread_from,
+    edit_from,
     thread_tree,
 )
 from app.core.diffing import word_diff
@@ -59,7 +60,7 @@ from app.core.i18n import ngettext
 from app.core.markdown import render_markdown
 from app.core.permissions import can_delete_annotation, can_edit_annotation, is_author
 from app.extensions import db
-from app.models.annotation import Annotation, AnnotationKind, AnnotationStatus
+from app.models.annotation import Annotation, AnnotationStatus
 from app.papers import queries as paper_queries
 
 FRAGMENT = f"/annotations/{ANNOTATION_ID}"
@@ -336,13 +337,9 @@ def _editable(annotation_id: int) -> Annotation:
     return annotation
 
 
-def _is_suggestion(annotation: Annotation) -> bool:
-    return annotation.kind is AnnotationKind.SUGGESTION and annotation.is_root
-
-
 def _edit_slot(annotation, form, *, preview=False, status=200):
     _prefix_ids(form, f"edit-{annotation.id}-")
-    suggestion = _is_suggestion(annotation)
+    suggestion = annotation.is_suggestion
     preview_html = preview_change = None
     if preview and form.body.data and form.body.data.strip():
         preview_html = render_markdown(form.body.data)
@@ -375,12 +372,7 @@ def edit_fragment(annotation_id: int):
     if form.preview.data:
         return _edit_slot(annotation, form, preview=True)
     try:
-        services.edit(
-            current_user,
-            annotation,
-            form.body.data or "",
-            **({"proposed_text": form.proposed} if _is_suggestion(annotation) else {}),
-        )
+        edit_from(form, annotation)
     except AnnotationError as error:
         _discard()
         attach_error(form, error)

@@ -409,14 +409,8 @@ def edit(annotation_id: int):
         return _render_edit(annotation, form, status=422)
     if form.preview.data:
         return _render_edit(annotation, form, preview=True)
-    suggestion = annotation.kind is AnnotationKind.SUGGESTION and annotation.is_root
     try:
-        services.edit(
-            current_user,
-            annotation,
-            form.body.data or "",
-            **({"proposed_text": form.proposed} if suggestion else {}),
-        )
+        edit_from(form, annotation)
     except AnnotationError as error:
         _discard()
         attach_error(form, error)
@@ -431,6 +425,12 @@ def edit(annotation_id: int):
     )
 
 
+def edit_from(form: EditForm, annotation: Annotation) -> Annotation:
+    """Apply a valid edit form; shared by the page and its in-place fragment."""
+    wording = {"proposed_text": form.proposed} if annotation.is_suggestion else {}
+    return services.edit(current_user, annotation, form.body.data or "", **wording)
+
+
 @bp.post(f"/annotations/{ANNOTATION_ID}/edit/preview")
 def edit_preview(annotation_id: int):
     """The edit form again, with the changed text's sanitised HTML; nothing is stored."""
@@ -441,7 +441,7 @@ def edit_preview(annotation_id: int):
 
 
 def _render_edit(annotation, form, *, preview=False, status=200):
-    suggestion = annotation.kind is AnnotationKind.SUGGESTION and annotation.is_root
+    suggestion = annotation.is_suggestion
     preview_html = preview_change = None
     if preview and form.body.data and form.body.data.strip():
         preview_html = render_markdown(form.body.data)

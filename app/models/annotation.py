@@ -109,6 +109,11 @@ class Annotation(Base):
         return self.root_id or self.id
 
     @property
+    def is_suggestion(self) -> bool:
+        """A thread that proposes new wording for its quote (replies never do)."""
+        return self.kind is AnnotationKind.SUGGESTION and self.is_root
+
+    @property
     def has_quote(self) -> bool:
         return self.quote_exact is not None
 
