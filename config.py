@@ -66,6 +66,11 @@ class DefaultConfig:
     # New annotations, replies and edits per account (web forms and API together)
     ANNOTATION_RATE_LIMIT = os.environ.get("ANNOTATION_RATE_LIMIT", "10 per minute")
 
+    # Moderation: accounts with fewer approved contributions than this are pre-moderated;
+    # this many open flags from accounts in good standing hide an item until decided.
+    PREMODERATION_THRESHOLD = _int("PREMODERATION_THRESHOLD", 1)
+    FLAG_HIDE_THRESHOLD = _int("FLAG_HIDE_THRESHOLD", 3)
+
     # Accounts
     PASSWORD_MIN_LENGTH = 10
     EMAIL_TOKEN_MAX_AGE = 60 * 60 * 48  # confirmation links: two days

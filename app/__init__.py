@@ -116,6 +116,9 @@ def _register_template_context(app: Flask) -> None:
 
     app.jinja_env.globals.update(TEMPLATE_PREDICATES)
     app.jinja_env.globals.update(TEMPLATE_LABELS)
+    from app.moderation.labels import TEMPLATE_LABELS as MODERATION_LABELS
+
+    app.jinja_env.globals.update(MODERATION_LABELS)
     app.jinja_env.globals["format_date"] = format_date
 
     @app.context_processor

@@ -140,12 +140,14 @@ def runner(app):
 
 @pytest.fixture
 def create_user(db):
+    """Accounts for tests. They are trusted, as `flask users create` makes them, so that
+    what they post is published at once; pass `trusted=False` for a pre-moderated one."""
     from app.accounts.services import create_user as _create
 
     counter = {"n": 0}
 
     def factory(role: Role | str = Role.PARTICIPANT, *, email=None, name=None,
-                password=DEFAULT_PASSWORD, confirmed=True, trusted=False, **profile):  # fmt: skip
+                password=DEFAULT_PASSWORD, confirmed=True, trusted=True, **profile):  # fmt: skip
         counter["n"] += 1
         n = counter["n"]
         user = _create(

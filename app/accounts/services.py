@@ -254,7 +254,7 @@ def authenticate(email: str, password: str) -> tuple[LoginOutcome, User | None]:
         return LoginOutcome.WRONG, None
     if not verify_password(user, password):
         return LoginOutcome.WRONG, None
-    if user.suspended_at is not None or user.anonymised_at is not None:
+    if user.is_suspended or user.anonymised_at is not None:
         return LoginOutcome.SUSPENDED, user
     if not user.email_confirmed:
         return LoginOutcome.UNCONFIRMED, user

@@ -8,12 +8,17 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
+from app.core.permissions import is_moderator
 from app.extensions import db
-from app.models import PaperVersion
+from app.models import PaperVersion, User
 from app.models.annotation import Annotation, AnnotationKind, AnnotationRevision, AnnotationStatus
 from app.papers.queries import VERSION_COLUMNS
 
 SORTS = ("oldest", "newest", "replies")
+# Seen by everyone: published words, and the placeholders of deleted and hidden ones.
+PUBLIC_STATUSES = (AnnotationStatus.PUBLISHED, AnnotationStatus.DELETED, AnnotationStatus.HIDDEN)
+# Counted in the margin and the contents: what says something to the viewer.
+COUNTED_STATUSES = (AnnotationStatus.PUBLISHED, AnnotationStatus.PENDING)
 
 
 @dataclass
@@ -24,19 +29,39 @@ class Thread:
     reply_count: int
 
 
-def visible_to(viewer: Any, model: Any = Annotation):
-    """Published annotations and deleted placeholders (which keep their replies' place).
+def _restricted_authors():
+    """Accounts whose contributions only they and moderators see (Hypothesis's NIPSA)."""
+    return select(User.id).where(User.restricted_at.is_not(None))
 
-    Pending ones are for their authors (and, with moderation, for moderators).
-    `model` may be an alias of Annotation, for conditions on replies.
+
+def visible_to(viewer: Any, model: Any = Annotation):
+    """What a viewer may see of a discussion.
+
+    Everyone sees published contributions, and placeholders (deleted or hidden) that
+    keep their replies' place — except those of restricted accounts. Authors also see
+    their own pending, hidden and rejected contributions; moderators see everything
+    but what was rejected. `model` may be an alias of Annotation, for replies.
     """
-    shown = model.status.in_([AnnotationStatus.PUBLISHED, AnnotationStatus.DELETED])
-    if viewer is not None and getattr(viewer, "is_authenticated", False):
+    shown = model.status.in_(PUBLIC_STATUSES)
+    if is_moderator(viewer):
         return or_(
-            shown,
-            (model.author_id == viewer.id) & (model.status == AnnotationStatus.PENDING),
+            model.status.in_([*PUBLIC_STATUSES, AnnotationStatus.PENDING]),
+            model.author_id == viewer.id,
         )
-    return shown
+    public = shown & model.author_id.not_in(_restricted_authors())
+    if viewer is not None and getattr(viewer, "is_authenticated", False):
+        return or_(public, model.author_id == viewer.id)
+    return public
+
+
+def placeholder_for(viewer: Any, model: Any = Annotation):
+    """Contributions the viewer sees only as a placeholder ("deleted", "hidden by a
+    moderator"): worth showing only while they keep visible replies."""
+    if viewer is not None and getattr(viewer, "is_authenticated", False):
+        return (model.status == AnnotationStatus.DELETED) | (
+            (model.status == AnnotationStatus.HIDDEN) & (model.author_id != viewer.id)
+        )
+    return model.status.in_([AnnotationStatus.DELETED, AnnotationStatus.HIDDEN])
 
 
 def _reply_counts(viewer: Any, version_id: int, *, section: str | None = None, roots=None):
@@ -55,12 +80,12 @@ def _reply_counts(viewer: Any, version_id: int, *, section: str | None = None, r
 
 
 def _worth_showing(viewer: Any):
-    """A root is shown unless it is a deleted placeholder with no visible reply left."""
+    """A root is shown unless it is a placeholder with no visible reply left."""
     reply = aliased(Annotation)
     answered = (
         select(reply.id).where(reply.root_id == Annotation.id, visible_to(viewer, reply)).exists()
     )
-    return or_(Annotation.status != AnnotationStatus.DELETED, answered)
+    return or_(~placeholder_for(viewer), answered)
 
 
 def threads_query(
@@ -85,8 +110,8 @@ def threads_query(
         query = query.where(Annotation.section_key == section)
     if kind is not None:
         query = query.where(Annotation.kind == kind)
-    # A deleted root with no visible replies left has nothing to show.
-    query = query.where((Annotation.status != AnnotationStatus.DELETED) | (reply_count > 0))
+    # A placeholder with no visible replies left has nothing to show.
+    query = query.where(~placeholder_for(viewer) | (reply_count > 0))
     if sort == "newest":
         query = query.order_by(Annotation.created_at.desc(), Annotation.id.desc())
     elif sort == "replies":
@@ -108,7 +133,7 @@ def section_counts(version: PaperVersion, viewer: Any) -> dict[str, int]:
         select(Annotation.section_key, func.count(Annotation.id))
         .where(Annotation.version_id == version.id)
         .where(visible_to(viewer))
-        .where(Annotation.status != AnnotationStatus.DELETED)
+        .where(Annotation.status.in_(COUNTED_STATUSES))
         .group_by(Annotation.section_key)
     ).all()
     return dict(rows)
@@ -263,7 +288,7 @@ def passage_anchors(version: PaperVersion, viewer: Any) -> list[PassageAnchor]:
         .where(Annotation.version_id == version.id, Annotation.parent_id.is_(None))
         .where(Annotation.quote_start.is_not(None))
         .where(visible_to(viewer))
-        .where(Annotation.status != AnnotationStatus.DELETED)
+        .where(Annotation.status.in_(COUNTED_STATUSES))
         .order_by(Annotation.section_key, Annotation.quote_start, Annotation.id)
     ).all()
     return [PassageAnchor(i, s, b, e, str(k.value)) for i, s, b, e, k in rows]

@@ -32,6 +32,7 @@ from app.models.annotation import (
     TargetType,
 )
 from app.models.base import utcnow
+from app.moderation.services import initial_status
 from app.papers.queries import comment_period
 
 MAX_BODY_LENGTH = 10_000
@@ -180,7 +181,7 @@ def create_thread(
         section_key=section.key,
         author_id=author.id,
         kind=kind,
-        status=AnnotationStatus.PUBLISHED,
+        status=initial_status(author, AnnotationStatus),
         target=target,
         body=body,
         body_html=_render(body),
@@ -217,6 +218,13 @@ def reply(author: User, parent: Annotation, body: str) -> Annotation:
             field="parent",
             status=409,
         )
+    if parent.status is AnnotationStatus.PENDING and parent.author_id != author.id:
+        raise AnnotationError(
+            "This contribution awaits review; it takes replies once published.",
+            code="parent_unavailable",
+            field="parent",
+            status=409,
+        )
     paper = db.session.get(Paper, parent.paper_id)
     _check_period(paper)
     body = _check_body(body)
@@ -230,7 +238,7 @@ def reply(author: User, parent: Annotation, body: str) -> Annotation:
         root_id=parent.root_id or parent.id,
         depth=parent.depth + 1,
         kind=AnnotationKind.COMMENT,
-        status=AnnotationStatus.PUBLISHED,
+        status=initial_status(author, AnnotationStatus),
         target=TargetType.SECTION,
         body=body,
         body_html=_render(body),

@@ -6,10 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app, request, url_for
+from flask_login import current_user
 from werkzeug.routing import BuildError
 
+from app.core.permissions import can_read_words
 from app.models import Paper, PaperVersion, Section, User
-from app.models.annotation import Annotation, AnnotationStatus
+from app.models.annotation import Annotation
 from app.papers.queries import CommentPeriod
 
 
@@ -159,14 +161,14 @@ def annotation_json(
 
     `root` is the thread's root (the annotation itself when it is one): a reply
     stands where its thread does. `author` may be given when the relationship is not
-    loaded (a new annotation by the current user). A deleted placeholder shows
-    neither words nor author: they go together.
+    loaded (a new annotation by the current user). A placeholder — deleted, or hidden
+    from this caller by a moderator — shows neither words nor author: they go together.
     """
     is_root = annotation.parent_id is None
     root = annotation if is_root else root
     if root is None:
         raise ValueError("a reply needs its thread's root to be serialised")
-    deleted = annotation.status is AnnotationStatus.DELETED
+    deleted = not can_read_words(current_user, annotation)
     if not deleted and author is None:
         author = annotation.author
     thread_id = annotation.root_id or annotation.id

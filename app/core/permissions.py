@@ -39,6 +39,25 @@ def can_edit_papers(user: Any) -> bool:
     return is_editor(user)
 
 
+def is_staff(user: Any) -> bool:
+    """Moderators, editors and admins: their contributions are never pre-moderated."""
+    role = _role(user)
+    return role is not None and role is not Role.PARTICIPANT
+
+
+def can_sanction(moderator: Any, user: Any) -> bool:
+    """Suspend or restrict an account: never one's own, and only below one's rank
+    (admins act on every account but their own)."""
+    if not is_moderator(moderator) or user is None or user.id == moderator.id:
+        return False
+    return is_admin(moderator) or role_rank(user.role) < role_rank(moderator.role)
+
+
+def can_decide_on(moderator: Any, item: Any) -> bool:
+    """Moderators decide on content, except their own."""
+    return is_moderator(moderator) and item.author_id != moderator.id
+
+
 def can_manage_roles(user: Any) -> bool:
     return is_admin(user)
 
@@ -93,8 +112,33 @@ def can_delete_annotation(user: Any, annotation: Any) -> bool:
     )
 
 
+def can_flag(user: Any) -> bool:
+    """Report a contribution to the moderators: anyone who may take part."""
+    return can_annotate(user)
+
+
+def can_read_words(user: Any, annotation: Any) -> bool:
+    """Whether the viewer sees what a contribution says, or only its placeholder.
+
+    Deleted words are gone for everyone; hidden and rejected ones stay readable to their
+    author (who is told why) and to moderators.
+    """
+    from app.models.annotation import AnnotationStatus
+
+    if annotation.status is AnnotationStatus.DELETED:
+        return False
+    if annotation.status in {AnnotationStatus.HIDDEN, AnnotationStatus.REJECTED}:
+        return is_author(user, annotation) or is_moderator(user)
+    return True
+
+
 TEMPLATE_PREDICATES.update(
     {
+        "can_flag": can_flag,
+        "can_read_words": can_read_words,
+        "can_decide_on": can_decide_on,
+        "can_sanction": can_sanction,
+        "is_moderator": is_moderator,
         "can_annotate": can_annotate,
         "can_edit_annotation": can_edit_annotation,
         "can_delete_annotation": can_delete_annotation,

@@ -8,6 +8,13 @@ from app.models.annotation import (
     TargetType,
 )
 from app.models.base import Base
+from app.models.moderation import (
+    Flag,
+    FlagReason,
+    ModerationAction,
+    ModerationLog,
+    TargetKind,
+)
 from app.models.paper import Paper, PaperVersion, Section
 from app.models.user import ApiToken, Role, StakeholderType, User
 
@@ -18,11 +25,16 @@ __all__ = [
     "AnnotationStatus",
     "ApiToken",
     "Base",
+    "Flag",
+    "FlagReason",
+    "ModerationAction",
+    "ModerationLog",
     "Paper",
     "PaperVersion",
     "Role",
     "Section",
     "StakeholderType",
+    "TargetKind",
     "TargetType",
     "User",
 ]

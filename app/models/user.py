@@ -62,6 +62,9 @@ class User(UserMixin, Base):
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Restricted accounts (Hypothesis's "NIPSA") go on posting, but what they post is
+    # seen by themselves and moderators only.
+    restricted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Bumped to end every session of the account at once (log out everywhere,
     # password change, suspension): it is part of the id kept in the session.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
@@ -74,8 +77,19 @@ class User(UserMixin, Base):
         return f"{self.id}:{self.session_version}"
 
     @property
+    def is_suspended(self) -> bool:
+        """Suspended now: indefinitely, or until a time still to come."""
+        if self.suspended_at is None:
+            return False
+        return self.suspended_until is None or self.suspended_until > utcnow()
+
+    @property
+    def is_restricted(self) -> bool:
+        return self.restricted_at is not None
+
+    @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
-        return self.suspended_at is None and self.anonymised_at is None
+        return not self.is_suspended and self.anonymised_at is None
 
     @property
     def email_confirmed(self) -> bool:
