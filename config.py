@@ -65,6 +65,8 @@ class DefaultConfig:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute")
     # New annotations, replies and edits per account (web forms and API together)
     ANNOTATION_RATE_LIMIT = os.environ.get("ANNOTATION_RATE_LIMIT", "10 per minute")
+    # Moderation decisions through the API, per moderator (scripts working a queue)
+    MODERATION_RATE_LIMIT = os.environ.get("MODERATION_RATE_LIMIT", "120 per minute")
 
     # Moderation: accounts with fewer approved contributions than this are pre-moderated;
     # this many open flags from accounts in good standing hide an item until decided.

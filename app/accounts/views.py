@@ -42,6 +42,7 @@ from app.core.i18n import gettext as _
 from app.core.labels import ROLE_LABELS
 from app.extensions import db, limiter, login_manager
 from app.models import User
+from app.moderation.queries import decisions_about
 
 bp = Blueprint("accounts", __name__)
 
@@ -300,6 +301,7 @@ def _profile_page(status: int = 200, **forms):
             "accounts/profile.html",
             user=user,
             api_tokens=services.active_api_tokens(user),
+            decisions=decisions_about(user),
             confirm_form=ConfirmForm(formdata=None),
             new_token=new_token,
             **forms,

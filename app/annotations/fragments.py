@@ -53,12 +53,20 @@ from app.annotations.views import (
     bp,
     create_thread_from,
     edit_from,
+    moderation_context,
+    posted_message,
+    takes_replies_from_viewer,
     thread_tree,
 )
 from app.core.diffing import word_diff
 from app.core.i18n import ngettext
 from app.core.markdown import render_markdown
-from app.core.permissions import can_delete_annotation, can_edit_annotation, is_author
+from app.core.permissions import (
+    can_delete_annotation,
+    can_edit_annotation,
+    can_read_words,
+    is_author,
+)
 from app.extensions import db
 from app.models.annotation import Annotation, AnnotationStatus
 from app.papers import queries as paper_queries
@@ -122,6 +130,7 @@ def _replies_heading(count: int) -> str:
 def _article(annotation: Annotation, root: Annotation, status: int = 200, **context):
     """One contribution's article, as the thread page draws it (nesting decides "in reply to")."""
     replies, tree = _tree(root)
+    context = {**moderation_context([annotation]), **context}
     if annotation.id == root.id:
         return _render(
             "article.html",
@@ -153,7 +162,7 @@ def card_fragment(annotation_id: int):
     annotation = _load(annotation_id)
     root = _thread_root(annotation)
     count = queries.reply_count(root, current_user)
-    if root.status is AnnotationStatus.DELETED and not count:
+    if not can_read_words(current_user, root) and not count:  # a placeholder with nothing below
         abort(404)
     return _render("card.html", root, thread=queries.Thread(root, count))
 
@@ -200,6 +209,11 @@ def reply_form_fragment(annotation_id: int):
     parent, root = _replyable(annotation_id)
     if parent.status is AnnotationStatus.DELETED:
         abort(409, "This contribution has been deleted; it takes no more replies.")
+    if not takes_replies_from_viewer(parent):
+        abort(
+            403,
+            "This contribution takes no replies: it is hidden, not published or awaiting review.",
+        )
     return _reply_slot(parent, root, ReplyForm(formdata=None))
 
 
@@ -236,6 +250,7 @@ def reply_fragment(annotation_id: int):
         node=node,
         place=place,
         heading=_replies_heading(len(replies)),
+        announcement=posted_message(node.annotation),
     )
 
 
@@ -318,6 +333,7 @@ def thread_fragment(slug: str, label: str, key: str):
             count=len(shown),
             filters=filters,
             period=paper_queries.comment_period(paper),
+            announcement=posted_message(thread.root),
         ),
         201,
         {"Content-Type": "text/html; charset=utf-8", "Vary": "Cookie"},

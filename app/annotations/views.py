@@ -31,6 +31,7 @@ from app.annotations.forms import (
     KIND_PLURALS,
     DeleteForm,
     EditForm,
+    FlagForm,
     ReplyForm,
     ThreadFilterForm,
     ThreadForm,
@@ -42,14 +43,25 @@ from app.core.anchoring import block_spans
 from app.core.diffing import word_diff
 from app.core.i18n import gettext as _
 from app.core.markdown import render_markdown
-from app.core.permissions import can_delete_annotation, can_edit_annotation, is_author
+from app.core.permissions import (
+    can_delete_annotation,
+    can_edit_annotation,
+    can_flag,
+    can_read_words,
+    is_author,
+    is_moderator,
+)
 from app.extensions import db, login_manager
+from app.models import TargetKind
 from app.models.annotation import (
     Annotation,
     AnnotationKind,
     AnnotationStatus,
     TargetType,
 )
+from app.moderation import queries as moderation_queries
+from app.moderation import services as moderation_services
+from app.moderation.services import ModerationError
 from app.papers import queries as paper_queries
 
 bp = Blueprint("annotations", __name__)
@@ -103,10 +115,69 @@ def _load_section(slug: str, label: str, key: str):
 
 
 def _load(annotation_id: int) -> Annotation:
+    """An annotation the viewer may see, or 404.
+
+    A thread whose first contribution the viewer sees only as a placeholder (deleted, or
+    hidden by a moderator) is not found once no visible reply is left under it, as the
+    margin and the section page do not list it either.
+    """
     annotation = queries.get_visible(annotation_id, current_user)
-    if annotation is None:
+    if annotation is None or not _worth_showing(annotation):
         abort(404)
     return annotation
+
+
+def _worth_showing(annotation: Annotation) -> bool:
+    """Whether an annotation has something to show the viewer: its words, or replies."""
+    if not annotation.is_root or can_read_words(current_user, annotation):
+        return True
+    return queries.reply_count(annotation, current_user) > 0
+
+
+@bp.app_template_global()
+def takes_replies_from_viewer(annotation: Annotation) -> bool:
+    """What the services accept as a parent: published, or the viewer's own pending."""
+    if annotation.status is AnnotationStatus.PUBLISHED:
+        return True
+    return annotation.status is AnnotationStatus.PENDING and is_author(current_user, annotation)
+
+
+def moderation_context(annotations: list[Annotation]) -> dict:
+    """What the contributions of a thread need about moderation, in at most two queries:
+
+    - `moderation_decisions`: the latest decision on each hidden or rejected contribution the viewer
+      wrote (their reason is told to them), or, for moderators, on each hidden one;
+    - `flagged_ids`: the ids of those the viewer has already flagged.
+    """
+    decided = [
+        a.id
+        for a in annotations
+        if (
+            a.status in {AnnotationStatus.HIDDEN, AnnotationStatus.REJECTED}
+            and is_author(current_user, a)
+        )
+        or (a.status is AnnotationStatus.HIDDEN and is_moderator(current_user))
+    ]
+    flaggable = []
+    if can_flag(current_user):
+        flaggable = [
+            a.id
+            for a in annotations
+            if a.status is AnnotationStatus.PUBLISHED and not is_author(current_user, a)
+        ]
+    return {
+        "moderation_decisions": moderation_queries.latest_decisions(TargetKind.ANNOTATION, decided),
+        "flagged_ids": moderation_queries.flagged_by(
+            current_user, TargetKind.ANNOTATION, flaggable
+        ),
+    }
+
+
+def posted_message(annotation: Annotation) -> str | None:
+    """What the author of a contribution waiting for review is told once, after posting."""
+    if annotation.status is AnnotationStatus.PENDING:
+        return _("It will appear to others after a moderator approves it.")
+    return None
 
 
 def _paragraphs(section) -> list[tuple[int, int]]:
@@ -177,7 +248,10 @@ def section(slug: str, label: str, key: str):
         attach_error(form, error)
         return _render_section(paper, version, section, form, status=_status(error))
     db.session.commit()
-    flash(_("Your %(kind)s is posted.", kind=kind_label(annotation.kind).lower()), "success")
+    message = _("Your %(kind)s is posted.", kind=kind_label(annotation.kind).lower())
+    if waiting := posted_message(annotation):
+        message = f"{message} {waiting}"
+    flash(message, "success")
     return redirect(url_for("annotations.thread", annotation_id=annotation.id), 303)
 
 
@@ -316,6 +390,7 @@ def _render_thread(root, form, *, parent=None, preview=False, status=200):
         preview_html=preview_html,
         preview=preview,
         period=paper_queries.comment_period(root.paper),
+        **moderation_context([root, *replies]),
     ), status
 
 
@@ -353,7 +428,10 @@ def reply(annotation_id: int):
         root, parent = _load(root.id), _load(parent.id)
         return _render_thread(root, form, parent=parent, status=_status(error))
     db.session.commit()
-    flash(_("Your reply is posted."), "success")
+    message = _("Your reply is posted.")
+    if waiting := posted_message(answer):
+        message = f"{message} {waiting}"
+    flash(message, "success")
     return redirect(
         url_for("annotations.thread", annotation_id=root.id, _anchor=f"a{answer.id}"), 303
     )
@@ -501,11 +579,88 @@ def history(annotation_id: int):
         (revision, render_markdown(revision.body) if revision.body else "")
         for revision in revisions
     ]
+    readable = can_read_words(current_user, annotation)
     return render_template(
         "annotations/history.html",
         annotation=annotation,
-        earlier=earlier,
+        earlier=earlier if readable else [],
+        readable=readable,
         deleted=annotation.status is AnnotationStatus.DELETED,
+    )
+
+
+# --- flagging -----------------------------------------------------------------------------
+
+
+def _flag_refusal(annotation: Annotation) -> tuple[str, int] | None:
+    """Why the viewer cannot flag this contribution at all, and the status that says so."""
+    if not can_flag(current_user):
+        return _("Confirm your e-mail address to flag contributions."), 403
+    if is_author(current_user, annotation):
+        return _("You cannot flag your own contribution."), 403
+    if annotation.status is not AnnotationStatus.PUBLISHED:
+        return _("Only published contributions can be flagged."), 409
+    flagged = moderation_queries.flagged_by(current_user, TargetKind.ANNOTATION, [annotation.id])
+    if annotation.id in flagged:
+        return _("You have already flagged this contribution."), 409
+    return None
+
+
+def _render_flag(annotation: Annotation, form: FlagForm, *, refusal=None, status=200):
+    return render_template(
+        "annotations/flag.html",
+        annotation=annotation,
+        form=form,
+        refusal=refusal,
+        max_note=moderation_services.MAX_NOTE_LENGTH,
+    ), status
+
+
+@bp.route(f"/annotations/{ANNOTATION_ID}/flag", methods=["GET", "POST"])
+def flag(annotation_id: int):
+    """Report a contribution to the moderators, with a reason and an optional note."""
+    annotation = _load(annotation_id)
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    form = FlagForm()
+    if request.method == "GET":
+        refusal = _flag_refusal(annotation)
+        if refusal is not None:
+            return _render_flag(annotation, form, refusal=refusal[0], status=refusal[1])
+        return _render_flag(annotation, form)
+    if not form.validate_on_submit():
+        return _render_flag(annotation, form, status=422)
+    try:
+        moderation_services.flag(
+            current_user, TargetKind.ANNOTATION, annotation, form.reason.data, form.note.data
+        )
+    except ModerationError as error:
+        _discard()
+        annotation = _load(annotation_id)
+        refusal = None
+        field_at_fault = getattr(form, error.field, None) if error.field else None
+        if field_at_fault is not None:
+            field_at_fault.errors = [*field_at_fault.errors, error.message]
+        elif error.status in {403, 409}:
+            refusal = error.message
+        else:
+            form.form_errors.append(error.message)
+        status = error.status if error.status in {403, 409, 422} else 422
+        return _render_flag(annotation, form, refusal=refusal, status=status)
+    thread_id, target_id = annotation.thread_id, annotation.id
+    section_page = url_for(
+        "annotations.section",
+        slug=annotation.paper.slug,
+        label=annotation.version.label,
+        key=annotation.section_key,
+    )
+    db.session.commit()
+    flash(_("Thank you. A moderator will look at it."), "success")
+    root = queries.get_visible(thread_id, current_user)
+    if root is None or not _worth_showing(root):  # hidden after enough flags, nothing left
+        return redirect(section_page, 303)
+    return redirect(
+        url_for("annotations.thread", annotation_id=thread_id, _anchor=f"a{target_id}"), 303
     )
 
 

@@ -23,9 +23,10 @@ from app.annotations.limits import posting_limit
 from app.api import serializers
 from app.api.views import DEFAULT_LIMIT, MAX_ID, MAX_LIMIT, bp
 from app.core.errors import ApiError
-from app.core.permissions import can_annotate
+from app.core.permissions import can_annotate, can_read_words
 from app.extensions import db
-from app.models import Annotation, AnnotationKind, TargetType
+from app.models import Annotation, AnnotationKind, ModerationLog, TargetKind, TargetType
+from app.moderation import queries as moderation_queries
 from app.papers import queries as paper_queries
 
 ANNOTATION_ID = f"<int(min=1, max={MAX_ID}):annotation_id>"
@@ -198,6 +199,14 @@ def _visible(annotation_id: int) -> Annotation:
     return annotation
 
 
+def _decisions(annotations: list[Annotation]) -> dict[int, ModerationLog]:
+    """The latest decisions on those of `annotations` whose moderation the caller is told
+    about (their own, or any for moderators, while pending, hidden or rejected): one query
+    at most."""
+    ids = [a.id for a in annotations if serializers.shows_moderation(a)]
+    return moderation_queries.latest_decisions(TargetKind.ANNOTATION, ids)
+
+
 def _thread_root(annotation: Annotation) -> Annotation:
     """The root of an annotation's thread (itself for a root): at most one query."""
     if annotation.parent_id is None:
@@ -351,11 +360,19 @@ def annotation(annotation_id: int):
     if found.parent_id is not None:
         return jsonify(_json_of(found, queries.reply_count(found, current_user)))
     replies = queries.thread_replies(found, current_user)
+    if not replies and not can_read_words(current_user, found):
+        # A placeholder keeps its replies' place; with none left there is nothing to show.
+        raise ApiError(404, f"no annotation {annotation_id}")
     children: dict[int, int] = {}
     for reply in replies:
         children[reply.parent_id] = children.get(reply.parent_id, 0) + 1
+    decisions = _decisions([found, *replies])
     body = serializers.annotation_json(
-        found, paper=found.paper, version=found.version, reply_count=len(replies)
+        found,
+        paper=found.paper,
+        version=found.version,
+        reply_count=len(replies),
+        decisions=decisions,
     )
     body["replies"] = [
         serializers.annotation_json(
@@ -364,6 +381,7 @@ def annotation(annotation_id: int):
             version=found.version,
             reply_count=children.get(reply.id, 0),
             root=found,
+            decisions=decisions,
         )
         for reply in replies
     ]
@@ -479,8 +497,11 @@ def version_annotations(slug: str, label: str):
             after=_write_cursor(last, count, sort),
             _external=True,
         )
+    decisions = _decisions([root for root, _count in rows])
     items = [
-        serializers.annotation_json(root, paper=paper, version=version, reply_count=count)
+        serializers.annotation_json(
+            root, paper=paper, version=version, reply_count=count, decisions=decisions
+        )
         for root, count in rows
     ]
     return jsonify({"items": items, "total": total, "next": next_url})

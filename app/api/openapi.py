@@ -14,7 +14,16 @@ from flask import current_app, jsonify
 from app.annotations.services import MAX_BODY_LENGTH, MAX_LINKS
 from app.api.views import DEFAULT_LIMIT, MAX_LIMIT, bp
 from app.core.anchoring import CONTEXT_LENGTH, MAX_QUOTE_LENGTH
-from app.models import AnnotationKind, AnnotationStatus, TargetType
+from app.models import (
+    AnnotationKind,
+    AnnotationStatus,
+    FlagReason,
+    ModerationAction,
+    TargetKind,
+    TargetType,
+)
+from app.moderation.queries import QUEUE_STATES
+from app.moderation.services import MAX_NOTE_LENGTH, MAX_REASON_LENGTH
 
 ERROR_RESPONSES = {
     "400": "BadRequest",
@@ -51,8 +60,15 @@ to the sort it was made with.
 `text`, the section body exactly as a reader sees it (its `textContent`), heading excluded.
 
 **Rate limits.** Creating and editing annotations (threads, replies and edits together) is
-limited per account (10 a minute unless the site says otherwise); beyond it the answer is 429
-`rate_limited`.
+limited per account (10 a minute unless the site says otherwise); flags draw on the same
+allowance. Moderators' decisions have their own (120 a minute unless the site
+says otherwise). Beyond a limit the answer is 429 `rate_limited`.
+
+**Moderation.** Participants flag annotations; moderators (and admins) read
+`GET /moderation/queue` and decide with `POST /moderation/decisions`; every decision is one row
+of an append-only log. An annotation's author and moderators see a `moderation` member on it
+while it is pending, hidden or rejected; for everyone else, and for published or deleted
+annotations, the member is absent.
 """
 
 
@@ -90,6 +106,9 @@ def _json_content(schema: dict[str, Any]) -> dict[str, Any]:
 def _schemas() -> dict[str, Any]:
     kinds = [k.value for k in AnnotationKind]
     targets = [t.value for t in TargetType]
+    target_kinds = [k.value for k in TargetKind]
+    flag_reasons = [r.value for r in FlagReason]
+    actions = [a.value for a in ModerationAction]
     return {
         "Error": {
             "type": "object",
@@ -338,6 +357,7 @@ def _schemas() -> dict[str, Any]:
                         },
                     }
                 ),
+                "moderation": _ref("ModerationState"),
                 "url": {**URL, "description": "The thread's page on the site."},
                 "links": {
                     "type": "object",
@@ -433,6 +453,229 @@ def _schemas() -> dict[str, Any]:
                 "body": {"type": "string", "maxLength": MAX_BODY_LENGTH},
             },
         },
+        "ModerationState": {
+            "type": "object",
+            "description": "Where an annotation stands with the moderators. Present only for "
+            "its author and for moderators, and only while its status is pending, hidden or "
+            "rejected; absent otherwise (never null). Given on every annotation answer, lists "
+            "included.",
+            "required": ["state", "reason", "decided_at"],
+            "properties": {
+                "state": {"enum": ["pending", "hidden", "rejected"]},
+                "reason": _nullable(
+                    {
+                        "type": "string",
+                        "description": "The reason given with the latest decision; null "
+                        "while nobody has decided (a new pending contribution).",
+                    }
+                ),
+                "decided_at": _nullable(TIME),
+            },
+        },
+        "Target": {
+            "type": "object",
+            "description": "What a flag or a decision is about.",
+            "required": ["type", "id"],
+            "properties": {"type": {"enum": target_kinds}, "id": INTEGER},
+        },
+        "NewFlag": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["reason"],
+            "properties": {
+                "reason": {"enum": flag_reasons},
+                "note": _nullable(
+                    {
+                        "type": "string",
+                        "maxLength": MAX_NOTE_LENGTH,
+                        "description": "What the moderators should know.",
+                    }
+                ),
+            },
+        },
+        "Flag": {
+            "type": "object",
+            "required": ["id", "target", "reason", "note", "created"],
+            "properties": {
+                "id": INTEGER,
+                "target": _ref("Target"),
+                "reason": {"enum": flag_reasons},
+                "note": {"type": "string", "description": "Empty when none was given."},
+                "created": TIME,
+                "reporter": {
+                    **_ref("Author"),
+                    "description": "Who raised it: in the moderation queue only.",
+                },
+            },
+        },
+        "AuthorRecord": {
+            "type": "object",
+            "description": "The author of a queued item, with how their contributions fared.",
+            "required": [
+                "id",
+                "name",
+                "joined",
+                "published",
+                "pending",
+                "rejected",
+                "hidden",
+                "suspended",
+                "restricted",
+            ],
+            "properties": {
+                "id": INTEGER,
+                "name": STRING,
+                "joined": TIME,
+                "published": {"type": "integer", "minimum": 0},
+                "pending": {"type": "integer", "minimum": 0},
+                "rejected": {"type": "integer", "minimum": 0},
+                "hidden": {"type": "integer", "minimum": 0},
+                "suspended": {"type": "boolean"},
+                "restricted": {"type": "boolean"},
+            },
+        },
+        "QueueItem": {
+            "type": "object",
+            "required": [
+                "target",
+                "state",
+                "since",
+                "status",
+                "annotation",
+                "context",
+                "author",
+                "flags",
+            ],
+            "properties": {
+                "target": _ref("Target"),
+                "state": {
+                    "enum": ["pending", "flagged"],
+                    "description": "`pending`: waits for approval (pre-moderation); `flagged`: "
+                    "published or hidden, with open flags.",
+                },
+                "since": {
+                    **TIME,
+                    "description": "When it started waiting: its creation when pending, its "
+                    "oldest open flag when flagged. The queue is sorted by it.",
+                },
+                "status": {"enum": [s.value for s in AnnotationStatus]},
+                "annotation": {
+                    **_ref("Annotation"),
+                    "description": "The annotation as moderators see it: with its words, even "
+                    "when hidden.",
+                },
+                "context": {
+                    "type": "object",
+                    "required": ["paper", "version", "section", "quote", "root", "parent"],
+                    "properties": {
+                        "paper": STRING,
+                        "version": STRING,
+                        "section": {
+                            "type": "object",
+                            "required": ["key", "number", "title"],
+                            "properties": {
+                                "key": STRING,
+                                "number": _nullable(STRING),
+                                "title": _nullable(STRING),
+                            },
+                        },
+                        "quote": {
+                            **_nullable(_ref("Quote")),
+                            "description": "The passage the thread is about (for a reply, its "
+                            "thread's); null for a comment on a whole section.",
+                        },
+                        "root": _nullable({"type": "integer", "description": "null for a root."}),
+                        "parent": _nullable({"type": "integer", "description": "null for a root."}),
+                    },
+                },
+                "author": _nullable(_ref("AuthorRecord")),
+                "flags": {
+                    "type": "array",
+                    "description": "Open flags, oldest first, each with its reporter.",
+                    "items": _ref("Flag"),
+                },
+            },
+        },
+        "ModerationQueue": {
+            "allOf": [
+                _ref("List"),
+                {"properties": {"items": {"type": "array", "items": _ref("QueueItem")}}},
+            ]
+        },
+        "NewDecision": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["target", "action", "reason"],
+            "properties": {
+                "target": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["type", "id"],
+                    "properties": {
+                        "type": {"enum": target_kinds},
+                        "id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                    },
+                },
+                "action": {
+                    "enum": actions,
+                    "description": "Content (annotation, proposal, term): approve, reject "
+                    "(pending only), hide, restore. Accounts (user): suspend, reinstate, "
+                    "restrict, unrestrict.",
+                },
+                "reason": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": MAX_REASON_LENGTH,
+                    "description": "Required, not blank; kept in the log and shown to the author.",
+                },
+                "until": _nullable(
+                    {
+                        "type": "string",
+                        "description": "Only with `suspend`: when the suspension ends, in the "
+                        "future. An ISO 8601 date (the suspension ends as that day begins, UTC) "
+                        "or date-time (UTC unless it gives an offset). Without it a suspension "
+                        "lasts until an account is reinstated.",
+                        "examples": ["2030-01-31", "2030-01-31T12:00:00Z"],
+                    }
+                ),
+            },
+        },
+        "Decision": {
+            "type": "object",
+            "description": "One row of the moderation log.",
+            "required": [
+                "id",
+                "moderator",
+                "target",
+                "subject",
+                "action",
+                "old_state",
+                "new_state",
+                "reason",
+                "created",
+            ],
+            "properties": {
+                "id": INTEGER,
+                "moderator": _nullable(_ref("Author")),
+                "target": _ref("Target"),
+                "subject": _nullable(
+                    {
+                        "type": "integer",
+                        "description": "The account the decision concerns: the content's "
+                        "author, or the account itself.",
+                    }
+                ),
+                "action": {"enum": actions},
+                "old_state": {
+                    "type": "string",
+                    "description": "pending, published, hidden, rejected; for accounts "
+                    "active, suspended, restricted.",
+                },
+                "new_state": STRING,
+                "reason": STRING,
+                "created": TIME,
+            },
+        },
         "AnnotationChange": {
             "type": "object",
             "additionalProperties": False,
@@ -461,7 +704,11 @@ def _responses() -> dict[str, Any]:
         },
         "Forbidden": error("The account may not do this (`forbidden`, `comment_period_closed`)."),
         "NotFound": error("Nothing there, or nothing the caller may see."),
-        "Conflict": error("The annotation's state forbids it (deleted, hidden)."),
+        "Conflict": error(
+            "The state of things forbids it: the annotation is deleted or hidden, it was "
+            "already flagged by this account (`already_flagged`), or someone decided a moment "
+            "ago or the item's state does not allow the action (`conflict`)."
+        ),
         "UnsupportedMediaType": error("The body was not sent as application/json."),
         "Unprocessable": error("A field is missing, of the wrong type, unknown, or breaks a rule."),
         "TooManyRequests": {
@@ -523,6 +770,33 @@ def _parameters() -> dict[str, Any]:
             "in": "query",
             "schema": {"enum": [k.value for k in AnnotationKind]},
             "description": "Only threads of this kind.",
+        },
+        "queue_state": {
+            "name": "state",
+            "in": "query",
+            "schema": {"enum": list(QUEUE_STATES), "default": "all"},
+            "description": "`pending` (waiting for approval), `flagged` (with open flags), or "
+            "`all`.",
+        },
+        "queue_type": {
+            "name": "type",
+            "in": "query",
+            "schema": {"enum": [TargetKind.ANNOTATION.value]},
+            "description": "Only items of this type (for now only annotations are queued).",
+        },
+        "flag_reason": {
+            "name": "reason",
+            "in": "query",
+            "schema": {"enum": [r.value for r in FlagReason]},
+            "description": "Only flagged items with an open flag for this reason.",
+        },
+        "queue_after": {
+            "name": "after",
+            "in": "query",
+            "schema": STRING,
+            "description": "The opaque cursor from the previous page's `next`; anything else "
+            "answers 400 naming `after`. The queue changes as moderators decide: a page may "
+            "repeat or skip an item that was decided meanwhile.",
         },
         "sort": {
             "name": "sort",
@@ -693,6 +967,82 @@ def _paths() -> dict[str, Any]:
                 },
             },
         },
+        "/annotations/{annotation_id}/flags": {
+            "parameters": [_p("annotation_id")],
+            "post": {
+                "operationId": "flagAnnotation",
+                "summary": "Report an annotation to the moderators",
+                "description": "Once per account and annotation. When enough accounts in good "
+                "standing have flagged it (3 unless the site says otherwise), it is hidden "
+                "until a moderator decides. 404 when the caller cannot see the annotation; 403 "
+                "for one's own annotation (`own_content`) or an account that may not take "
+                "part; 409 when already flagged by this account (`already_flagged`) or not "
+                "published (`not_flaggable`: pending, hidden, deleted). No `Location`: flags "
+                "are not resources of their own.",
+                "tags": ["moderation"],
+                "security": WRITE_SECURITY,
+                "requestBody": {"required": True, "content": _json_content(_ref("NewFlag"))},
+                "responses": {
+                    "201": {
+                        "description": "Flagged.",
+                        "content": _json_content(_ref("Flag")),
+                    },
+                    **_errors("400", "401", "403", "404", "409", "415", "422", "429"),
+                },
+            },
+        },
+        "/moderation/queue": {
+            "get": {
+                "operationId": "getModerationQueue",
+                "summary": "What waits for a moderator's decision, oldest first",
+                "description": "Moderators and admins only (others 403). Pending items and "
+                "items with open flags, each with its context, its author's record and its "
+                "flags. A bad filter answers 400 `invalid_parameters` naming it. The cost is a "
+                "fixed number of queries whatever the page size.",
+                "tags": ["moderation"],
+                "security": [{"bearerAuth": []}, {"sessionCookie": []}],
+                "parameters": [
+                    _p("queue_state"),
+                    _p("queue_type"),
+                    _p("flag_reason"),
+                    _p("limit"),
+                    _p("queue_after"),
+                ],
+                "responses": {
+                    "200": {
+                        "description": "A page of the queue.",
+                        "content": _json_content(_ref("ModerationQueue")),
+                    },
+                    **_errors("400", "401", "403"),
+                },
+            }
+        },
+        "/moderation/decisions": {
+            "post": {
+                "operationId": "decide",
+                "summary": "A moderator's decision on content or an account",
+                "description": "Moderators and admins only. Every decision needs a reason and "
+                "writes one log row, returned here. Malformed JSON answers 400 "
+                "(`invalid_json`); a field of the wrong type 422 (`invalid`, naming the field: "
+                "`target`, `target.type`, `target.id`, `action`, `reason`, `until`); a value "
+                "that breaks a rule 422 (`fields` names it: an unknown action, one that does "
+                "not fit the target, a blank or too long reason, an `until` in the past or "
+                "not with `suspend`). 403 on one's own content (`own_content`), own account, "
+                "or staff of one's rank or above; 404 for an unknown target; 409 `conflict` "
+                "when the item's state does not allow the action or another moderator decided "
+                "it a moment ago (of two simultaneous decisions one wins).",
+                "tags": ["moderation"],
+                "security": WRITE_SECURITY,
+                "requestBody": {"required": True, "content": _json_content(_ref("NewDecision"))},
+                "responses": {
+                    "201": {
+                        "description": "Decided.",
+                        "content": _json_content(_ref("Decision")),
+                    },
+                    **_errors("400", "401", "403", "404", "409", "415", "422", "429"),
+                },
+            }
+        },
         "/openapi.json": {
             "get": {
                 "operationId": "getOpenApi",
@@ -732,6 +1082,7 @@ def build_document() -> dict[str, Any]:
         "tags": [
             {"name": "papers", "description": "Papers, versions and their sections."},
             {"name": "annotations", "description": "Threads in the margin, and replies."},
+            {"name": "moderation", "description": "Flags, the moderators' queue and decisions."},
             {"name": "meta", "description": "About the API itself."},
         ],
         "paths": _paths(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -9,10 +10,16 @@ from flask import current_app, request, url_for
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
-from app.core.permissions import can_read_words
-from app.models import Paper, PaperVersion, Section, User
-from app.models.annotation import Annotation
+from app.core.permissions import can_read_words, is_author, is_moderator
+from app.models import Flag, ModerationLog, Paper, PaperVersion, Section, TargetKind, User
+from app.models.annotation import Annotation, AnnotationStatus
+from app.moderation import queries as moderation_queries
 from app.papers.queries import CommentPeriod
+
+# Statuses about which an annotation's author and moderators are told what was decided.
+MODERATED_STATUSES = frozenset(
+    {AnnotationStatus.PENDING, AnnotationStatus.HIDDEN, AnnotationStatus.REJECTED}
+)
 
 
 def iso(value: datetime | None) -> str | None:
@@ -156,6 +163,7 @@ def annotation_json(
     reply_count: int,
     root: Annotation | None = None,
     author: User | None = None,
+    decisions: Mapping[int, ModerationLog] | None = None,
 ) -> dict[str, Any]:
     """An annotation in the CONTRACT's shape, with extras (target, edits, suggestion, links).
 
@@ -163,6 +171,11 @@ def annotation_json(
     stands where its thread does. `author` may be given when the relationship is not
     loaded (a new annotation by the current user). A placeholder — deleted, or hidden
     from this caller by a moderator — shows neither words nor author: they go together.
+
+    `moderation` is added only for the author and moderators, and only while the
+    annotation is pending, hidden or rejected (see `moderation_json`). `decisions`
+    maps annotation ids to their latest decision, for lists; without it the decision
+    is looked up, one query per annotation that needs it.
     """
     is_root = annotation.parent_id is None
     root = annotation if is_root else root
@@ -183,7 +196,7 @@ def annotation_json(
         links["parent"] = url_for(
             "api.annotation", annotation_id=annotation.parent_id, _external=True
         )
-    return {
+    answer = {
         "id": annotation.id,
         "paper": paper.slug,
         "version": version.label,
@@ -209,4 +222,119 @@ def annotation_json(
         "proposed_diff": None if deleted else annotation.proposed_diff,
         "url": links["html"],
         "links": links,
+    }
+    if shows_moderation(annotation):
+        if decisions is None:
+            decision = moderation_queries.latest_decision(TargetKind.ANNOTATION, annotation.id)
+        else:
+            decision = decisions.get(annotation.id)
+        answer["moderation"] = moderation_json(annotation, decision)
+    return answer
+
+
+def shows_moderation(annotation: Annotation) -> bool:
+    """Whether the caller is told where an annotation stands with the moderators: its
+    author and moderators are, while it is pending, hidden or rejected."""
+    return annotation.status in MODERATED_STATUSES and (
+        is_author(current_user, annotation) or is_moderator(current_user)
+    )
+
+
+def moderation_json(annotation: Annotation, decision: ModerationLog | None) -> dict[str, Any]:
+    """`{state, reason, decided_at}`: the status, and the latest decision's reason and
+    time (null while nobody has decided, e.g. a new pending contribution)."""
+    return {
+        "state": annotation.status.value,
+        "reason": decision.reason if decision is not None else None,
+        "decided_at": iso(decision.created_at) if decision is not None else None,
+    }
+
+
+# --- moderation -------------------------------------------------------------------------
+
+
+def target_json(kind: TargetKind, target_id: int) -> dict[str, Any]:
+    return {"type": kind.value, "id": target_id}
+
+
+def flag_json(flag: Flag, *, with_reporter: bool = False) -> dict[str, Any]:
+    """A flag as its reporter gets it back; moderators also see who raised it."""
+    answer = {
+        "id": flag.id,
+        "target": target_json(flag.target_kind, flag.target_id),
+        "reason": flag.reason.value,
+        "note": flag.note,
+        "created": iso(flag.created_at),
+    }
+    if with_reporter:
+        answer["reporter"] = author_json(flag.reporter)
+    return answer
+
+
+def decision_json(row: ModerationLog, moderator: User | None) -> dict[str, Any]:
+    """One row of the moderation log."""
+    return {
+        "id": row.id,
+        "moderator": author_json(moderator),
+        "target": target_json(row.target_kind, row.target_id),
+        "subject": row.subject_id,
+        "action": row.action.value,
+        "old_state": row.old_state,
+        "new_state": row.new_state,
+        "reason": row.reason,
+        "created": iso(row.created_at),
+    }
+
+
+def author_record_json(record: Any) -> dict[str, Any]:
+    """What a moderator weighs about an author (a `queries.AuthorRecord`)."""
+    user = record.user
+    return {
+        "id": user.id,
+        "name": user.display_name,
+        "joined": iso(user.created_at),
+        "published": record.published,
+        "pending": record.pending,
+        "rejected": record.rejected,
+        "hidden": record.hidden,
+        "suspended": user.is_suspended,
+        "restricted": user.is_restricted,
+    }
+
+
+def queue_item_json(
+    entry: Any, *, reply_count: int, decisions: Mapping[int, ModerationLog]
+) -> dict[str, Any]:
+    """One queue entry (a `queries.QueueEntry` about an annotation), for moderators."""
+    item = entry.item
+    context = entry.context
+    root = item if item.parent_id is None else (context.root if context else None)
+    section = context.section if context else None
+    return {
+        "target": target_json(entry.kind, item.id),
+        "state": "pending" if entry.pending else "flagged",
+        "since": iso(entry.since),
+        "status": item.status.value,
+        "annotation": annotation_json(
+            item,
+            paper=item.paper,
+            version=item.version,
+            reply_count=reply_count,
+            root=root,
+            decisions=decisions,
+        ),
+        "context": {
+            "paper": item.paper.slug,
+            "version": item.version.label,
+            "section": (
+                {"key": section.key, "number": section.number, "title": section.title}
+                if section is not None
+                else {"key": item.section_key, "number": None, "title": None}
+            ),
+            "quote": quote_json(root) if root is not None else None,
+            "root": item.root_id,
+            "parent": item.parent_id,
+        },
+        "author": author_record_json(entry.record) if entry.record else None,
+        "flags": [flag_json(f, with_reporter=True) for f in entry.flags],
     }

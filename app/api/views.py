@@ -110,4 +110,4 @@ def version(slug: str, label: str):
     return jsonify(serializers.version_detail(paper, chosen, queries.sections_of(chosen)))
 
 
-from app.api import annotations, openapi  # noqa: E402, F401
+from app.api import annotations, moderation, openapi  # noqa: E402, F401

@@ -328,6 +328,25 @@ def log_entries(
     return list(db.session.scalars(page)), total
 
 
+def log_batches(filters: LogFilters = LogFilters(), size: int = 500):
+    """Every matching log row, newest first, in batches of `size` (for exports).
+
+    Batches follow the id, not an offset, so rows logged during an export neither
+    repeat nor push others out.
+    """
+    before: int | None = None
+    while True:
+        query = _log_query(filters).options(selectinload(ModerationLog.moderator))
+        if before is not None:
+            query = query.where(ModerationLog.id < before)
+        batch = list(db.session.scalars(query.order_by(ModerationLog.id.desc()).limit(size)))
+        if batch:
+            yield batch
+        if len(batch) < size:
+            return
+        before = batch[-1].id
+
+
 def moderators() -> list[User]:
     """Everyone who has decided something, for the log's filter."""
     decided = select(ModerationLog.moderator_id).where(ModerationLog.moderator_id.is_not(None))

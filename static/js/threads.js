@@ -42,9 +42,10 @@ function focusOn(element) {
 
 const live = document.getElementById("thread-status");
 
-function announce(key) {
+// The page's message for `key`, and what the server adds (`data-announce`: it awaits review).
+function announce(key, extra) {
   if (!live) return;
-  const message = live.dataset[key] || "";
+  const message = [live.dataset[key], extra].filter(Boolean).join(". ");
   live.textContent = "";
   // A fresh text node after a tick, so that a repeated message is read again.
   window.setTimeout(() => {
@@ -168,7 +169,7 @@ function handleAnswer(form, result) {
     if (panel) closePanel(panel, { restoreFocus: false });
     else form.reset();
     focusOn(item.querySelector("article"));
-    announce("replied");
+    announce("replied", holder.dataset.announce);
   } else if (kind === "article") {
     const fresh = holder.querySelector("article");
     const old = document.getElementById(fresh.id);
@@ -348,7 +349,7 @@ async function postThread(event) {
   if (heading && holder.dataset.threadsHeading) heading.textContent = holder.dataset.threadsHeading;
   clearThreadForm(form);
   focusOn(item ? item.querySelector("article") : heading);
-  announce("posted");
+  announce("posted", holder.dataset.announce);
 }
 
 // On a section's page, "on one of its paragraphs" leads to the picker: start there.

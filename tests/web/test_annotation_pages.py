@@ -393,10 +393,22 @@ def test_a_reply_permalink_leads_to_its_place_in_the_thread(client, thread, crea
     assert client.get("/annotations/999999").status_code == 404
 
 
-def test_hidden_contributions_are_not_found(client, thread, db):
-    thread.status = AnnotationStatus.HIDDEN
+def test_a_hidden_thread_is_a_placeholder_while_it_has_replies(
+    client, thread, create_thread, create_reply, db
+):
+    lonely = create_thread(body="Nobody answered.")
+    create_reply(thread, body="An answer that stays.")
+    for hidden in (thread, lonely):
+        hidden.status = AnnotationStatus.HIDDEN
     db.session.commit()
-    assert client.get(f"/annotations/{thread.id}").status_code == 404
+    # As in the margin: a placeholder with nothing under it is not found.
+    assert client.get(f"/annotations/{lonely.id}").status_code == 404
+    soup = page(client, f"/annotations/{thread.id}")
+    root = soup.select_one(f"article#a{thread.id}")
+    assert text_of(root.select_one(".placeholder")) == "Hidden by a moderator."
+    assert "A thought on this section." not in text_of(soup)
+    assert "An answer that stays." in text_of(soup.select_one(".thread-replies"))
+    assert text_of(soup.select_one("h1")).startswith("Hidden contribution on")
 
 
 def test_a_suggestion_shows_its_wording_as_a_change_against_the_quote(client, create_thread):

@@ -870,18 +870,62 @@ def test_the_eleventh_post_within_a_minute_is_refused(client, tp1, token, create
 
 
 def test_hidden_and_pending_threads_are_not_listed_for_others(client, tp1, token, create_user, db):
+    """Pending words stay with their author (and moderators). A hidden thread keeps its
+    place as a placeholder while it has visible replies: no words, no author, for others."""
+    from app.models import Role
+
     mine = post(client, token, root(body="Pending")).get_json()
     hidden = post(client, token, root(body="Hidden")).get_json()
+    answered = post(client, token, root(body="Hidden, answered")).get_json()
     shown = post(client, token, root(body="Shown")).get_json()
+    other = token_for(create_user(), db)
+    reply = post(client, other, {"parent": answered["id"], "body": "A reply."}).get_json()
     db.session.get(Annotation, mine["id"]).status = AnnotationStatus.PENDING
     db.session.get(Annotation, hidden["id"]).status = AnnotationStatus.HIDDEN
+    db.session.get(Annotation, answered["id"]).status = AnnotationStatus.HIDDEN
     db.session.commit()
 
-    assert _thread_ids(client, THREADS_URL) == [shown["id"]]
-    assert client.get(f"{API}/annotations/{hidden['id']}").status_code == 404
-    assert client.get(f"{API}/annotations/{mine['id']}").status_code == 404
-    # Its author still sees the pending one.
+    for viewer in (None, other):
+        listed = client.get(THREADS_URL, headers=auth(viewer)).get_json()
+        assert [i["id"] for i in listed["items"]] == [answered["id"], shown["id"]]
+        placeholder = listed["items"][0]
+        assert (placeholder["status"], placeholder["body"], placeholder["body_html"]) == (
+            "hidden",
+            "",
+            "",
+        )
+        assert placeholder["author"] is None and placeholder["reply_count"] == 1
+        assert "moderation" not in placeholder
+        assert (
+            client.get(f"{API}/annotations/{mine['id']}", headers=auth(viewer)).status_code == 404
+        )
+        alone = client.get(f"{API}/annotations/{hidden['id']}", headers=auth(viewer))
+        assert alone.status_code in (200, 404)  # a placeholder at most: never its words
+        if alone.status_code == 200:
+            assert (alone.get_json()["body"], alone.get_json()["author"]) == ("", None)
+        thread = client.get(f"{API}/annotations/{answered['id']}", headers=auth(viewer)).get_json()
+        assert (thread["body"], thread["author"]) == ("", None)
+        assert [r["id"] for r in thread["replies"]] == [reply["id"]]
+
+    # Its author sees all of them, with their words and where they stand.
     listed = client.get(THREADS_URL, headers=auth(token)).get_json()
-    assert [i["id"] for i in listed["items"]] == [mine["id"], shown["id"]]
-    other = token_for(create_user(), db)
-    assert client.get(f"{API}/annotations/{mine['id']}", headers=auth(other)).status_code == 404
+    assert [i["id"] for i in listed["items"]] == [
+        mine["id"],
+        hidden["id"],
+        answered["id"],
+        shown["id"],
+    ]
+    by_id = {i["id"]: i for i in listed["items"]}
+    assert by_id[answered["id"]]["body"] == "Hidden, answered"
+    assert by_id[answered["id"]]["author"]["id"] == mine["author"]["id"]
+    assert by_id[hidden["id"]]["moderation"]["state"] == "hidden"
+    assert by_id[mine["id"]]["moderation"]["state"] == "pending"
+    assert "moderation" not in by_id[shown["id"]]
+
+    # A moderator reads the hidden words too, and sees what is pending.
+    moderator = token_for(create_user(Role.MODERATOR), db)
+    listed = client.get(THREADS_URL, headers=auth(moderator)).get_json()
+    by_id = {i["id"]: i for i in listed["items"]}
+    assert by_id[answered["id"]]["body"] == "Hidden, answered"
+    assert by_id[answered["id"]]["moderation"]["state"] == "hidden"
+    assert by_id[mine["id"]]["body"] == "Pending"

@@ -80,12 +80,37 @@ def test_the_card_of_a_thread_is_its_margin_card_with_the_reply_count(
 
 
 def test_invisible_and_unknown_annotations_have_no_fragments(client, create_annotation, db):
-    hidden = create_annotation()
+    hidden = create_annotation()  # hidden, and nobody answered: nothing left to show
+    pending = create_annotation()
     hidden.status = AnnotationStatus.HIDDEN
+    pending.status = AnnotationStatus.PENDING
     db.session.commit()
     for path in ("card", "fragment", "reply-form.fragment", "edit.fragment", "delete.fragment"):
         assert client.get(f"/annotations/{hidden.id}/{path}").status_code == 404, path
+        assert client.get(f"/annotations/{pending.id}/{path}").status_code == 404, path
         assert client.get(f"/annotations/999999/{path}").status_code == 404, path
+
+
+def test_a_hidden_thread_with_replies_has_placeholder_fragments_and_no_forms(
+    client, create_annotation, reply_to, member, db
+):
+    hidden = create_annotation("Words a moderator hid.")
+    answer = reply_to(hidden, body="An answer that stays.")
+    hidden.status = AnnotationStatus.HIDDEN
+    db.session.commit()
+    for asked in (hidden, answer):
+        card = soup_of(client.get(f"/annotations/{asked.id}/card")).select_one("article")
+        assert text_of(card.select_one(".placeholder")) == "Hidden by a moderator."
+        assert "Words a moderator hid." not in text_of(card)
+        assert "1 reply" in text_of(card)
+    article = soup_of(client.get(f"/annotations/{hidden.id}/fragment"))
+    assert text_of(article.select_one(".placeholder")) == "Hidden by a moderator."
+    assert "takes no replies" in text_of(article.select_one("[data-reply-box]"))
+    for path in ("reply-form.fragment", "edit.fragment", "delete.fragment"):
+        assert client.get(f"/annotations/{hidden.id}/{path}").status_code == 403, path
+    response = client.post(f"/annotations/{hidden.id}/replies.fragment", data={"body": "Hm."})
+    assert response.status_code == 409
+    assert len(replies_of(hidden)) == 1
 
 
 def test_an_article_fragment_is_drawn_as_on_the_thread_page(

@@ -1,0 +1,198 @@
+"""Forms of the moderation pages.
+
+Decision forms carry a CSRF token and check only their shape (a reason is there, a
+date is a date); whether a decision applies is the services' rule and comes back as a
+`ModerationError`. Filter forms are GET forms without a token: their values only
+narrow what is shown, and a bad value is reported on its field (status 400).
+"""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, Form, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from app.core.i18n import lazy_gettext as _l
+from app.models import FlagReason, ModerationAction, TargetKind
+from app.moderation.labels import FLAG_REASON_LABELS, action_past_label
+from app.moderation.services import MAX_REASON_LENGTH, ModerationError, parse_target
+from app.moderation.targets import CONTENT_TYPES
+
+REASON_HINT = _l(
+    "Required. The author is told this reason, and it stays in the moderation log. "
+    "At most %(n)s characters.",
+    n=f"{MAX_REASON_LENGTH:,}",
+)
+ACCOUNT_REASON_HINT = _l(
+    "Required. The account's owner is told this reason, and it stays in the moderation log. "
+    "At most %(n)s characters.",
+    n=f"{MAX_REASON_LENGTH:,}",
+)
+MAX_ID = 2**31 - 1
+MIN_YEAR, MAX_YEAR = 2000, 9000
+
+
+def target_from(value: str | None):
+    """`annotation:42` → services.Target; a `ModerationError` when it names nothing."""
+    kind, _sep, raw_id = (value or "").partition(":")
+    target_id = int(raw_id) if raw_id.isascii() and raw_id.isdigit() and len(raw_id) < 12 else None
+    return parse_target(kind, target_id)
+
+
+def _optional_choice(value):
+    """'' (any) → None; anything else stays as given, for the choice check."""
+    return value or None
+
+
+def _optional_int(value):
+    if value in (None, ""):
+        return None
+    return int(value)  # a ValueError becomes the field's "not a valid choice" error
+
+
+def _plausible(form, field):
+    """Dates the calendar arithmetic of the filters can handle."""
+    if field.data and not MIN_YEAR <= field.data.year <= MAX_YEAR:
+        raise ValidationError(_l("Give a date between %(a)s and %(b)s.", a=MIN_YEAR, b=MAX_YEAR))
+
+
+class _FilterForm(Form):
+    """GET filters: no CSRF token, as they change nothing."""
+
+    class Meta:
+        csrf = False
+
+
+class QueueFilterForm(_FilterForm):
+    state = SelectField(
+        _l("Show"),
+        choices=[
+            SelectChoice("all", _l("Everything waiting")),
+            SelectChoice("pending", _l("Awaiting review")),
+            SelectChoice("flagged", _l("Flagged")),
+        ],
+        default="all",
+        coerce=lambda value: value or "all",
+    )
+    kind = SelectField(_l("Type"), coerce=_optional_choice)
+    reason = SelectField(_l("Flag reason"), coerce=_optional_choice)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [SelectChoice("", _l("All types"))] + [
+            SelectChoice(ct.kind.value, str(ct.label).capitalize()) for ct in CONTENT_TYPES.values()
+        ]
+        self.reason.choices = [SelectChoice("", _l("Any reason"))] + [
+            SelectChoice(r.value, label) for r, label in FLAG_REASON_LABELS.items()
+        ]
+
+    @property
+    def kind_value(self) -> TargetKind | None:
+        return TargetKind(self.kind.data) if self.kind.data else None
+
+    @property
+    def reason_value(self) -> FlagReason | None:
+        return FlagReason(self.reason.data) if self.reason.data else None
+
+
+class LogFilterForm(_FilterForm):
+    action = SelectField(_l("Action"), coerce=_optional_choice)
+    kind = SelectField(_l("Type"), coerce=_optional_choice)
+    moderator = SelectField(_l("Moderator"), coerce=_optional_int)
+    subject = IntegerField(
+        _l("Account number"),
+        validators=[Optional(), NumberRange(min=1, max=MAX_ID)],
+    )
+    since = DateField(_l("From"), validators=[Optional(), _plausible])
+    until = DateField(_l("To"), validators=[Optional(), _plausible])
+
+    def __init__(self, *args, moderators=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.action.choices = [SelectChoice("", _l("Any action"))] + [
+            SelectChoice(a.value, action_past_label(a)) for a in ModerationAction
+        ]
+        self.kind.choices = (
+            [SelectChoice("", _l("All types"))]
+            + [SelectChoice(TargetKind.USER.value, _l("Account"))]
+            + [
+                SelectChoice(ct.kind.value, str(ct.label).capitalize())
+                for ct in CONTENT_TYPES.values()
+            ]
+        )
+        self.moderator.choices = [SelectChoice("", _l("Anyone"))] + [
+            SelectChoice(m.id, m.display_name) for m in moderators
+        ]
+
+    def validate_until(self, field):
+        if field.data and self.since.data and field.data < self.since.data:
+            raise ValidationError(_l("The end date cannot lie before the start date."))
+
+    def filters(self):
+        from app.moderation.queries import LogFilters
+
+        return LogFilters(
+            action=ModerationAction(self.action.data) if self.action.data else None,
+            kind=TargetKind(self.kind.data) if self.kind.data else None,
+            moderator_id=self.moderator.data,
+            subject_id=self.subject.data,
+            since=self.since.data,
+            until=self.until.data,
+        )
+
+    def args(self) -> dict[str, str]:
+        """The filters as query arguments, for the pager and the CSV link."""
+        return {
+            name: self[name].raw_data[0]
+            for name in ("action", "kind", "moderator", "subject", "since", "until")
+            if self[name].raw_data and self[name].raw_data[0]
+        }
+
+
+class DecisionForm(FlaskForm):
+    """One decision on one item: the button pressed names the action."""
+
+    target = StringField()
+    action = StringField()
+    reason = TextAreaField(
+        _l("Reason for your decision"),
+        validators=[
+            DataRequired(_l("Give a reason for the decision.")),
+            Length(max=MAX_REASON_LENGTH),
+        ],
+    )
+    next = StringField()
+
+
+class BulkApprovalForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason for approving the selected items"),
+        validators=[
+            DataRequired(_l("Give a reason for the decision.")),
+            Length(max=MAX_REASON_LENGTH),
+        ],
+    )
+    next = StringField()
+
+
+class AccountDecisionForm(FlaskForm):
+    """Suspend, reinstate, restrict or lift a restriction; `until` is for suspensions."""
+
+    action = StringField()
+    reason = TextAreaField(
+        _l("Reason for your decision"),
+        validators=[
+            DataRequired(_l("Give a reason for the decision.")),
+            Length(max=MAX_REASON_LENGTH),
+        ],
+    )
+    until = DateField(_l("Suspended until (optional)"), validators=[Optional()])
+
+
+def attach_error(form: FlaskForm, error: ModerationError) -> None:
+    """Show a service's refusal on the field at fault, or above the form."""
+    field = getattr(form, error.field, None) if error.field in ("reason", "until") else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
