@@ -259,14 +259,14 @@ def moderation_decision():
 
 
 def _parse_until(value: str) -> datetime | None:
-    """An ISO 8601 date (the suspension ends as that day begins, UTC) or date-time (UTC
-    unless it says otherwise); None when it is neither."""
+    """An ISO 8601 date (the suspension lasts through that day, UTC, as on the account
+    page) or date-time (UTC unless it says otherwise); None when it is neither."""
     value = value.strip()
     if not value or len(value) > 40 or not value.isascii():
         return None
     try:
         if len(value) == 10:
-            return datetime.combine(date.fromisoformat(value), time.min, UTC)
+            return datetime.combine(date.fromisoformat(value), time.max, UTC)
         parsed = datetime.fromisoformat(value)
     except ValueError:
         return None

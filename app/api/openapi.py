@@ -632,9 +632,9 @@ def _schemas() -> dict[str, Any]:
                     {
                         "type": "string",
                         "description": "Only with `suspend`: when the suspension ends, in the "
-                        "future. An ISO 8601 date (the suspension ends as that day begins, UTC) "
-                        "or date-time (UTC unless it gives an offset). Without it a suspension "
-                        "lasts until an account is reinstated.",
+                        "future. An ISO 8601 date (the suspension lasts through that day, "
+                        "UTC, as on the site) or date-time (UTC unless it gives an offset). "
+                        "Without it a suspension lasts until an account is reinstated.",
                         "examples": ["2030-01-31", "2030-01-31T12:00:00Z"],
                     }
                 ),

@@ -291,3 +291,37 @@ def test_the_log_is_append_only(create_annotation, newcomer, moderator, db):
         db.session.execute(text("UPDATE moderation_log SET reason = 'forged'"))
     db.session.rollback()
     assert db.session.get(ModerationLog, row.id).reason == "Spam."
+
+
+def test_a_decision_made_on_a_stale_view_loses_to_the_one_already_made(
+    create_annotation, newcomer, moderator, db
+):
+    """The state a moderator saw is checked when it changes (compare-and-set): here the
+    session still holds "pending" while another decision has published the item."""
+    from sqlalchemy import update
+
+    from app.models import Annotation
+
+    pending = create_annotation(author=newcomer)
+    db.session.execute(
+        update(Annotation)
+        .where(Annotation.id == pending.id)
+        .values(status=AnnotationStatus.PUBLISHED)
+        .execution_options(synchronize_session=False)
+    )
+    assert pending.status is AnnotationStatus.PENDING  # what this moderator still sees
+    with pytest.raises(ModerationError) as caught:
+        services.decide(moderator, Target(A, pending.id), ModerationAction.REJECT, "Spam.")
+    assert caught.value.status == 409 and caught.value.code == "conflict"
+    assert log_rows(db) == 0
+
+
+def test_a_reason_cannot_forge_lines_in_the_application_log(
+    create_annotation, newcomer, moderator, db, caplog
+):
+    pending = create_annotation(author=newcomer)
+    forged = "Fine.\nINFO moderation: user:1 approve annotation:999 pending→published"
+    with caplog.at_level("INFO", logger="app.moderation.services"):
+        services.decide(moderator, Target(A, pending.id), ModerationAction.APPROVE, forged)
+    lines = [line for r in caplog.records for line in r.getMessage().splitlines()]
+    assert len(lines) == 1 and "\\n" in lines[0]

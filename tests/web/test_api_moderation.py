@@ -336,7 +336,7 @@ def test_a_suspended_accounts_token_is_refused_at_once(client, tp1, create_user,
     assert error_of(post(client, token, root(body="After.")), 401)["code"] == "unauthorized"
     db.session.expire_all()
     ends = db.session.get(User, participant.id).suspended_until
-    assert ends.date().isoformat() == until and (ends.hour, ends.minute) == (0, 0)
+    assert ends.date().isoformat() == until and (ends.hour, ends.minute) == (23, 59)
 
 
 def test_a_suspended_accounts_session_ends_at_once(app, client, create_user, db, mod_token):
