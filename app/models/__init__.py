@@ -1,10 +1,14 @@
 """SQLAlchemy models, one module per aggregate; importing this registers them all."""
 
 from app.models.annotation import (
+    Anchor,
+    AnchorStatus,
     Annotation,
     AnnotationKind,
     AnnotationRevision,
     AnnotationStatus,
+    Disposition,
+    DispositionOutcome,
     TargetType,
 )
 from app.models.base import Base
@@ -19,12 +23,16 @@ from app.models.paper import Paper, PaperVersion, Section
 from app.models.user import ApiToken, Role, StakeholderType, User
 
 __all__ = [
+    "Anchor",
+    "AnchorStatus",
     "Annotation",
     "AnnotationKind",
     "AnnotationRevision",
     "AnnotationStatus",
     "ApiToken",
     "Base",
+    "Disposition",
+    "DispositionOutcome",
     "Flag",
     "FlagReason",
     "ModerationAction",

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -132,3 +132,70 @@ class AnnotationRevision(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     annotation: Mapped[Annotation] = relationship(back_populates="revisions")
+
+
+class AnchorStatus(enum.StrEnum):
+    """How a thread was carried into a later version."""
+
+    EXACT = "exact"  # its words, in its own section
+    MOVED = "moved"  # its words, in another section
+    FUZZY = "fuzzy"  # words close enough to its own (a minimum similarity is required)
+    ORPHANED = "orphaned"  # nowhere: kept as a comment on earlier text
+
+
+class Anchor(Base):
+    """Where a root annotation stands in a version later than its own, computed once when
+    that version is published. `section_key` is empty when the annotation's section is
+    gone; `start`/`end`/`exact` are empty for orphans and for whole-section comments."""
+
+    __tablename__ = "anchors"
+    __table_args__ = (
+        UniqueConstraint("annotation_id", "version_id"),
+        Index("ix_anchors_version_id_section_key", "version_id", "section_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    annotation_id: Mapped[int] = mapped_column(ForeignKey("annotations.id", ondelete="CASCADE"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("paper_versions.id", ondelete="CASCADE"))
+    section_key: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[AnchorStatus] = mapped_column(_enum(AnchorStatus, "anchor_status"))
+    start: Mapped[int | None] = mapped_column(Integer)
+    end: Mapped[int | None] = mapped_column(Integer)
+    exact: Mapped[str | None] = mapped_column(Text)
+    # Similarity of the placed words to the annotation's own, 0–1 (1 for exact and moved).
+    score: Mapped[float | None] = mapped_column(Float)
+
+    annotation: Mapped[Annotation] = relationship(lazy="raise")
+
+
+class DispositionOutcome(enum.StrEnum):
+    ACCEPTED = "accepted"
+    PARTLY_ACCEPTED = "partly_accepted"
+    NOT_ACCEPTED = "not_accepted"
+    NOTED = "noted"
+
+
+class Disposition(Base):
+    """An editor's answer to a thread. Answers are appended: the latest is the current one,
+    earlier ones stay as its history."""
+
+    __tablename__ = "dispositions"
+    __table_args__ = (Index("ix_dispositions_annotation_id_id", "annotation_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    annotation_id: Mapped[int] = mapped_column(ForeignKey("annotations.id", ondelete="CASCADE"))
+    # The version that answers the thread (usually the next one), when there is one yet.
+    version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("paper_versions.id", ondelete="SET NULL")
+    )
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    outcome: Mapped[DispositionOutcome] = mapped_column(
+        _enum(DispositionOutcome, "disposition_outcome")
+    )
+    response: Mapped[str] = mapped_column(Text, default="")
+    response_html: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    annotation: Mapped[Annotation] = relationship(lazy="raise")
+    editor: Mapped[User | None] = relationship(lazy="raise")
+    version: Mapped[PaperVersion | None] = relationship(lazy="raise")
