@@ -7,6 +7,8 @@ papers/think-paper-1, starts the site on a free port of 127.0.0.1 — gunicorn (
 4 threads) when it is installed, else Werkzeug's threaded server — sends a bounded number
 of sequential requests per URL over one keep-alive connection, prints p50/p95/max latency
 and requests per second, and stops the server. Nothing is sent anywhere but 127.0.0.1.
+Then times re-anchoring 10,000 threads of Think Paper 1 onto a derived version
+(bench/reanchor.py, no server).
 
 The server runs the production configuration with a random SECRET_KEY and rate limits
 switched off (RATELIMIT_ENABLED=false), as one would measure a private host.
@@ -263,6 +265,10 @@ def main() -> int:
             server.stop()
     label = "gunicorn (1 worker, 4 threads)" if kind == "gunicorn" else "werkzeug (threaded)"
     print(table(results, label, count, f"{args.threads} threads, {args.replies} replies"))
+    from bench.reanchor import measure as measure_reanchoring
+    from bench.reanchor import row as reanchoring_row
+
+    print("\n" + reanchoring_row(measure_reanchoring()))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"server": label, "results": results}, indent=2) + "\n")
