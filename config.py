@@ -53,6 +53,8 @@ class DefaultConfig:
 
     # Requests larger than this are refused with 413 (paper sources are far smaller)
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    # A pasted paper source travels as a form field: allow it as much as an upload.
+    MAX_FORM_MEMORY_SIZE = MAX_CONTENT_LENGTH
 
     # Forms
     WTF_CSRF_ENABLED = True

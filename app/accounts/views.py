@@ -38,6 +38,7 @@ from app.accounts.forms import (
     ResetPasswordForm,
 )
 from app.accounts.services import AccountError, LoginOutcome, WrongPassword
+from app.annotations.dispositions import answers_for
 from app.core.i18n import gettext as _
 from app.core.labels import ROLE_LABELS
 from app.extensions import db, limiter, login_manager
@@ -302,6 +303,7 @@ def _profile_page(status: int = 200, **forms):
             user=user,
             api_tokens=services.active_api_tokens(user),
             decisions=decisions_about(user),
+            answers=answers_for(user),
             confirm_form=ConfirmForm(formdata=None),
             new_token=new_token,
             **forms,

@@ -12,9 +12,10 @@ from wtforms import RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
+from app.annotations.dispositions import MAX_RESPONSE_LENGTH
 from app.annotations.services import MAX_BODY_LENGTH, MAX_LINKS, AnnotationError
 from app.core.i18n import lazy_gettext as _l
-from app.models.annotation import AnnotationKind
+from app.models.annotation import AnnotationKind, DispositionOutcome
 from app.moderation.labels import FLAG_REASON_LABELS
 from app.moderation.services import MAX_NOTE_LENGTH
 
@@ -231,3 +232,71 @@ class ThreadFilterForm(FlaskForm):
             return AnnotationKind(self.kind.data) if self.kind.data else None
         except ValueError:
             return None
+
+
+# --- the editors' answer to a thread ---------------------------------------------------------
+
+OUTCOME_LABELS = {
+    DispositionOutcome.ACCEPTED: _l("Accepted"),
+    DispositionOutcome.PARTLY_ACCEPTED: _l("Partly accepted"),
+    DispositionOutcome.NOT_ACCEPTED: _l("Not accepted"),
+    DispositionOutcome.NOTED: _l("Noted"),
+}
+OUTCOME_HINTS = {
+    DispositionOutcome.ACCEPTED: _l("the paper changes as proposed"),
+    DispositionOutcome.PARTLY_ACCEPTED: _l("the paper changes, but not all the way"),
+    DispositionOutcome.NOT_ACCEPTED: _l("the paper stays as it is; say why"),
+    DispositionOutcome.NOTED: _l("taken into account; a response is optional"),
+}
+
+
+class DispositionForm(FlaskForm):
+    """An editor answers a thread: an outcome, a response, and the version that answers it.
+
+    The form offers the choices; the rules (a response for every outcome but "noted", its
+    length, a later version of the same paper) are `app.annotations.dispositions.answer`'s.
+    """
+
+    outcome = RadioField(
+        _l("Outcome"),
+        choices=[SelectChoice(o.value, label) for o, label in OUTCOME_LABELS.items()],
+        validate_choice=False,
+    )
+    response = TextAreaField(
+        _l("Response"),
+        description=_l(
+            "What was done with the comment, or why not; required unless the outcome is "
+            "“noted”. Markdown, at most %(chars)s characters. Shown to everyone.",
+            chars=f"{MAX_RESPONSE_LENGTH:,}",
+        ),
+    )
+    version = SelectField(_l("Answered in version"), validate_choice=False, default="")
+    post = SubmitField(_l("Publish the answer"))
+
+    def __init__(self, *args, versions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.version.choices = [
+            SelectChoice("", _l("No version yet")),
+            *(SelectChoice(v.label, _l("Version %(v)s", v=v.label)) for v in versions),
+        ]
+
+    def validate_outcome(self, field):
+        if field.data not in {o.value for o in DispositionOutcome}:
+            raise ValidationError(_l("Choose accepted, partly accepted, not accepted or noted."))
+
+    def attach(self, error: AnnotationError) -> None:
+        """Show a service's refusal on the field at fault, or above the form."""
+        target = (
+            getattr(self, error.field, None)
+            if error.field
+            in {
+                "outcome",
+                "response",
+                "version",
+            }
+            else None
+        )
+        if target is not None:
+            target.errors = [*target.errors, error.message]
+        else:
+            self.form_errors.append(error.message)

@@ -5,13 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy import Integer, Select, func, literal, or_, select, union_all
+from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from app.core.permissions import is_moderator
 from app.extensions import db
 from app.models import PaperVersion, User
-from app.models.annotation import Annotation, AnnotationKind, AnnotationRevision, AnnotationStatus
+from app.models.annotation import (
+    Anchor,
+    AnchorStatus,
+    Annotation,
+    AnnotationKind,
+    AnnotationRevision,
+    AnnotationStatus,
+)
 from app.papers.queries import VERSION_COLUMNS
 
 SORTS = ("oldest", "newest", "replies")
@@ -23,10 +30,43 @@ COUNTED_STATUSES = (AnnotationStatus.PUBLISHED, AnnotationStatus.PENDING)
 
 @dataclass
 class Thread:
-    """A root annotation with the number of replies the viewer may see."""
+    """A root annotation with the number of replies the viewer may see, and where it
+    stands in the version shown: `anchor` is None for a thread made on that version,
+    else its Anchor (carried over from an earlier version: exact, moved, fuzzy or
+    orphaned)."""
 
     root: Annotation
     reply_count: int
+    anchor: Anchor | None = None
+
+    @property
+    def carried(self) -> bool:
+        return self.anchor is not None
+
+    @property
+    def orphaned(self) -> bool:
+        return self.anchor is not None and self.anchor.status is AnchorStatus.ORPHANED
+
+
+def placed_roots(version_id: int):
+    """Every thread shown on a version — made on it, or carried into it — with the section
+    it stands in there (`key`: None when orphaned at the end of the paper), its offsets
+    and, for carried ones, the anchor's id."""
+    own = select(
+        Annotation.id.label("root_id"),
+        Annotation.section_key.label("key"),
+        Annotation.quote_start.label("start"),
+        Annotation.quote_end.label("end"),
+        literal(None, Integer).label("anchor_id"),
+    ).where(Annotation.version_id == version_id, Annotation.parent_id.is_(None))
+    carried = select(
+        Anchor.annotation_id.label("root_id"),
+        Anchor.section_key.label("key"),
+        Anchor.start.label("start"),
+        Anchor.end.label("end"),
+        Anchor.id.label("anchor_id"),
+    ).where(Anchor.version_id == version_id)
+    return union_all(own, carried).subquery("placed")
 
 
 def _restricted_authors():
@@ -64,18 +104,20 @@ def placeholder_for(viewer: Any, model: Any = Annotation):
     return model.status.in_([AnnotationStatus.DELETED, AnnotationStatus.HIDDEN])
 
 
-def _reply_counts(viewer: Any, version_id: int, *, section: str | None = None, roots=None):
-    """Visible replies per root, only among the version's (or section's, or given roots')."""
+def _reply_counts(viewer: Any, placed, *, section: str | None = None, roots=None):
+    """Visible replies per root, among the roots shown on a version (or in one section of
+    it, or the given roots). Roots are matched by id in a subquery, which the database
+    can index, rather than joined to the union of placed roots, which it cannot."""
     reply = aliased(Annotation)
+    if roots is None:
+        roots = select(placed.c.root_id)
+        if section is not None:
+            roots = roots.where(placed.c.key == section)
     query = (
         select(reply.root_id.label("root_id"), func.count(reply.id).label("n"))
-        .where(reply.version_id == version_id, reply.root_id.is_not(None))
+        .where(reply.root_id.in_(roots))
         .where(visible_to(viewer, reply))
     )
-    if section is not None:
-        query = query.where(reply.section_key == section)
-    if roots is not None:
-        query = query.where(reply.root_id.in_(roots))
     return query.group_by(reply.root_id).subquery()
 
 
@@ -95,19 +137,26 @@ def threads_query(
     section: str | None = None,
     kind: AnnotationKind | None = None,
     sort: str = "oldest",
+    section_gone: bool = False,
 ) -> Select:
-    """Roots of a version (or of one section) with their reply counts, sorted."""
-    counts = _reply_counts(viewer, version.id, section=section)
+    """Roots shown on a version (or in one section of it) — made on it or carried into
+    it — with their reply counts and anchors, sorted. `section_gone` asks for the threads
+    whose section did not survive into this version (listed at the end of the paper)."""
+    placed = placed_roots(version.id)
+    counts = _reply_counts(viewer, placed, section=section)
     reply_count = func.coalesce(counts.c.n, 0)
-    query = (
-        select(Annotation, reply_count)
+    query = _with_version_label(
+        select(Annotation, reply_count, Anchor)
+        .join(placed, placed.c.root_id == Annotation.id)
+        .outerjoin(Anchor, Anchor.id == placed.c.anchor_id)
         .outerjoin(counts, counts.c.root_id == Annotation.id)
-        .where(Annotation.version_id == version.id, Annotation.parent_id.is_(None))
         .where(visible_to(viewer))
         .options(selectinload(Annotation.author))
     )
     if section is not None:
-        query = query.where(Annotation.section_key == section)
+        query = query.where(placed.c.key == section)
+    if section_gone:
+        query = query.where(placed.c.key.is_(None))
     if kind is not None:
         query = query.where(Annotation.kind == kind)
     # A placeholder with no visible replies left has nothing to show.
@@ -122,21 +171,50 @@ def threads_query(
 
 
 def threads(version: PaperVersion, viewer: Any, **filters) -> list[Thread]:
-    """All visible threads of a version: two queries (roots with counts, their authors)."""
+    """All visible threads of a version: two queries (roots with counts, anchors and
+    their versions' labels; their authors)."""
     rows = db.session.execute(threads_query(version, viewer, **filters)).all()
-    return [Thread(root, count) for root, count in rows]
+    return [Thread(root, count, anchor) for root, count, anchor in rows]
 
 
-def section_counts(version: PaperVersion, viewer: Any) -> dict[str, int]:
-    """Visible contributions (threads and replies) per section key: one query."""
-    rows = db.session.execute(
-        select(Annotation.section_key, func.count(Annotation.id))
-        .where(Annotation.version_id == version.id)
-        .where(visible_to(viewer))
-        .where(Annotation.status.in_(COUNTED_STATUSES))
+def _with_version_label(query: Select) -> Select:
+    """Load each root's own version, its label only ("made on version 5.0"), in the same
+    query."""
+    return query.join(Annotation.version).options(
+        contains_eager(Annotation.version).load_only(
+            PaperVersion.id, PaperVersion.label, PaperVersion.sequence
+        )
+    )
+
+
+def section_counts(version: PaperVersion, viewer: Any) -> dict[str | None, int]:
+    """Visible contributions (threads and replies) per section key: one query.
+
+    Threads made on the version count where they were made; carried ones where their
+    anchor puts them (their roots and their replies, through indexed joins).
+    """
+    counted = Annotation.status.in_(COUNTED_STATUSES)
+    own = (
+        select(Annotation.section_key.label("key"), func.count(Annotation.id).label("n"))
+        .where(Annotation.version_id == version.id, visible_to(viewer), counted)
         .group_by(Annotation.section_key)
-    ).all()
-    return dict(rows)
+    )
+    carried_roots = (
+        select(Anchor.section_key.label("key"), func.count(Annotation.id).label("n"))
+        .join(Annotation, Annotation.id == Anchor.annotation_id)
+        .where(Anchor.version_id == version.id, visible_to(viewer), counted)
+        .group_by(Anchor.section_key)
+    )
+    carried_replies = (
+        select(Anchor.section_key.label("key"), func.count(Annotation.id).label("n"))
+        .join(Annotation, Annotation.root_id == Anchor.annotation_id)
+        .where(Anchor.version_id == version.id, visible_to(viewer), counted)
+        .group_by(Anchor.section_key)
+    )
+    totals: dict[str | None, int] = {}
+    for key, n in db.session.execute(union_all(own, carried_roots, carried_replies)).all():
+        totals[key] = totals.get(key, 0) + n
+    return totals
 
 
 def thread_replies(root: Annotation, viewer: Any) -> list[Annotation]:
@@ -217,49 +295,55 @@ def reply_count(annotation: Annotation, viewer: Any) -> int:
 
 def latest_threads(
     version: PaperVersion, viewer: Any, per_section: int = 3
-) -> dict[str, list[Thread]]:
+) -> dict[str | None, list[Thread]]:
     """The newest visible threads of each section, for the margin: two queries.
 
-    Replies are counted for the chosen threads only, not for the whole version.
+    Replies are counted for the chosen threads only, not for the whole version. Threads
+    orphaned with their section gone are under the key None (the end of the paper).
     """
+    placed = placed_roots(version.id)
     rank = (
         func.row_number()
         .over(
-            partition_by=Annotation.section_key,
+            partition_by=placed.c.key,
             order_by=(Annotation.created_at.desc(), Annotation.id.desc()),
         )
         .label("rank")
     )
     ranked = (
         select(Annotation.id.label("id"), rank)
-        .where(Annotation.version_id == version.id, Annotation.parent_id.is_(None))
+        .join(placed, placed.c.root_id == Annotation.id)
         .where(visible_to(viewer))
         .where(_worth_showing(viewer))
         .subquery()
     )
     chosen = select(ranked.c.id).where(ranked.c.rank <= per_section)
-    counts = _reply_counts(viewer, version.id, roots=chosen)
+    counts = _reply_counts(viewer, placed, roots=chosen)
     rows = db.session.execute(
-        select(Annotation, func.coalesce(counts.c.n, 0))
-        .where(Annotation.id.in_(chosen))
-        .outerjoin(counts, counts.c.root_id == Annotation.id)
-        .options(selectinload(Annotation.author))
-        .order_by(Annotation.section_key, Annotation.created_at.desc(), Annotation.id.desc())
+        _with_version_label(
+            select(Annotation, func.coalesce(counts.c.n, 0), Anchor, placed.c.key)
+            .join(placed, placed.c.root_id == Annotation.id)
+            .outerjoin(Anchor, Anchor.id == placed.c.anchor_id)
+            .where(Annotation.id.in_(chosen))
+            .outerjoin(counts, counts.c.root_id == Annotation.id)
+            .options(selectinload(Annotation.author))
+        ).order_by(placed.c.key, Annotation.created_at.desc(), Annotation.id.desc())
     ).all()
-    by_section: dict[str, list[Thread]] = {}
-    for root, count in rows:
-        by_section.setdefault(root.section_key, []).append(Thread(root, count))
+    by_section: dict[str | None, list[Thread]] = {}
+    for root, count, anchor, key in rows:
+        by_section.setdefault(key, []).append(Thread(root, count, anchor))
     return by_section
 
 
-def thread_counts(version: PaperVersion, viewer: Any) -> dict[str, int]:
-    """Visible threads per section key: one query."""
+def thread_counts(version: PaperVersion, viewer: Any) -> dict[str | None, int]:
+    """Visible threads per section key (None: orphaned at the end of the paper): one query."""
+    placed = placed_roots(version.id)
     rows = db.session.execute(
-        select(Annotation.section_key, func.count(Annotation.id))
-        .where(Annotation.version_id == version.id, Annotation.parent_id.is_(None))
+        select(placed.c.key, func.count(Annotation.id))
+        .join(placed, placed.c.root_id == Annotation.id)
         .where(visible_to(viewer))
         .where(_worth_showing(viewer))
-        .group_by(Annotation.section_key)
+        .group_by(placed.c.key)
     ).all()
     return dict(rows)
 
@@ -276,19 +360,17 @@ class PassageAnchor:
 
 
 def passage_anchors(version: PaperVersion, viewer: Any) -> list[PassageAnchor]:
-    """Every visible thread with a quote in a version, as light rows: one query."""
+    """Every visible thread with a passage in a version, as light rows: one query.
+
+    Carried threads stand at their anchor's offsets; orphaned ones have none.
+    """
+    placed = placed_roots(version.id)
     rows = db.session.execute(
-        select(
-            Annotation.id,
-            Annotation.section_key,
-            Annotation.quote_start,
-            Annotation.quote_end,
-            Annotation.kind,
-        )
-        .where(Annotation.version_id == version.id, Annotation.parent_id.is_(None))
-        .where(Annotation.quote_start.is_not(None))
+        select(placed.c.root_id, placed.c.key, placed.c.start, placed.c.end, Annotation.kind)
+        .join(Annotation, Annotation.id == placed.c.root_id)
+        .where(placed.c.start.is_not(None), placed.c.key.is_not(None))
         .where(visible_to(viewer))
         .where(Annotation.status.in_(COUNTED_STATUSES))
-        .order_by(Annotation.section_key, Annotation.quote_start, Annotation.id)
+        .order_by(placed.c.key, placed.c.start, placed.c.root_id)
     ).all()
     return [PassageAnchor(i, s, b, e, str(k.value)) for i, s, b, e, k in rows]

@@ -97,6 +97,24 @@ def _check_period(paper: Paper) -> None:
         )
 
 
+def _check_latest(version: PaperVersion) -> None:
+    """New threads go on the latest version; earlier ones are carried forward only when a
+    version is published, so a thread started on a superseded version would be left behind."""
+    newer = db.session.scalar(
+        select(PaperVersion.label)
+        .where(PaperVersion.paper_id == version.paper_id, PaperVersion.sequence > version.sequence)
+        .order_by(PaperVersion.sequence.desc())
+        .limit(1)
+    )
+    if newer is not None:
+        raise AnnotationError(
+            f"Version {version.label} has been superseded; comment on version {newer}.",
+            code="superseded",
+            field="version",
+            status=409,
+        )
+
+
 def _check_author(user: User) -> None:
     if not can_annotate(user):
         raise AnnotationError(
@@ -152,6 +170,7 @@ def create_thread(
     """Start a thread on a section, or on a paragraph or passage of it."""
     _check_author(author)
     _check_period(paper)
+    _check_latest(version)
     body = _check_body(body)
     placed = None
     if quote is not None:

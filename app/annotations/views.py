@@ -24,12 +24,15 @@ from flask import (
 from flask_babel import format_datetime as _format_datetime
 from flask_login import current_user
 
-from app.annotations import queries, services
+from app.annotations import dispositions, queries, services
 from app.annotations.forms import (
     KIND_HINTS,
     KIND_LABELS,
     KIND_PLURALS,
+    OUTCOME_HINTS,
+    OUTCOME_LABELS,
     DeleteForm,
+    DispositionForm,
     EditForm,
     FlagForm,
     ReplyForm,
@@ -44,6 +47,7 @@ from app.core.diffing import word_diff
 from app.core.i18n import gettext as _
 from app.core.markdown import render_markdown
 from app.core.permissions import (
+    can_answer,
     can_delete_annotation,
     can_edit_annotation,
     can_flag,
@@ -57,6 +61,7 @@ from app.models.annotation import (
     Annotation,
     AnnotationKind,
     AnnotationStatus,
+    DispositionOutcome,
     TargetType,
 )
 from app.moderation import queries as moderation_queries
@@ -365,8 +370,15 @@ def thread(annotation_id: int):
     return _render_thread(annotation, ReplyForm(formdata=None))
 
 
-def _render_thread(root, form, *, parent=None, preview=False, status=200):
+def _render_thread(root, form, *, parent=None, preview=False, status=200, answer_form=None):
     replies = queries.thread_replies(root, current_user)
+    answers = dispositions.history(root) if can_read_words(current_user, root) else []
+    if (
+        answer_form is None
+        and can_answer(current_user)
+        and root.status is AnnotationStatus.PUBLISHED
+    ):
+        answer_form = DispositionForm(formdata=None, versions=dispositions.later_versions(root))
     if parent is None:
         wanted = request.args.get("reply_to", type=int)
         parent = next((r for r in replies if r.id == wanted), root)
@@ -390,6 +402,9 @@ def _render_thread(root, form, *, parent=None, preview=False, status=200):
         preview_html=preview_html,
         preview=preview,
         period=paper_queries.comment_period(root.paper),
+        answers=answers,
+        answer_form=answer_form,
+        outcome_hints={o.value: hint for o, hint in OUTCOME_HINTS.items()},
         **moderation_context([root, *replies]),
     ), status
 
@@ -447,6 +462,58 @@ def reply_preview(annotation_id: int):
     valid = form.validate_on_submit()
     return _render_thread(
         _thread_root(parent), form, parent=parent, preview=True, status=200 if valid else 422
+    )
+
+
+# --- the editors' answer -----------------------------------------------------------------
+
+
+@bp.app_template_global()
+def outcome_label(outcome) -> str:
+    """The label of a disposition's outcome ("Partly accepted")."""
+    return str(OUTCOME_LABELS[DispositionOutcome(outcome)])
+
+
+@bp.post(f"/annotations/{ANNOTATION_ID}/disposition")
+@dispositions.answer_limit
+def disposition(annotation_id: int):
+    """An editor answers a thread; earlier answers stay as its history. Back to the thread."""
+    annotation = _load(annotation_id)
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not can_answer(current_user):
+        abort(403)
+    root = _thread_root(annotation)
+    later = dispositions.later_versions(root)
+    form = DispositionForm(versions=later)
+    if not form.validate_on_submit():
+        return _render_thread(root, ReplyForm(formdata=None), answer_form=form, status=422)
+    version = None
+    if form.version.data:
+        known = {v.label: v for v in paper_queries.paper_with_versions(root.paper.slug)[1]}
+        version = known.get(form.version.data)
+        if version is None:
+            form.version.errors = [*form.version.errors, _("Choose one of the listed versions.")]
+            return _render_thread(root, ReplyForm(formdata=None), answer_form=form, status=422)
+    try:
+        dispositions.answer(
+            current_user._get_current_object(),
+            annotation,
+            form.outcome.data,
+            form.response.data or "",
+            version,
+        )
+    except AnnotationError as error:
+        _discard()
+        form.attach(error)
+        root = _load(root.id)
+        return _render_thread(
+            root, ReplyForm(formdata=None), answer_form=form, status=_status(error)
+        )
+    db.session.commit()
+    flash(_("Your answer is published."), "success")
+    return redirect(
+        url_for("annotations.thread", annotation_id=root.id, _anchor="disposition"), 303
     )
 
 

@@ -19,6 +19,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from app.annotations import queries, services
+from app.annotations.dispositions import current_dispositions
 from app.annotations.limits import posting_limit
 from app.api import serializers
 from app.api.views import DEFAULT_LIMIT, MAX_ID, MAX_LIMIT, bp
@@ -373,6 +374,7 @@ def annotation(annotation_id: int):
         version=found.version,
         reply_count=len(replies),
         decisions=decisions,
+        dispositions=current_dispositions([found.id]),
     )
     body["replies"] = [
         serializers.annotation_json(
@@ -410,7 +412,8 @@ def edit_annotation(annotation_id: int):
         services.edit(user, found, body, **changes)
     except services.AnnotationError as error:
         raise _service_error(error) from None
-    answer = _json_of(found, queries.reply_count(found, user))
+    answers = current_dispositions([found.id] if found.parent_id is None else [])
+    answer = _json_of(found, queries.reply_count(found, user), dispositions=answers)
     db.session.commit()
     return jsonify(answer)
 
@@ -486,7 +489,7 @@ def version_annotations(slug: str, label: str):
     rows = rows[:limit]
     next_url = None
     if more:
-        last, count = rows[-1]
+        last, count, _anchor = rows[-1]
         kept = {k: args[k] for k in ("section", "kind", "sort") if args.get(k) is not None}
         next_url = url_for(
             "api.version_annotations",
@@ -497,12 +500,19 @@ def version_annotations(slug: str, label: str):
             after=_write_cursor(last, count, sort),
             _external=True,
         )
-    decisions = _decisions([root for root, _count in rows])
+    decisions = _decisions([root for root, _count, _anchor in rows])
+    answers = current_dispositions(row[0].id for row in rows)
     items = [
         serializers.annotation_json(
-            root, paper=paper, version=version, reply_count=count, decisions=decisions
+            root,
+            paper=paper,
+            version=version,
+            reply_count=count,
+            decisions=decisions,
+            dispositions=answers,
+            anchor=anchor,
         )
-        for root, count in rows
+        for root, count, anchor in rows
     ]
     return jsonify({"items": items, "total": total, "next": next_url})
 

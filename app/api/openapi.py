@@ -11,12 +11,14 @@ from typing import Any
 
 from flask import current_app, jsonify
 
+from app.annotations.dispositions import MAX_RESPONSE_LENGTH
 from app.annotations.services import MAX_BODY_LENGTH, MAX_LINKS
 from app.api.views import DEFAULT_LIMIT, MAX_LIMIT, bp
 from app.core.anchoring import CONTEXT_LENGTH, MAX_QUOTE_LENGTH
 from app.models import (
     AnnotationKind,
     AnnotationStatus,
+    DispositionOutcome,
     FlagReason,
     ModerationAction,
     TargetKind,
@@ -133,6 +135,11 @@ def _schemas() -> dict[str, Any]:
                             "description": "Each field at fault (`quote.start` for nested "
                             "ones) and why.",
                         },
+                        "line": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "description": "For an error in a paper source: the line it stands on.",
+                        },
                     },
                 }
             },
@@ -244,6 +251,124 @@ def _schemas() -> dict[str, Any]:
                 "html_url": URL,
             },
         },
+        "NewVersion": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["source"],
+            "properties": {
+                "source": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "The whole Markdown source with its YAML front matter, "
+                    "as in `papers/<slug>/<version>.md`; after the first version the front "
+                    "matter needs a `change_note`.",
+                }
+            },
+        },
+        "Reanchoring": {
+            "type": "object",
+            "description": "How many threads of the previous version land in the new one, "
+            "by status.",
+            "required": ["exact", "moved", "fuzzy", "orphaned"],
+            "properties": {
+                name: {"type": "integer", "minimum": 0}
+                for name in ("exact", "moved", "fuzzy", "orphaned")
+            },
+        },
+        "PublishedVersion": {
+            "allOf": [
+                _ref("Version"),
+                {
+                    "type": "object",
+                    "required": ["reanchoring"],
+                    "properties": {"reanchoring": _ref("Reanchoring")},
+                },
+            ]
+        },
+        "VersionPreview": {
+            "type": "object",
+            "description": "What publishing would do (`dry_run=1`); nothing is stored.",
+            "required": ["version", "sections", "reanchoring", "preview"],
+            "properties": {
+                "paper": STRING,
+                "version": STRING,
+                "title": STRING,
+                "change_note": STRING,
+                "published_at": {"type": "null"},
+                "sections": {"type": "array", "items": _ref("Section")},
+                "reanchoring": _ref("Reanchoring"),
+                "preview": {
+                    "type": "object",
+                    "required": ["dry_run", "previous_version", "sha256", "sections", "threads"],
+                    "properties": {
+                        "dry_run": {"const": True},
+                        "previous_version": _nullable(STRING),
+                        "sha256": {
+                            "type": "string",
+                            "description": "SHA-256 of the source as it would be stored.",
+                        },
+                        "sections": {
+                            "type": "array",
+                            "description": "Every section of both versions, in the new "
+                            "order; removed ones after their old predecessor.",
+                            "items": {
+                                "type": "object",
+                                "required": ["fate", "labels", "old", "new", "similarity"],
+                                "properties": {
+                                    "fate": {
+                                        "enum": [
+                                            "added",
+                                            "removed",
+                                            "renamed",
+                                            "moved",
+                                            "changed",
+                                            "unchanged",
+                                        ]
+                                    },
+                                    "labels": {
+                                        "type": "array",
+                                        "description": "All that happened to it, `fate` "
+                                        "first: e.g. renamed and changed.",
+                                        "items": STRING,
+                                    },
+                                    "old": _nullable(_ref("SectionRef")),
+                                    "new": _nullable(_ref("SectionRef")),
+                                    "similarity": {"type": "number"},
+                                },
+                            },
+                        },
+                        "threads": {
+                            "type": "array",
+                            "description": "Each thread of the previous version and where "
+                            "it would stand.",
+                            "items": {
+                                "type": "object",
+                                "required": ["annotation", "status", "to_section"],
+                                "properties": {
+                                    "annotation": INTEGER,
+                                    "section": {
+                                        "type": "string",
+                                        "description": "The section it was made on.",
+                                    },
+                                    "from_section": _nullable(STRING),
+                                    "status": {"enum": ["exact", "moved", "fuzzy", "orphaned"]},
+                                    "to_section": _nullable(STRING),
+                                    "start": _nullable(INTEGER),
+                                    "end": _nullable(INTEGER),
+                                    "exact": _nullable(STRING),
+                                    "score": _nullable({"type": "number"}),
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        },
+        "SectionRef": {
+            "type": "object",
+            "required": ["key", "number", "title"],
+            "properties": {"key": STRING, "number": _nullable(STRING), "title": STRING},
+        },
         "Author": {
             "type": "object",
             "required": ["id", "name"],
@@ -264,14 +389,18 @@ def _schemas() -> dict[str, Any]:
         },
         "Anchor": {
             "type": "object",
-            "description": "Where the thread stands in the version asked for. Threads are not "
-            "yet carried into later versions, so for now this is the thread's own version "
-            "and place, with status `exact`. `start`, `end` and `exact` are null for a "
-            "comment on a whole section.",
+            "description": "Where the thread stands in the version asked for. On its own "
+            "version: its own place, status `exact`. In a later version: where re-anchoring "
+            "placed it when that version was published — `exact` (its words, in its "
+            "section), `moved` (its words, in another section), `fuzzy` (words close enough "
+            "to its own; `exact` gives the new words) or `orphaned` (its words are gone: "
+            "kept as a comment on earlier text; `section` is null when its section is gone "
+            "too). `start`, `end` and `exact` are null for a comment on a whole section "
+            "and for orphans.",
             "required": ["version", "section", "start", "end", "exact", "status"],
             "properties": {
                 "version": STRING,
-                "section": STRING,
+                "section": _nullable(STRING),
                 "start": _nullable(INTEGER),
                 "end": _nullable(INTEGER),
                 "exact": _nullable(STRING),
@@ -332,8 +461,9 @@ def _schemas() -> dict[str, Any]:
                     "reply, the visible direct answers to it.",
                 },
                 "disposition": {
-                    "type": "null",
-                    "description": "An editor's answer; always null for now.",
+                    **_nullable(_ref("Disposition")),
+                    "description": "The editors' current answer to a thread (its latest "
+                    "disposition); null while there is none, for replies, and for placeholders.",
                 },
                 "target": _nullable(
                     {"enum": targets, "description": "What a root is about; null for replies."}
@@ -369,6 +499,48 @@ def _schemas() -> dict[str, Any]:
                         "version": URL,
                     },
                 },
+            },
+        },
+        "Disposition": {
+            "type": "object",
+            "description": "An editors' answer to a thread. Answers are appended: the latest "
+            "is the current one.",
+            "required": ["outcome", "response", "response_html", "version", "editor", "created"],
+            "properties": {
+                "outcome": {"enum": [o.value for o in DispositionOutcome]},
+                "response": {"type": "string", "description": "Markdown, exactly as written."},
+                "response_html": {
+                    "type": "string",
+                    "description": "The response rendered and sanitised, as `body_html`.",
+                },
+                "version": _nullable(
+                    {"type": "string", "description": "The version that answers the thread."}
+                ),
+                "editor": {
+                    **_nullable(_ref("Author")),
+                    "description": "null once the editor's account is gone.",
+                },
+                "created": TIME,
+            },
+        },
+        "NewDisposition": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["outcome"],
+            "properties": {
+                "outcome": {"enum": [o.value for o in DispositionOutcome]},
+                "response": {
+                    "type": "string",
+                    "maxLength": MAX_RESPONSE_LENGTH,
+                    "description": "Markdown; required for every outcome but `noted`.",
+                },
+                "version": _nullable(
+                    {
+                        "type": "string",
+                        "description": "The label of a version of the thread's paper, later "
+                        "than the thread's own, that answers it.",
+                    }
+                ),
             },
         },
         "Thread": {
@@ -848,6 +1020,52 @@ def _paths() -> dict[str, Any]:
                 },
             }
         },
+        "/papers/{slug}/versions": {
+            "post": {
+                "operationId": "publishVersion",
+                "summary": "Editors publish a new version (or preview it with dry_run=1)",
+                "description": "Series editors (and admins) only: 401 without credentials, "
+                "403 for others. The source is checked as `flask papers import` checks it; an "
+                "error answers 422 with `fields.source` = `line N: message` and `line` = N. "
+                "A version number already published (even with the same source) or older "
+                "than the latest answers 409. Publishing is atomic: the version, its "
+                "sections and the anchors of the threads carried forward are stored "
+                "together or not at all. An unknown paper answers 404: a paper's first "
+                "version is imported with `flask papers import`. With `dry_run=1` nothing "
+                "is stored and the answer (200) adds `preview`: the sections added, removed, "
+                "renamed, moved and changed, and where each thread would land. At most 30 "
+                "requests a minute per account, dry runs included (then 429).",
+                "tags": ["papers"],
+                "security": WRITE_SECURITY,
+                "parameters": [
+                    _p("slug"),
+                    {
+                        "name": "dry_run",
+                        "in": "query",
+                        "schema": {"enum": ["1", "0", "true", "false"], "default": "0"},
+                        "description": "`1` (or `true`): preview only, store nothing.",
+                    },
+                ],
+                "requestBody": {"required": True, "content": _json_content(_ref("NewVersion"))},
+                "responses": {
+                    "200": {
+                        "description": "The preview (`dry_run=1`); nothing was stored.",
+                        "content": _json_content(_ref("VersionPreview")),
+                    },
+                    "201": {
+                        "description": "Published.",
+                        "headers": {
+                            "Location": {
+                                "description": "/api/v1/papers/{slug}/versions/{version}",
+                                "schema": STRING,
+                            }
+                        },
+                        "content": _json_content(_ref("PublishedVersion")),
+                    },
+                    **_errors("400", "401", "403", "404", "409", "415", "422", "429"),
+                },
+            }
+        },
         "/papers/{slug}/versions/{label}": {
             "get": {
                 "operationId": "getVersion",
@@ -986,6 +1204,34 @@ def _paths() -> dict[str, Any]:
                     "201": {
                         "description": "Flagged.",
                         "content": _json_content(_ref("Flag")),
+                    },
+                    **_errors("400", "401", "403", "404", "409", "415", "422", "429"),
+                },
+            },
+        },
+        "/annotations/{annotation_id}/disposition": {
+            "parameters": [_p("annotation_id")],
+            "post": {
+                "operationId": "answerThread",
+                "summary": "An editor answers a thread",
+                "description": "Editors and admins only (others 403). The outcome is "
+                "`accepted`, `partly_accepted`, `not_accepted` or `noted`; the response is "
+                "required for all but `noted`. Answers are appended: answering again keeps "
+                "the earlier answer as history, and the thread's `disposition` shows the "
+                "latest. Not bound by the comment period. 422 naming `annotation` for a reply "
+                "(answer its root), `outcome`, `response` (blank or too long) or `version` "
+                "(unknown, or not later than the thread's own); 409 `not_answerable` for a "
+                "thread that is not published; 404 when the caller cannot see it.",
+                "tags": ["annotations"],
+                "security": WRITE_SECURITY,
+                "requestBody": {
+                    "required": True,
+                    "content": _json_content(_ref("NewDisposition")),
+                },
+                "responses": {
+                    "201": {
+                        "description": "Answered.",
+                        "content": _json_content(_ref("Disposition")),
                     },
                     **_errors("400", "401", "403", "404", "409", "415", "422", "429"),
                 },

@@ -12,7 +12,7 @@ from werkzeug.routing import BuildError
 
 from app.core.permissions import can_read_words, is_author, is_moderator
 from app.models import Flag, ModerationLog, Paper, PaperVersion, Section, TargetKind, User
-from app.models.annotation import Annotation, AnnotationStatus
+from app.models.annotation import Anchor, Annotation, AnnotationStatus, Disposition
 from app.moderation import queries as moderation_queries
 from app.papers.queries import CommentPeriod
 
@@ -133,19 +133,26 @@ def quote_json(annotation: Annotation) -> dict[str, Any] | None:
     }
 
 
-def anchor_json(root: Annotation, version_label: str) -> dict[str, Any]:
-    """Where a thread stands in the version asked for.
-
-    Versions are not carried forward yet, so a thread stands where it was made,
-    exactly: its own version, section and offsets.
-    """
+def anchor_json(root: Annotation, version: PaperVersion, anchor: Anchor | None = None):
+    """Where a thread stands in the version asked for: where it was made, exactly, on its
+    own version; in a later version, where re-anchoring placed it (exact, moved, fuzzy or
+    orphaned, when its words are gone)."""
+    if anchor is None:
+        return {
+            "version": version.label,
+            "section": root.section_key,
+            "start": root.quote_start,
+            "end": root.quote_end,
+            "exact": root.quote_exact,
+            "status": "exact",
+        }
     return {
-        "version": version_label,
-        "section": root.section_key,
-        "start": root.quote_start,
-        "end": root.quote_end,
-        "exact": root.quote_exact,
-        "status": "exact",
+        "version": version.label,
+        "section": anchor.section_key,
+        "start": anchor.start,
+        "end": anchor.end,
+        "exact": anchor.exact,
+        "status": anchor.status.value,
     }
 
 
@@ -164,8 +171,14 @@ def annotation_json(
     root: Annotation | None = None,
     author: User | None = None,
     decisions: Mapping[int, ModerationLog] | None = None,
+    dispositions: Mapping[int, Disposition] | None = None,
+    anchor: Anchor | None = None,
 ) -> dict[str, Any]:
     """An annotation in the CONTRACT's shape, with extras (target, edits, suggestion, links).
+
+    `version` is the version asked for. A thread made on it stands there exactly; a
+    thread carried into it from an earlier version comes with its `anchor` there, and
+    its own `version` (loaded on the annotation) is the one it was made on.
 
     `root` is the thread's root (the annotation itself when it is one): a reply
     stands where its thread does. `author` may be given when the relationship is not
@@ -185,6 +198,7 @@ def annotation_json(
     if not deleted and author is None:
         author = annotation.author
     thread_id = annotation.root_id or annotation.id
+    shown_in, version = version, (version if anchor is None else annotation.version)
     api_url = url_for("api.annotation", annotation_id=annotation.id, _external=True)
     links = {
         "self": api_url,
@@ -211,9 +225,9 @@ def annotation_json(
         "root": thread_id,
         "status": annotation.status.value,
         "quote": quote_json(annotation) if is_root else None,
-        "anchor": anchor_json(root, version.label),
+        "anchor": anchor_json(root, shown_in, anchor),
         "reply_count": reply_count,
-        "disposition": None,
+        "disposition": _current_disposition(annotation, dispositions, deleted),
         "target": annotation.target.value if is_root else None,
         "depth": annotation.depth,
         "edited": annotation.edited_at is not None,
@@ -230,6 +244,31 @@ def annotation_json(
             decision = decisions.get(annotation.id)
         answer["moderation"] = moderation_json(annotation, decision)
     return answer
+
+
+def disposition_json(disposition: Disposition) -> dict[str, Any]:
+    """An editors' answer to a thread: `{outcome, response, response_html, version, editor,
+    created}`; `version` is the label of the version that answers it (null when none is
+    named), `editor` null once the editor's account is gone."""
+    return {
+        "outcome": disposition.outcome.value,
+        "response": disposition.response,
+        "response_html": disposition.response_html,
+        "version": disposition.version.label if disposition.version is not None else None,
+        "editor": author_json(disposition.editor),
+        "created": iso(disposition.created_at),
+    }
+
+
+def _current_disposition(
+    annotation: Annotation, dispositions: Mapping[int, Disposition] | None, placeholder: bool
+) -> dict[str, Any] | None:
+    """The current answer of a thread, on its root only (`dispositions` maps root ids to it);
+    null for replies, placeholders, and when none is given."""
+    if dispositions is None or placeholder or annotation.parent_id is not None:
+        return None
+    found = dispositions.get(annotation.id)
+    return disposition_json(found) if found is not None else None
 
 
 def shows_moderation(annotation: Annotation) -> bool:
@@ -337,4 +376,79 @@ def queue_item_json(
         },
         "author": author_record_json(entry.record) if entry.record else None,
         "flags": [flag_json(f, with_reporter=True) for f in entry.flags],
+    }
+
+
+# --- publishing ---------------------------------------------------------------------------
+
+
+def _section_ref(section: Any) -> dict[str, Any] | None:
+    """Key, number and heading of a section (a `SectionInfo`), or None."""
+    if section is None:
+        return None
+    return {"key": section.key, "number": section.number, "title": section.title}
+
+
+def parsed_section_json(section: Any) -> dict[str, Any]:
+    """A section of a source not yet published, in the shape of `section_json`."""
+    return {
+        "key": section.key,
+        "number": section.number,
+        "title": section.title,
+        "level": section.level,
+        "parent": section.parent_key,
+        "position": section.position,
+        "text": section.text,
+        "html": section.html,
+        "notes": [{"label": n.label, "text": n.text, "html": n.html} for n in section.notes],
+    }
+
+
+def published_version_json(
+    paper: Paper, version: PaperVersion, sections: list[Section], counts: Mapping[str, int]
+) -> dict[str, Any]:
+    """`POST /papers/{slug}/versions`: the new version with where its threads landed."""
+    return {**version_detail(paper, version, sections), "reanchoring": dict(counts)}
+
+
+def publish_preview_json(paper: Paper, preview: Any) -> dict[str, Any]:
+    """`POST /papers/{slug}/versions?dry_run=1`: what publishing would do; nothing stored."""
+    parsed = preview.parsed
+    return {
+        "paper": paper.slug,
+        "version": parsed.version,
+        "title": parsed.title,
+        "change_note": preview.change_note,
+        "published_at": None,
+        "sections": [parsed_section_json(s) for s in parsed.sections],
+        "reanchoring": dict(preview.counts),
+        "preview": {
+            "dry_run": True,
+            "previous_version": preview.previous.label if preview.previous else None,
+            "sha256": parsed.sha256,
+            "sections": [
+                {
+                    "fate": change.fate,
+                    "labels": list(change.labels),
+                    "old": _section_ref(change.old),
+                    "new": _section_ref(change.new),
+                    "similarity": round(change.similarity, 3),
+                }
+                for change in preview.changes
+            ],
+            "threads": [
+                {
+                    "annotation": landing.annotation.id,
+                    "section": landing.annotation.section_key,
+                    "from_section": landing.old_section.key if landing.old_section else None,
+                    "status": landing.status,
+                    "to_section": landing.placement.section_key,
+                    "start": landing.placement.start,
+                    "end": landing.placement.end,
+                    "exact": landing.placement.exact,
+                    "score": landing.placement.score,
+                }
+                for landing in preview.landings
+            ],
+        },
     }

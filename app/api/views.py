@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from app.api import serializers
 from app.core.errors import ApiError
-from app.extensions import csrf
+from app.extensions import csrf, limiter
 from app.papers import queries
 
 bp = Blueprint("api", __name__)
@@ -110,4 +110,99 @@ def version(slug: str, label: str):
     return jsonify(serializers.version_detail(paper, chosen, queries.sections_of(chosen)))
 
 
-from app.api import annotations, moderation, openapi  # noqa: E402, F401
+DRY_RUN_VALUES = {"1": True, "true": True, "0": False, "false": False}
+
+
+def _account_key() -> str:
+    if current_user.is_authenticated:
+        return f"account:{current_user.id}"
+    return f"address:{request.remote_addr}"
+
+
+@bp.post("/papers/<slug>/versions")
+@limiter.limit(
+    "30 per minute",
+    key_func=_account_key,
+    error_message="Too many versions published or previewed at once; wait a minute.",
+)
+def publish_version(slug: str):
+    """Editors publish a new version of an existing paper from its Markdown source, with
+    the paper's threads carried forward; `?dry_run=1` previews and stores nothing.
+
+    401 without credentials, 403 for non-editors, 400/415/422 for the body, 404 for an
+    unknown paper (a paper's first version comes from `flask papers import`), 422 with
+    the line for an error in the source, 409 for a version number already published or
+    older than the latest.
+    """
+    from app.api.annotations import _Fields, _json_object
+    from app.core.errors import error_json
+    from app.core.permissions import can_edit_papers
+    from app.extensions import db
+    from app.papers import publishing
+    from app.papers.services import VersionConflict
+    from app.papers.source import SourceError
+
+    if not current_user.is_authenticated:
+        raise ApiError(401, "Authenticate with a bearer token or a session.", code="unauthorized")
+    if not can_edit_papers(current_user):
+        raise ApiError(403, "Only series editors publish versions.", code="forbidden")
+    raw = request.args.get("dry_run", "0").strip().lower()
+    if raw not in DRY_RUN_VALUES:
+        raise ApiError(
+            400,
+            "invalid parameters",
+            code="invalid_parameters",
+            fields={"dry_run": "must be 1 or 0 (true or false)"},
+        )
+    dry_run = DRY_RUN_VALUES[raw]
+    data = _json_object()
+    fields = _Fields()
+    fields.unknown(data, frozenset({"source"}))
+    if "source" not in data:
+        fields.bad("source", "required")
+    source = fields.text(data.get("source"), "source") if "source" in data else None
+    if source is not None and not source.strip():
+        fields.bad("source", "must not be empty")
+    fields.raise_if_any()
+    found = queries.paper_with_versions(slug)
+    if found is None:
+        raise ApiError(
+            404,
+            f"no paper '{slug}'; a paper's first version is imported with `flask papers import`",
+        )
+    paper = found[0]
+    filename = f"{slug}.md"
+
+    def source_error(error: SourceError):
+        db.session.rollback()
+        status, code = (409, "conflict") if isinstance(error, VersionConflict) else (422, "invalid")
+        where = f"line {error.line}: {error.message}"
+        response = error_json(status, where, code, {"source": where})
+        body = response.get_json()
+        body["error"]["line"] = error.line
+        response.set_data(jsonify(body).get_data())
+        return response
+
+    if dry_run:
+        result = publishing.preview(slug, source, filename)  # reads only
+        if result.error is not None:
+            return source_error(result.error)
+        return jsonify(serializers.publish_preview_json(paper, result))
+    try:
+        version, counts = publishing.publish(
+            current_user._get_current_object(), slug, source, filename
+        )
+        db.session.commit()
+    except SourceError as error:
+        return source_error(error)
+    except Exception:
+        db.session.rollback()
+        raise
+    body = serializers.published_version_json(paper, version, queries.sections_of(version), counts)
+    response = jsonify(body)
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.version", slug=slug, label=version.label)
+    return response
+
+
+from app.api import annotations, dispositions, moderation, openapi  # noqa: E402, F401

@@ -58,6 +58,11 @@ def can_decide_on(moderator: Any, item: Any) -> bool:
     return is_moderator(moderator) and item.author_id != moderator.id
 
 
+def can_answer(user: Any) -> bool:
+    """Give the editors' answer (a disposition) to a thread: series editors and admins."""
+    return is_editor(user)
+
+
 def can_manage_roles(user: Any) -> bool:
     return is_admin(user)
 
@@ -70,6 +75,7 @@ TEMPLATE_PREDICATES = {
     "can_moderate": can_moderate,
     "can_edit_papers": can_edit_papers,
     "is_admin": is_admin,
+    "can_answer": can_answer,
 }
 
 

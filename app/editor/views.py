@@ -1,16 +1,18 @@
 """Editor pages."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
 
 from app.core.access import require
 from app.core.i18n import gettext as _
 from app.core.permissions import can_edit_papers
 from app.editor import services
-from app.editor.forms import CommentPeriodForm
+from app.editor.forms import CommentPeriodForm, ConfirmPublishForm, PublishForm
 from app.extensions import db
 from app.models import Paper
-from app.papers import queries
+from app.papers import publishing, queries
+from app.papers.source import SourceError
 
 bp = Blueprint("editor", __name__)
 
@@ -37,3 +39,99 @@ def comment_period(slug: str):
         return redirect(url_for("editor.index"), 303)
     status = 422 if form.is_submitted() else 200
     return render_template("editor/comment_period.html", paper=paper, form=form), status
+
+
+@bp.route("/papers/<slug>/publish", methods=["GET", "POST"])
+@require(can_edit_papers)
+def publish(slug: str):
+    """Publish a new version: the source first goes to a preview that stores nothing
+    (sections changed, where each thread will land, or the errors with their lines);
+    from there one button publishes exactly the previewed source, in one transaction."""
+    paper = db.session.scalar(select(Paper).where(Paper.slug == slug))
+    if paper is None:
+        abort(404)
+    if request.method == "POST" and request.form.get("action") == "publish":
+        return _publish_previewed(paper)
+    form = PublishForm()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("editor/publish.html", paper=paper, form=form), status
+    try:
+        text, filename = form.source()
+    except ValueError as error:
+        form.source_file.errors = [*form.source_file.errors, str(error)]
+        return render_template("editor/publish.html", paper=paper, form=form), 422
+    result = publishing.preview(paper.slug, text, filename, change_note=form.change_note.data)
+    if not result.ok and not form.source_text.data:
+        # An uploaded source with an error comes back in the text box, to be corrected there.
+        form.source_text.data = text
+    return _render_preview(paper, result, form)
+
+
+def _render_preview(paper: Paper, result: publishing.Preview, form: PublishForm | None = None,
+                    notice: str | None = None):  # fmt: skip
+    """The preview page: 200 with a Publish button, or 422 listing the errors (or with
+    `notice`, why what was sent was not published)."""
+    confirm = None
+    if result.ok:
+        confirm = ConfirmPublishForm(
+            formdata=None,
+            data={
+                "source": result.parsed.source,
+                "sha256": result.sha256,
+                "filename": result.filename,
+            },
+        )
+    if form is None:
+        form = PublishForm(formdata=None, data={"source_text": result.source})
+    return render_template(
+        "editor/preview.html",
+        paper=paper,
+        preview=result,
+        confirm=confirm,
+        form=form,
+        notice=notice,
+    ), (200 if result.ok and not notice else 422)
+
+
+def _publish_previewed(paper: Paper):
+    confirm = ConfirmPublishForm()
+    if not confirm.validate_on_submit():
+        flash(_("Nothing was published: the preview had expired. Please preview again."), "error")
+        return redirect(url_for("editor.publish", slug=paper.slug), 303)
+    filename = confirm.filename.data or "pasted source"
+    try:
+        version, counts = publishing.publish(
+            current_user._get_current_object(),
+            paper.slug,
+            confirm.source.data,
+            filename,
+            expected_sha256=confirm.sha256.data,
+        )
+        db.session.commit()
+    except publishing.PreviewMismatch as error:
+        db.session.rollback()
+        result = publishing.preview(paper.slug, confirm.source.data, filename)
+        return _render_preview(paper, result, notice=str(error))
+    except SourceError as error:
+        db.session.rollback()
+        result = publishing.preview(paper.slug, confirm.source.data, filename)
+        if result.error is None:
+            result.error = error
+        return _render_preview(paper, result)
+    except Exception:
+        db.session.rollback()
+        raise
+    carried = sum(counts.values())
+    flash(
+        _(
+            "Version %(v)s of %(title)s is published. Threads carried forward: %(n)d "
+            "(%(exact)d exact, %(moved)d moved, %(fuzzy)d fuzzy, %(orphaned)d orphaned).",
+            v=version.label,
+            title=paper.display_title,
+            n=carried,
+            **counts,
+        ),
+        "success",
+    )
+    return redirect(url_for("papers.version", slug=paper.slug, label=version.label), 303)

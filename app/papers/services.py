@@ -55,12 +55,40 @@ def read_source(path: Path) -> tuple[str, PaperSource]:
     return slug, parsed
 
 
-def store_version(slug: str, parsed: PaperSource, *, published_by: User | None = None
-                  ) -> ImportResult:  # fmt: skip
-    """Store a parsed version of paper `slug`, or recognise it as already stored.
+class VersionConflict(SourceError):
+    """The version cannot be published next to those already published: its label is
+    taken (identically or not), or it is older than the latest."""
 
-    An unchanged version changes nothing; a changed published version, or one older
-    than the latest, is refused, because published versions never change.
+
+@dataclass
+class VersionCheck:
+    """What `check_version` found: the paper (None for a new one), its latest version,
+    and whether this very source is already published under its label."""
+
+    slug: str
+    paper: Paper | None
+    latest: PaperVersion | None
+    unchanged: bool
+
+
+def field_line(parsed: PaperSource, name: str) -> int:
+    """The line of a front matter field (1 when it is not there)."""
+    lines = parsed.source.split("\n")
+    for number, line in enumerate(lines[1:], start=2):
+        if line.strip() in {"---", "..."}:
+            break
+        if line.startswith(f"{name}:"):
+            return number
+    return 1
+
+
+def check_version(slug: str, parsed: PaperSource) -> VersionCheck:
+    """Check, without writing, that a parsed version may be stored as the next version of
+    paper `slug`; raise `SourceError` (`VersionConflict` for a taken or older label).
+
+    An unchanged version is no error (`unchanged`): importing it again changes nothing.
+    A changed published version, or one older than the latest, is refused, because
+    published versions never change; after the first version a change note is required.
     """
     paper = db.session.scalar(select(Paper).where(Paper.slug == slug))
     existing = None
@@ -73,18 +101,18 @@ def store_version(slug: str, parsed: PaperSource, *, published_by: User | None =
         latest = max(versions, key=lambda v: v.sequence, default=None)
     if existing is not None:
         if existing.source_sha256 == parsed.sha256:
-            return ImportResult(slug, parsed.version, "unchanged", len(parsed.sections))
-        raise SourceError(
+            return VersionCheck(slug, paper, latest, unchanged=True)
+        raise VersionConflict(
             parsed.filename,
-            1,
+            field_line(parsed, "version"),
             f"version {parsed.version} of '{slug}' is already published and differs from this "
             "file; published versions never change, so publish the change as a new version",
         )
     if latest is not None:
         if version_key(parsed.version) <= version_key(latest.label):
-            raise SourceError(
+            raise VersionConflict(
                 parsed.filename,
-                1,
+                field_line(parsed, "version"),
                 f"version {parsed.version} is older than the latest published version "
                 f"{latest.label} of '{slug}'",
             )
@@ -92,7 +120,28 @@ def store_version(slug: str, parsed: PaperSource, *, published_by: User | None =
             raise SourceError(
                 parsed.filename, 1, "front matter has no 'change_note' (required after version 1)"
             )
+    return VersionCheck(slug, paper, latest, unchanged=False)
 
+
+def store_version(slug: str, parsed: PaperSource, *, published_by: User | None = None
+                  ) -> ImportResult:  # fmt: skip
+    """Store a parsed version of paper `slug`, or recognise it as already stored.
+
+    An unchanged version changes nothing; a changed published version, or one older
+    than the latest, is refused, because published versions never change. Threads are
+    not carried here: `app.papers.publishing` does that around this.
+    """
+    check = check_version(slug, parsed)
+    if check.unchanged:
+        return ImportResult(slug, parsed.version, "unchanged", len(parsed.sections))
+    add_version(check, parsed, published_by=published_by)
+    return ImportResult(slug, parsed.version, "imported", len(parsed.sections))
+
+
+def add_version(check: VersionCheck, parsed: PaperSource, *, published_by: User | None = None
+                ) -> PaperVersion:  # fmt: skip
+    """Add a checked version and its sections (and the paper, when new); flush."""
+    slug, paper, latest = check.slug, check.paper, check.latest
     meta = parsed.meta
     if paper is None:
         paper = Paper(slug=slug, title=parsed.title)
@@ -144,13 +193,19 @@ def store_version(slug: str, parsed: PaperSource, *, published_by: User | None =
             )
         )
     db.session.flush()
-    return ImportResult(slug, parsed.version, "imported", len(parsed.sections))
+    return version
 
 
 def import_paths(paths: list[Path]) -> list[ImportResult]:
-    """Check every source first, then store them in order; any error stores nothing."""
+    """Check every source first, then store them in order; any error stores nothing.
+
+    A later version is published as from the editor area: the threads of the version
+    before it are carried forward (`app.papers.publishing`).
+    """
+    from app.papers.publishing import import_version
+
     parsed = [read_source(file) for path in paths for file in source_files(path)]
-    return [store_version(slug, source) for slug, source in parsed]
+    return [import_version(slug, source) for slug, source in parsed]
 
 
 def latest_version(paper: Paper) -> PaperVersion | None:

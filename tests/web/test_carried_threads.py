@@ -1,0 +1,157 @@
+"""Threads carried into a later version: shown at their new place, badged with the version
+they were made on, and — when their words are gone — kept as comments on earlier text.
+
+Threads are started on 5.0, then 5.1 is published; the anchors publishing wrote are
+replaced here by chosen ones (one row per thread and later version), so these tests are
+about showing anchors, whatever placed them.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from sqlalchemy import delete, select
+
+from app.models import PaperVersion
+from app.models.annotation import Anchor, AnchorStatus
+
+SOURCE = Path(__file__).resolve().parents[2] / "papers" / "think-paper-1" / "5.0.md"
+KEY = "public-sector-idiosyncrasies"
+PHRASE = "more bureaucratic culture than businesses"
+
+
+def next_version(text: str) -> str:
+    """5.1: a version with a change note and a section removed (the last one)."""
+    text = text.replace('version: "5.0"', 'version: "5.1"', 1)
+    text = re.sub(r"^---\n", '---\nchange_note: "Shorter."\n', text, count=1)
+    return text
+
+
+@pytest.fixture
+def publish_next(paper, import_paper, db):
+    """Publish 5.1 after the test has started its threads on 5.0; anchors are the test's."""
+
+    def publish():
+        import_paper(next_version(SOURCE.read_text(encoding="utf-8")))
+        db.session.execute(delete(Anchor))
+        db.session.commit()
+        versions = db.session.scalars(select(PaperVersion).order_by(PaperVersion.sequence)).all()
+        assert [v.label for v in versions] == ["5.0", "5.1"]
+        return versions
+
+    return publish
+
+
+def place(db, root, version, status, key, start=None, end=None, exact=None):
+    db.session.add(
+        Anchor(
+            annotation_id=root.id,
+            version_id=version.id,
+            section_key=key,
+            status=status,
+            start=start,
+            end=end,
+            exact=exact,
+            score=1.0,
+        )
+    )
+    db.session.commit()
+
+
+def soup(response):
+    assert response.status_code == 200
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def test_a_carried_thread_shows_on_the_new_version_with_the_version_it_was_made_on(
+    client, publish_next, create_annotation, db
+):
+    thread = create_annotation("About the idiosyncrasies.", section=KEY)
+    moved = create_annotation("Made here, now elsewhere.", section=KEY)
+    _old, new = publish_next()
+    place(db, thread, new, AnchorStatus.EXACT, KEY)
+    place(db, moved, new, AnchorStatus.MOVED, "introduction")
+
+    page = soup(client.get("/papers/think-paper-1/v/5.1/"))
+    card = page.select_one(f"#discussion-{KEY} #thread-{thread.id}")
+    assert card is not None and "From version 5.0" in card.get_text(" ")
+    elsewhere = page.select_one(f"#discussion-introduction #thread-{moved.id}")
+    assert elsewhere is not None
+    assert "moved here from another section" in elsewhere.get_text(" ")
+    # The version it was made on still shows it as its own, without a badge.
+    original = soup(client.get("/papers/think-paper-1/v/5.0/")).select_one(f"#thread-{thread.id}")
+    assert original is not None and "From version" not in original.get_text(" ")
+
+
+def test_a_changed_passage_shows_the_new_words_and_the_words_it_was_made_on(
+    client, publish_next, create_annotation, db
+):
+    thread = create_annotation("Quoted.", section=KEY, quote=PHRASE)
+    _old, new = publish_next()
+    place(db, thread, new, AnchorStatus.FUZZY, KEY, 10, 38, "more bureaucratic culture than firms")
+    card = soup(client.get("/papers/think-paper-1/v/5.1/")).select_one(f"#thread-{thread.id}")
+    text = card.get_text(" ")
+    assert "The passage has changed since." in text
+    assert "more bureaucratic culture than firms" in text and "Made on these words:" in text
+
+
+def test_orphans_are_comments_on_earlier_text_in_their_section_or_at_the_end(
+    client, publish_next, create_annotation, db
+):
+    in_section = create_annotation("Words gone.", section=KEY, quote=PHRASE)
+    section_gone = create_annotation("Whole section gone.", section=KEY)
+    _old, new = publish_next()
+    place(db, in_section, new, AnchorStatus.ORPHANED, KEY)
+    place(db, section_gone, new, AnchorStatus.ORPHANED, None)
+
+    page = soup(client.get("/papers/think-paper-1/v/5.1/"))
+    card = page.select_one(f"#discussion-{KEY} #thread-{in_section.id}")
+    assert "Comment on earlier text" in card.get_text(" ")
+    assert PHRASE in card.get_text(" ")  # the words it was made on
+    end = page.select_one("#comments-on-earlier-text")
+    assert end is not None and end.select_one(f"#thread-{section_gone.id}") is not None
+
+
+def test_the_api_lists_carried_threads_with_their_anchor_in_the_version_asked_for(
+    client, publish_next, create_annotation, db
+):
+    thread = create_annotation("Quoted.", section=KEY, quote=PHRASE)
+    _old, new = publish_next()
+    place(db, thread, new, AnchorStatus.FUZZY, KEY, 10, 38, "more bureaucratic culture than firms")
+    items = client.get("/api/v1/papers/think-paper-1/versions/5.1/annotations").get_json()["items"]
+    assert [i["id"] for i in items] == [thread.id]
+    item = items[0]
+    assert item["version"] == "5.0"
+    assert item["anchor"] == {
+        "version": "5.1",
+        "section": KEY,
+        "start": 10,
+        "end": 38,
+        "exact": "more bureaucratic culture than firms",
+        "status": "fuzzy",
+    }
+    own = client.get("/api/v1/papers/think-paper-1/versions/5.0/annotations").get_json()
+    assert own["items"][0]["anchor"]["status"] == "exact"
+    assert own["items"][0]["anchor"]["version"] == "5.0"
+
+
+def test_the_later_page_costs_the_same_queries_with_carried_threads(
+    client, publish_next, create_annotation, db, count_queries
+):
+    roots = []
+    for n in range(7):
+        root = create_annotation(f"Thread {n}.", section=KEY if n == 0 else "introduction")
+        create_annotation("A reply.", parent=root)
+        roots.append(root)
+    _old, new = publish_next()
+    place(db, roots[0], new, AnchorStatus.EXACT, KEY)
+    with count_queries() as one:
+        assert client.get("/papers/think-paper-1/v/5.1/").status_code == 200
+    for root in roots[1:]:
+        place(db, root, new, AnchorStatus.MOVED, KEY)
+    with count_queries() as seven:
+        assert client.get("/papers/think-paper-1/v/5.1/").status_code == 200
+    assert one.count == seven.count
