@@ -190,13 +190,13 @@ def _parsed(source: str, filename: str):
 @pytest.fixture
 def import_paper(db):
     """Import a paper source text as `papers/<slug>/<version>.md` would be."""
-    from app.papers.services import store_version
+    from app.papers.publishing import import_version
 
     def factory(source: str | None = None, slug: str = "think-paper-1"):
         if source is None:
             source = (PAPER_DIR / "5.0.md").read_text(encoding="utf-8")
         parsed = _parsed(source, f"papers/{slug}/x.md")
-        result = store_version(slug, parsed)
+        result = import_version(slug, parsed)
         db.session.commit()
         return result
 

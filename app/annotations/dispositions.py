@@ -41,8 +41,9 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
-from app.annotations.queries import visible_to
+from app.annotations.queries import placed_roots, visible_to
 from app.annotations.services import AnnotationError
+from app.core.i18n import gettext as _
 from app.core.markdown import render_markdown
 from app.core.permissions import can_answer
 from app.extensions import db, limiter
@@ -265,13 +266,20 @@ class ReportRow:
 
 @dataclass
 class ReportSection:
-    key: str
+    key: str | None  # None: threads whose section was gone already (comments on earlier text)
     section: Section | None  # None for a key the version has no section for
     rows: list[ReportRow] = field(default_factory=list)
 
     @property
     def heading(self) -> str:
-        return self.section.heading if self.section is not None else self.key
+        if self.section is not None:
+            return self.section.heading
+        return self.key if self.key is not None else _("Comments on earlier text")
+
+    @property
+    def anchor(self) -> str:
+        """An id for the page: the section key, or one that no key can take."""
+        return self.key if self.key is not None else "earlier-text"
 
 
 @dataclass
@@ -303,22 +311,22 @@ def report(paper: Paper, versions: list[PaperVersion], version: PaperVersion) ->
     if previous is None:
         return Report(paper, version, None, [], counts)
     sections = sections_of(previous)
-    threads = list(
-        db.session.scalars(
-            select(Annotation)
-            .where(Annotation.version_id == previous.id, Annotation.parent_id.is_(None))
-            .where(Annotation.status == AnnotationStatus.PUBLISHED)
-            .where(visible_to(None))
-            .options(selectinload(Annotation.author))
-            .order_by(Annotation.created_at, Annotation.id)
-        )
-    )
+    # Threads made on the previous version and those carried into it from earlier ones,
+    # in the section where they stood there.
+    placed = placed_roots(previous.id)
+    threads = db.session.execute(
+        select(Annotation, placed.c.key)
+        .join(placed, placed.c.root_id == Annotation.id)
+        .where(Annotation.status == AnnotationStatus.PUBLISHED)
+        .where(visible_to(None))
+        .options(selectinload(Annotation.author))
+        .order_by(Annotation.created_at, Annotation.id)
+    ).all()
     answers: dict[int, Disposition] = {}
     if threads:
         latest = (
             select(func.max(Disposition.id))
-            .join(Annotation, Annotation.id == Disposition.annotation_id)
-            .where(Annotation.version_id == previous.id, Annotation.parent_id.is_(None))
+            .where(Disposition.annotation_id.in_(select(placed.c.root_id)))
             .group_by(Disposition.annotation_id)
         )
         rows = db.session.scalars(
@@ -326,8 +334,8 @@ def report(paper: Paper, versions: list[PaperVersion], version: PaperVersion) ->
         ).unique()
         answers = {row.annotation_id: row for row in rows}
     groups = {s.key: ReportSection(s.key, s) for s in sections}
-    for thread in threads:
-        group = groups.setdefault(thread.section_key, ReportSection(thread.section_key, None))
+    for thread, key in threads:
+        group = groups.setdefault(key, ReportSection(key, None))
         disposition = answers.get(thread.id)
         group.rows.append(ReportRow(thread, disposition))
         counts[disposition.outcome.value if disposition else "unanswered"] += 1
@@ -387,7 +395,7 @@ def csv_lines(found: Report, thread_url) -> Iterator[str]:
                 (
                     thread.id,
                     thread_url(thread.id),
-                    group.key,
+                    group.key or "",
                     group.heading,
                     thread.kind.value,
                     thread.author.display_name,

@@ -314,8 +314,9 @@ def publish(editor: User | None, paper_slug: str, source_text: str, filename: st
 
 
 def import_version(slug: str, parsed: PaperSource) -> ImportResult:
-    """`flask papers import`: store a version as `services.store_version` does (an
-    unchanged one changes nothing) and carry the threads of the version before it."""
+    """`flask papers import`: store a version (an unchanged one changes nothing; a changed
+    published one, or one older than the latest, is refused) and carry the threads of
+    the version before it."""
     check = services.check_version(slug, parsed)
     if check.unchanged:
         return ImportResult(slug, parsed.version, "unchanged", len(parsed.sections))

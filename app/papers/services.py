@@ -123,21 +123,6 @@ def check_version(slug: str, parsed: PaperSource) -> VersionCheck:
     return VersionCheck(slug, paper, latest, unchanged=False)
 
 
-def store_version(slug: str, parsed: PaperSource, *, published_by: User | None = None
-                  ) -> ImportResult:  # fmt: skip
-    """Store a parsed version of paper `slug`, or recognise it as already stored.
-
-    An unchanged version changes nothing; a changed published version, or one older
-    than the latest, is refused, because published versions never change. Threads are
-    not carried here: `app.papers.publishing` does that around this.
-    """
-    check = check_version(slug, parsed)
-    if check.unchanged:
-        return ImportResult(slug, parsed.version, "unchanged", len(parsed.sections))
-    add_version(check, parsed, published_by=published_by)
-    return ImportResult(slug, parsed.version, "imported", len(parsed.sections))
-
-
 def add_version(check: VersionCheck, parsed: PaperSource, *, published_by: User | None = None
                 ) -> PaperVersion:  # fmt: skip
     """Add a checked version and its sections (and the paper, when new); flush."""

@@ -155,3 +155,25 @@ def test_the_later_page_costs_the_same_queries_with_carried_threads(
     with count_queries() as seven:
         assert client.get("/papers/think-paper-1/v/5.1/").status_code == 200
     assert one.count == seven.count
+
+
+def test_the_response_report_includes_threads_carried_into_the_previous_version(
+    client, paper, import_paper, create_annotation, create_user, db
+):
+    """A thread made on 5.0 and carried into 5.1 is answered while 5.2 is prepared: the
+    5.2 report lists it under the section where it stood in 5.1."""
+    from app.annotations.dispositions import answer
+    from app.models import DispositionOutcome, Role
+
+    corpus = Path(__file__).resolve().parents[1] / "data" / "reanchoring"
+    thread = create_annotation("Please say more about hierarchies.", section=KEY)
+    import_paper((corpus / "5.1.md").read_text(encoding="utf-8"))
+    import_paper((corpus / "5.2.md").read_text(encoding="utf-8"))
+    later = db.session.scalar(select(PaperVersion).where(PaperVersion.label == "5.2"))
+    answer(create_user(Role.EDITOR), thread, DispositionOutcome.NOTED, "", version=later)
+    db.session.commit()
+
+    page = soup(client.get("/papers/think-paper-1/v/5.2/responses/"))
+    row = page.find(id=f"section-{KEY}")
+    assert row is not None and "Please say more about hierarchies." in row.get_text(" ")
+    assert "Noted" in row.get_text(" ")
