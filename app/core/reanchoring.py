@@ -141,6 +141,7 @@ class _Engine:
             if row.old is not None:
                 self.counterpart[row.old.key] = (row.new, row.fate)
         self.diffs: dict[str, list[tuple[int, str]]] = {}
+        self.lowered: dict[str, str | None] = {}
         self.dmp = diff_match_patch()
         self.dmp.Diff_Timeout = DIFF_TIMEOUT
 
@@ -170,7 +171,42 @@ class _Engine:
             fuzzy = self._fuzzy(anchor, here)
             if fuzzy is not None:
                 return fuzzy
+        recased = self._ignoring_case(anchor)
+        if recased is not None:
+            return recased
         return orphan
+
+    def _ignoring_case(self, anchor: QuoteAnchor) -> Placement | None:
+        """A long quote whose only change is the case of its letters ("one factor" →
+        "One factor", as when a sentence is cut to start with it), wherever it went, if
+        it is in one place only. The new words are given, with their similarity."""
+        exact = anchor.exact or ""
+        needle = exact.lower()
+        if len(exact) < LONG_QUOTE or len(needle) != len(exact):
+            return None
+        hits: list[tuple[SectionInfo, int]] = []
+        for section in self.new:
+            if section.key not in self.lowered:
+                lowered = section.text.lower()
+                self.lowered[section.key] = lowered if len(lowered) == len(section.text) else None
+            lowered = self.lowered[section.key]
+            if lowered is None:
+                continue
+            hits.extend((section, place) for place in _find_all(lowered, needle))
+            if len(hits) > 1:
+                return None
+        if len(hits) != 1:
+            return None
+        section, place = hits[0]
+        words = section.text[place : place + len(exact)]
+        return Placement(
+            AnchorStatus.FUZZY,
+            section.key,
+            place,
+            place + len(exact),
+            words,
+            similarity(exact, words),
+        )
 
     @staticmethod
     def _found(status: AnchorStatus, key: str, start: int, exact: str) -> Placement:

@@ -286,3 +286,22 @@ def test_a_fuzzy_placement_reaches_the_threshold_it_was_given(threshold):
     anchor = passage("summing-up", SUMMING, "out of synch with existing")
     got = one(anchor, OLD, new, min_similarity=threshold)
     assert got.status == AnchorStatus.ORPHANED or got.score >= threshold
+
+
+def test_a_long_quote_that_moved_and_only_changed_case_is_found_where_it_went():
+    """ "Finally, one factor …" cut to "One factor …" and moved to another section."""
+    moved = "one factor that is increasingly present in policy and practice innovation"
+    old = [*OLD, section("ict", f"Finally, {moved} is the use of ICT.")]
+    new = [
+        section("intro", INTRO),
+        section("culture", CULTURE),
+        section("summing-up", SUMMING),
+        section("ict", "Information technology is another matter."),
+        section("e-government", "One" + moved[3:] + " is the use of ICT."),
+    ]
+    got = one(passage("ict", old[-1].text, moved), old, new)
+    assert got.status is AnchorStatus.FUZZY and got.section_key == "e-government"
+    assert got.exact == "One" + moved[3:] == text_of(new, got)
+    # Twice in the new text: no choice is certain, so it is orphaned.
+    twice = [*new[:-1], section("e-government", ("One" + moved[3:] + ". ") * 2)]
+    assert one(passage("ict", old[-1].text, moved), old, twice).status is AnchorStatus.ORPHANED

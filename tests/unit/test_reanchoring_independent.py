@@ -37,8 +37,9 @@ SOURCES = {
 CASES = json.loads((DATA / "independent_cases.json").read_text(encoding="utf-8"))
 CONTEXT = 32
 STATUSES = {"exact", "moved", "fuzzy", "orphaned"}
-# The lowest recall observed when this file was written; raise it as the engine improves.
-MIN_RECALL = 0.0
+# Recall observed when these cases were written was 52/57 (0.91); the floor sits just
+# below it. Raise it as the engine improves.
+MIN_RECALL = 0.9
 
 
 def _sections(version: str) -> dict[str, SectionInfo]:
@@ -110,7 +111,8 @@ def _classify(case: dict, placement) -> tuple[str, str]:
             starts = _starts(text, expected["exact"])
             near = [i for i, s in enumerate(starts) if abs(s - placement.start) <= 3]
             if near != [expected["occurrence"]]:
-                return "WRONG", f"landed on occurrence {near} at {placement.start}, expected {expected['occurrence']}"
+                wanted_at = expected["occurrence"]
+                return "WRONG", f"landed on occurrence {near} at {placement.start}, not {wanted_at}"
     if status not in acceptable:
         return "status", f"status {status}, acceptable {acceptable}"
     return "right", ""
@@ -171,7 +173,8 @@ def test_no_wrong_placements_and_recall():
     placed_right = [r for r in should_place if r[2] == "right" and r[1].status.value != "orphaned"]
     recall = len(placed_right) / len(should_place)
 
-    print(f"\n{len(results)} independent cases: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    tally = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    print(f"\n{len(results)} independent cases: {tally}")
     print(f"recall: {len(placed_right)}/{len(should_place)} = {recall:.2f}")
     for case, placement, kind, detail in results.values():
         not_placed = placement.status.value == "orphaned"
@@ -183,7 +186,8 @@ def test_no_wrong_placements_and_recall():
                 f"got {placement.status.value}/{placement.section_key} "
                 f"expected {case['expected']['status']}/{case['expected']['section']} "
                 f"acceptable {_acceptable(case)} {detail}\n"
-                f"         quote {case['exact']!r}\n         expected words {case['expected']['exact']!r}"
+                f"         quote {case['exact']!r}\n"
+                f"         expected words {case['expected']['exact']!r}"
             )
 
     wrong = [case["id"] for case, _, kind, _ in results.values() if kind == "WRONG"]
