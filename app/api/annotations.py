@@ -17,6 +17,7 @@ from typing import Any
 from flask import jsonify, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import load_only
 
 from app.annotations import queries, services
 from app.annotations.dispositions import current_dispositions
@@ -26,9 +27,18 @@ from app.api.views import DEFAULT_LIMIT, MAX_ID, MAX_LIMIT, bp
 from app.core.errors import ApiError
 from app.core.permissions import can_annotate, can_read_words
 from app.extensions import db
-from app.models import Annotation, AnnotationKind, ModerationLog, TargetKind, TargetType
+from app.models import (
+    Anchor,
+    Annotation,
+    AnnotationKind,
+    ModerationLog,
+    PaperVersion,
+    TargetKind,
+    TargetType,
+)
 from app.moderation import queries as moderation_queries
 from app.papers import queries as paper_queries
+from app.papers.queries import VERSION_COLUMNS
 
 ANNOTATION_ID = f"<int(min=1, max={MAX_ID}):annotation_id>"
 
@@ -215,15 +225,41 @@ def _thread_root(annotation: Annotation) -> Annotation:
     return db.session.get(Annotation, annotation.root_id)
 
 
-def _json_of(annotation: Annotation, reply_count: int, **extra) -> dict[str, Any]:
+def _json_of(
+    annotation: Annotation, reply_count: int, *, shown_in: PaperVersion | None = None, **extra
+) -> dict[str, Any]:
     return serializers.annotation_json(
         annotation,
         paper=annotation.paper,
-        version=annotation.version,
+        version=shown_in or annotation.version,
         reply_count=reply_count,
         root=_thread_root(annotation),
         **extra,
     )
+
+
+def _place_in(root: Annotation, label: str | None) -> tuple[PaperVersion | None, Anchor | None]:
+    """The version asked for with `?version=` and the thread's anchor there (None on its
+    own version); 404 when it is not in that version. (None, None) when none is asked."""
+    if label is None:
+        return None, None
+    version = db.session.scalar(
+        select(PaperVersion)
+        .where(PaperVersion.paper_id == root.paper_id, PaperVersion.label == label)
+        .options(load_only(*VERSION_COLUMNS))
+    )
+    if version is None:
+        message = f"the paper has no version {label!r}"
+        raise ApiError(404, message, code="not_found", fields={"version": message})
+    if version.id == root.version_id:
+        return version, None
+    anchor = db.session.scalar(
+        select(Anchor).where(Anchor.annotation_id == root.id, Anchor.version_id == version.id)
+    )
+    if anchor is None:
+        message = f"the thread is not carried into version {label}"
+        raise ApiError(404, message, code="not_carried", fields={"version": message})
+    return version, anchor
 
 
 # --- answers shared by the whole API ----------------------------------------------------
@@ -358,8 +394,12 @@ def _create_reply(user, data: dict) -> tuple[Annotation, dict]:
 def annotation(annotation_id: int):
     """One annotation; a root comes with its thread's visible replies, oldest first."""
     found = _visible(annotation_id)
+    shown, anchor = _place_in(_thread_root(found), request.args.get("version"))
+    shown = shown or found.version
     if found.parent_id is not None:
-        return jsonify(_json_of(found, queries.reply_count(found, current_user)))
+        count = queries.reply_count(found, current_user)
+        own = found.version
+        return jsonify(_json_of(found, count, shown_in=shown, anchor=anchor, made_on=own))
     replies = queries.thread_replies(found, current_user)
     if not replies and not can_read_words(current_user, found):
         # A placeholder keeps its replies' place; with none left there is nothing to show.
@@ -371,19 +411,23 @@ def annotation(annotation_id: int):
     body = serializers.annotation_json(
         found,
         paper=found.paper,
-        version=found.version,
+        version=shown,
         reply_count=len(replies),
         decisions=decisions,
         dispositions=current_dispositions([found.id]),
+        anchor=anchor,
+        made_on=found.version,
     )
     body["replies"] = [
         serializers.annotation_json(
             reply,
             paper=found.paper,
-            version=found.version,
+            version=shown,
             reply_count=children.get(reply.id, 0),
             root=found,
             decisions=decisions,
+            anchor=anchor,
+            made_on=found.version,
         )
         for reply in replies
     ]

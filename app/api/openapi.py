@@ -1144,9 +1144,20 @@ def _paths() -> dict[str, Any]:
                 "operationId": "getAnnotation",
                 "summary": "One annotation; a root comes with its replies",
                 "description": "404 when it does not exist or the caller may not see it. A "
-                "root (`parent` null) includes `replies`, see `Thread`.",
+                "root (`parent` null) includes `replies`, see `Thread`. With `version`, "
+                "`anchor` says where the thread stands in that version of the same paper.",
                 "tags": ["annotations"],
                 "security": READ_SECURITY,
+                "parameters": [
+                    {
+                        "name": "version",
+                        "in": "query",
+                        "schema": STRING,
+                        "description": "A version label of the annotation's paper, its own "
+                        "or a later one: `anchor` is its place there (a later version without "
+                        "a place for it answers 404 `not_carried`). Default: its own version.",
+                    }
+                ],
                 "responses": {
                     "200": {
                         "description": "The annotation (a `Thread` for a root).",

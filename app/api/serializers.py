@@ -173,12 +173,13 @@ def annotation_json(
     decisions: Mapping[int, ModerationLog] | None = None,
     dispositions: Mapping[int, Disposition] | None = None,
     anchor: Anchor | None = None,
+    made_on: PaperVersion | None = None,
 ) -> dict[str, Any]:
     """An annotation in the CONTRACT's shape, with extras (target, edits, suggestion, links).
 
     `version` is the version asked for. A thread made on it stands there exactly; a
     thread carried into it from an earlier version comes with its `anchor` there, and
-    its own `version` (loaded on the annotation) is the one it was made on.
+    its own `version` is the one it was made on (`made_on`, or loaded on the annotation).
 
     `root` is the thread's root (the annotation itself when it is one): a reply
     stands where its thread does. `author` may be given when the relationship is not
@@ -198,7 +199,7 @@ def annotation_json(
     if not deleted and author is None:
         author = annotation.author
     thread_id = annotation.root_id or annotation.id
-    shown_in, version = version, (version if anchor is None else annotation.version)
+    shown_in, version = version, (version if anchor is None else made_on or annotation.version)
     api_url = url_for("api.annotation", annotation_id=annotation.id, _external=True)
     links = {
         "self": api_url,

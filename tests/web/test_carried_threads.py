@@ -177,3 +177,49 @@ def test_the_response_report_includes_threads_carried_into_the_previous_version(
     row = page.find(id=f"section-{KEY}")
     assert row is not None and "Please say more about hierarchies." in row.get_text(" ")
     assert "Noted" in row.get_text(" ")
+
+
+def test_the_section_page_lists_comments_on_earlier_text_at_its_end(
+    client, publish_next, create_annotation, db
+):
+    current = create_annotation("Still on its words.", section=KEY)
+    gone = create_annotation("Words gone.", section=KEY, quote=PHRASE)
+    _old, new = publish_next()
+    place(db, current, new, AnchorStatus.EXACT, KEY)
+    place(db, gone, new, AnchorStatus.ORPHANED, KEY)
+    page = soup(client.get(f"/papers/think-paper-1/v/5.1/sections/{KEY}/"))
+    listed = page.select_one("ol.thread-list")
+    assert [c["id"] for c in listed.select(".thread-card")] == [f"thread-{current.id}"]
+    earlier = page.select_one("#earlier-text")
+    assert [c["id"] for c in earlier.select(".thread-card")] == [f"thread-{gone.id}"]
+    assert "Comments on earlier text" in earlier.get_text(" ")
+
+
+def test_one_thread_through_the_api_with_its_place_in_a_later_version(
+    client, publish_next, create_annotation, db
+):
+    thread = create_annotation("Quoted.", section=KEY, quote=PHRASE)
+    reply = create_annotation("Agreed.", parent=thread)
+    _old, new = publish_next()
+    place(db, thread, new, AnchorStatus.MOVED, "introduction", 3, 42, PHRASE)
+    url = f"/api/v1/annotations/{thread.id}"
+    own = client.get(url).get_json()
+    assert own["anchor"]["version"] == "5.0" and own["anchor"]["status"] == "exact"
+    later = client.get(f"{url}?version=5.1").get_json()
+    assert later["version"] == "5.0"
+    assert later["anchor"] == {
+        "version": "5.1",
+        "section": "introduction",
+        "start": 3,
+        "end": 42,
+        "exact": PHRASE,
+        "status": "moved",
+    }
+    assert later["replies"][0]["anchor"]["section"] == "introduction"
+    answer = client.get(f"/api/v1/annotations/{reply.id}?version=5.1").get_json()
+    assert answer["anchor"]["status"] == "moved"
+    assert client.get(f"{url}?version=9.9").status_code == 404
+    db.session.execute(delete(Anchor))
+    db.session.commit()
+    missing = client.get(f"{url}?version=5.1")
+    assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "not_carried"
