@@ -67,6 +67,8 @@ class DefaultConfig:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute")
     # New annotations, replies and edits per account (web forms and API together)
     ANNOTATION_RATE_LIMIT = os.environ.get("ANNOTATION_RATE_LIMIT", "10 per minute")
+    # Votes on definition proposals per account (changing one's mind is cheap)
+    VOTE_RATE_LIMIT = os.environ.get("VOTE_RATE_LIMIT", "60 per minute")
     # Moderation decisions through the API, per moderator (scripts working a queue)
     MODERATION_RATE_LIMIT = os.environ.get("MODERATION_RATE_LIMIT", "120 per minute")
 

@@ -88,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.annotations.views import bp as annotations_bp
     from app.api.views import bp as api_bp
     from app.core.health import bp as health_bp
+    from app.definitions.views import bp as definitions_bp
     from app.editor.views import bp as editor_bp
     from app.moderation.views import bp as moderation_bp
     from app.papers.views import bp as papers_bp
@@ -99,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(editor_bp, url_prefix="/editor")
     app.register_blueprint(moderation_bp, url_prefix="/moderation")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(definitions_bp)
 
 
 def _register_cli(app: Flask) -> None:

@@ -1,5 +1,8 @@
 """JSON API for moderation: participants flag annotations; moderators read the queue and decide.
 
+The queue lists every kind of moderated content: an annotation item embeds `annotation`,
+a glossary item `term`, `proposal` or `comment`, each with its own `context`.
+
 Views stay thin, as in `app.api.annotations`: authenticate (401), authorise (403), read
 the JSON strictly (400 for malformed JSON, 415 when it is not JSON, 422 for wrong types
 and for values that break a rule), call one service, commit once, answer. The
@@ -156,8 +159,11 @@ def moderation_queue():
         serializers.queue_item_json(
             entry, reply_count=counts.get(entry.item.id, 0), decisions=decisions
         )
+        if entry.kind is TargetKind.ANNOTATION
+        else serializers.QUEUE_GLOSSARY_SERIALIZERS[entry.kind](entry)
         for entry in page.entries
         if entry.kind is TargetKind.ANNOTATION
+        or entry.kind in serializers.QUEUE_GLOSSARY_SERIALIZERS
     ]
     next_url = None
     if page.has_more:

@@ -26,6 +26,7 @@ from app.models import (
 )
 from app.moderation.queries import QUEUE_STATES
 from app.moderation.services import MAX_NOTE_LENGTH, MAX_REASON_LENGTH
+from app.moderation.targets import CONTENT_TYPES
 
 ERROR_RESPONSES = {
     "400": "BadRequest",
@@ -93,6 +94,10 @@ STRING = {"type": "string"}
 INTEGER = {"type": "integer"}
 TIME = {"type": "string", "format": "date-time", "description": "ISO 8601, UTC"}
 URL = {"type": "string", "format": "uri"}
+# The statuses a queued item may have, over every kind of moderated content.
+QUEUE_STATUSES = list(
+    dict.fromkeys(str(s.value) for t in CONTENT_TYPES.values() for s in t.status_enum)
+)
 
 
 def _errors(*statuses: str) -> dict[str, Any]:
@@ -708,16 +713,9 @@ def _schemas() -> dict[str, Any]:
         },
         "QueueItem": {
             "type": "object",
-            "required": [
-                "target",
-                "state",
-                "since",
-                "status",
-                "annotation",
-                "context",
-                "author",
-                "flags",
-            ],
+            "description": "One item waiting for a decision. By `target.type`, it carries "
+            "`annotation`, `term`, `proposal` or `comment`, with the matching `context`.",
+            "required": ["target", "state", "since", "status", "context", "author", "flags"],
             "properties": {
                 "target": _ref("Target"),
                 "state": {
@@ -730,35 +728,65 @@ def _schemas() -> dict[str, Any]:
                     "description": "When it started waiting: its creation when pending, its "
                     "oldest open flag when flagged. The queue is sorted by it.",
                 },
-                "status": {"enum": [s.value for s in AnnotationStatus]},
+                "status": {"enum": QUEUE_STATUSES},
                 "annotation": {
                     **_ref("Annotation"),
                     "description": "The annotation as moderators see it: with its words, even "
                     "when hidden.",
                 },
-                "context": {
+                "term": {
                     "type": "object",
-                    "required": ["paper", "version", "section", "quote", "root", "parent"],
+                    "description": "For a term: its label and aliases.",
+                    "required": ["id", "slug", "label", "aliases", "author", "status"],
                     "properties": {
-                        "paper": STRING,
-                        "version": STRING,
-                        "section": {
-                            "type": "object",
-                            "required": ["key", "number", "title"],
-                            "properties": {
-                                "key": STRING,
-                                "number": _nullable(STRING),
-                                "title": _nullable(STRING),
-                            },
-                        },
-                        "quote": {
-                            **_nullable(_ref("Quote")),
-                            "description": "The passage the thread is about (for a reply, its "
-                            "thread's); null for a comment on a whole section.",
-                        },
-                        "root": _nullable({"type": "integer", "description": "null for a root."}),
-                        "parent": _nullable({"type": "integer", "description": "null for a root."}),
+                        "id": INTEGER,
+                        "slug": STRING,
+                        "label": STRING,
+                        "aliases": {"type": "array", "items": STRING},
+                        "author": _nullable(_ref("Author")),
+                        "status": STRING,
+                        "created": TIME,
+                        "html_url": URL,
                     },
+                },
+                "proposal": {
+                    "type": "object",
+                    "description": "For a definition proposal: its words, even when hidden.",
+                    "required": ["id", "term", "text", "text_html", "rationale_html", "status"],
+                    "properties": {
+                        "id": INTEGER,
+                        "term": _nullable(STRING),
+                        "text": STRING,
+                        "text_html": STRING,
+                        "rationale": STRING,
+                        "rationale_html": STRING,
+                        "author": _nullable(_ref("Author")),
+                        "status": STRING,
+                        "created": TIME,
+                        "html_url": _nullable(URL),
+                    },
+                },
+                "comment": {
+                    "type": "object",
+                    "description": "For a comment on a proposal: its words, even when hidden.",
+                    "required": ["id", "proposal", "parent", "body", "body_html", "status"],
+                    "properties": {
+                        "id": INTEGER,
+                        "proposal": INTEGER,
+                        "parent": _nullable(INTEGER),
+                        "body": STRING,
+                        "body_html": STRING,
+                        "author": _nullable(_ref("Author")),
+                        "status": STRING,
+                        "created": TIME,
+                        "html_url": _nullable(URL),
+                    },
+                },
+                "context": {
+                    "oneOf": [_ref("AnnotationQueueContext"), _ref("GlossaryQueueContext")],
+                    "description": "Where the item stands: for an annotation, its paper, "
+                    "section and thread; for a glossary item, its term and, for a comment, "
+                    "the proposal it discusses and the comment it answers.",
                 },
                 "author": _nullable(_ref("AuthorRecord")),
                 "flags": {
@@ -766,6 +794,76 @@ def _schemas() -> dict[str, Any]:
                     "description": "Open flags, oldest first, each with its reporter.",
                     "items": _ref("Flag"),
                 },
+            },
+        },
+        "AnnotationQueueContext": {
+            "type": "object",
+            "required": ["paper", "version", "section", "quote", "root", "parent"],
+            "properties": {
+                "paper": STRING,
+                "version": STRING,
+                "section": {
+                    "type": "object",
+                    "required": ["key", "number", "title"],
+                    "properties": {
+                        "key": STRING,
+                        "number": _nullable(STRING),
+                        "title": _nullable(STRING),
+                    },
+                },
+                "quote": {
+                    **_nullable(_ref("Quote")),
+                    "description": "The passage the thread is about (for a reply, its "
+                    "thread's); null for a comment on a whole section.",
+                },
+                "root": _nullable({"type": "integer", "description": "null for a root."}),
+                "parent": _nullable({"type": "integer", "description": "null for a root."}),
+            },
+        },
+        "GlossaryQueueContext": {
+            "type": "object",
+            "required": ["term", "proposal", "parent"],
+            "properties": {
+                "term": _nullable(
+                    {
+                        "type": "object",
+                        "required": ["id", "slug", "label", "status"],
+                        "properties": {
+                            "id": INTEGER,
+                            "slug": STRING,
+                            "label": STRING,
+                            "status": STRING,
+                        },
+                    }
+                ),
+                "proposal": _nullable(
+                    {
+                        "type": "object",
+                        "description": "For a comment: the proposal it discusses.",
+                        "required": ["id", "text", "text_html", "author", "status"],
+                        "properties": {
+                            "id": INTEGER,
+                            "text": STRING,
+                            "text_html": STRING,
+                            "author": _nullable(_ref("Author")),
+                            "status": STRING,
+                        },
+                    }
+                ),
+                "parent": _nullable(
+                    {
+                        "type": "object",
+                        "description": "For a reply: the comment it answers.",
+                        "required": ["id", "body", "body_html", "author", "status"],
+                        "properties": {
+                            "id": INTEGER,
+                            "body": STRING,
+                            "body_html": STRING,
+                            "author": _nullable(_ref("Author")),
+                            "status": STRING,
+                        },
+                    }
+                ),
             },
         },
         "ModerationQueue": {
@@ -953,8 +1051,8 @@ def _parameters() -> dict[str, Any]:
         "queue_type": {
             "name": "type",
             "in": "query",
-            "schema": {"enum": [TargetKind.ANNOTATION.value]},
-            "description": "Only items of this type (for now only annotations are queued).",
+            "schema": {"enum": [k.value for k in CONTENT_TYPES]},
+            "description": "Only items of this type.",
         },
         "flag_reason": {
             "name": "reason",
@@ -1340,13 +1438,14 @@ def build_document() -> dict[str, Any]:
             {"name": "papers", "description": "Papers, versions and their sections."},
             {"name": "annotations", "description": "Threads in the margin, and replies."},
             {"name": "moderation", "description": "Flags, the moderators' queue and decisions."},
+            GLOSSARY_TAG,
             {"name": "meta", "description": "About the API itself."},
         ],
-        "paths": _paths(),
+        "paths": {**_paths(), **_glossary_paths()},
         "components": {
-            "schemas": _schemas(),
+            "schemas": {**_schemas(), **_glossary_schemas()},
             "responses": _responses(),
-            "parameters": _parameters(),
+            "parameters": {**_parameters(), **_glossary_parameters()},
             "securitySchemes": {
                 "bearerAuth": {
                     "type": "http",
@@ -1376,3 +1475,535 @@ def build_document() -> dict[str, Any]:
 def openapi_document():
     """The OpenAPI 3.1 description of this API."""
     return jsonify(build_document())
+
+
+# --- the glossary -------------------------------------------------------------------------
+# Kept apart from the rest and merged in `build_document`: terms, proposed definitions,
+# votes, the discussion of proposals, the editors' decisions, and flags on all three.
+
+GLOSSARY_TAG = {
+    "name": "glossary",
+    "description": "Key terms: participants start terms, propose definitions, vote and "
+    "discuss; editors adopt one definition (as proposed or edited, its author still "
+    "credited) or reject proposals with a reason, and manage aliases. Terms, proposals and "
+    "comments of new accounts wait for a moderator (status `pending`) and are seen only by "
+    "their author and moderators until then. Starting terms, proposing, commenting and "
+    "flagging draw on the posting limit; votes have their own allowance (60 a minute unless "
+    "the site says otherwise).",
+}
+
+
+def _glossary_parameters() -> dict[str, Any]:
+    ident = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+    return {
+        "term_slug": {
+            "name": "slug",
+            "in": "path",
+            "required": True,
+            "schema": STRING,
+            "description": "The term's slug, e.g. `public-value`.",
+        },
+        "proposal_id": {"name": "proposal_id", "in": "path", "required": True, "schema": ident},
+        "comment_id": {
+            "name": "comment_id",
+            "in": "path",
+            "required": True,
+            "schema": ident,
+            "description": "A comment on a definition proposal.",
+        },
+        "glossary_state": {
+            "name": "state",
+            "in": "query",
+            "schema": {"enum": ["all", "adopted", "open", "none"], "default": "all"},
+            "description": "`adopted`: terms with an adopted definition; `open`: without "
+            "one but with open proposals; `none`: with neither; `all`.",
+        },
+        "glossary_after": {
+            "name": "after",
+            "in": "query",
+            "schema": STRING,
+            "description": "The cursor from the previous page's `next` (terms are in "
+            "alphabetical order; it counts the terms given so far). Anything else answers "
+            "400 naming `after`.",
+        },
+    }
+
+
+def _glossary_schemas() -> dict[str, Any]:
+    from app.definitions.services import (
+        MAX_ALIASES,
+        MAX_COMMENT_LENGTH,
+        MAX_DEFINITION_LENGTH,
+        MAX_LABEL_LENGTH,
+        MAX_RATIONALE_LENGTH,
+    )
+    from app.definitions.services import MAX_REASON_LENGTH as MAX_EDITOR_REASON
+    from app.models import CommentStatus, ProposalStatus, TermStatus, VoteStance
+
+    stances = [s.value for s in VoteStance]
+    counts = {
+        "type": "object",
+        "required": ["support", "oppose"],
+        "properties": {
+            "support": {"type": "integer", "minimum": 0},
+            "oppose": {"type": "integer", "minimum": 0},
+        },
+    }
+    author = _nullable(_ref("Author"))
+
+    def text(limit: int, description: str) -> dict[str, Any]:
+        return {"type": "string", "maxLength": limit, "description": description}
+
+    return {
+        "Term": {
+            "type": "object",
+            "required": [
+                "slug",
+                "label",
+                "aliases",
+                "status",
+                "author",
+                "created",
+                "definition",
+                "open_proposals",
+                "url",
+                "html_url",
+            ],
+            "properties": {
+                "slug": STRING,
+                "label": STRING,
+                "aliases": {"type": "array", "items": STRING, "maxItems": MAX_ALIASES},
+                "status": {"enum": [s.value for s in TermStatus]},
+                "author": author,
+                "created": TIME,
+                "updated": TIME,
+                "definition": {
+                    **_nullable(_ref("Proposal")),
+                    "description": "The adopted definition, or null.",
+                },
+                "open_proposals": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "Open proposals the caller may see.",
+                },
+                "url": URL,
+                "html_url": {**URL, "description": "The term's page, `/glossary/<slug>`."},
+            },
+        },
+        "TermDetail": {
+            "allOf": [
+                _ref("Term"),
+                {
+                    "type": "object",
+                    "required": ["proposals", "history"],
+                    "properties": {
+                        "proposals": {
+                            "type": "array",
+                            "items": _ref("Proposal"),
+                            "description": "All but the adopted definition and its "
+                            "predecessors: open ones by support (most supported first, then "
+                            "least opposed, then oldest), then pending, then the rest "
+                            "(withdrawn, rejected by an editor).",
+                        },
+                        "history": {
+                            "type": "array",
+                            "items": _ref("Proposal"),
+                            "description": "Definitions adopted before the current one "
+                            "(status `superseded`), newest first.",
+                        },
+                    },
+                },
+            ]
+        },
+        "TermList": {
+            "allOf": [
+                _ref("List"),
+                {"properties": {"items": {"type": "array", "items": _ref("Term")}}},
+            ]
+        },
+        "Proposal": {
+            "type": "object",
+            "required": [
+                "id",
+                "term",
+                "text",
+                "text_html",
+                "rationale",
+                "rationale_html",
+                "author",
+                "status",
+                "votes",
+                "my_vote",
+                "created",
+                "adopted",
+                "superseded_at",
+                "editor_reason",
+            ],
+            "properties": {
+                "id": INTEGER,
+                "term": {**STRING, "description": "The term's slug."},
+                "text": {**STRING, "description": "The definition as proposed (Markdown)."},
+                "text_html": {**STRING, "description": "Its sanitised HTML."},
+                "rationale": {**STRING, "description": "Rationale or source; may be empty."},
+                "rationale_html": STRING,
+                "author": author,
+                "status": {"enum": [s.value for s in ProposalStatus]},
+                "votes": counts,
+                "my_vote": {
+                    "enum": [*stances, None],
+                    "description": "The caller's vote (null: none, or anonymous).",
+                },
+                "created": TIME,
+                "updated": TIME,
+                "adopted": _nullable(
+                    {
+                        "type": "object",
+                        "required": ["at", "by", "text", "text_html"],
+                        "properties": {
+                            "at": TIME,
+                            "by": author,
+                            "text": {
+                                **STRING,
+                                "description": "The wording adopted: the editor's when "
+                                "edited, else the proposal's text.",
+                            },
+                            "text_html": STRING,
+                            "edited": {"type": "boolean"},
+                        },
+                    }
+                ),
+                "superseded_at": _nullable(TIME),
+                "editor_reason": _nullable({**STRING, "description": "Why an editor rejected it."}),
+                "url": URL,
+            },
+        },
+        "ProposalDetail": {
+            "allOf": [
+                _ref("Proposal"),
+                {
+                    "type": "object",
+                    "required": ["comments"],
+                    "properties": {
+                        "comments": {
+                            "type": "array",
+                            "items": _ref("ProposalComment"),
+                            "description": "The discussion the caller may see, oldest first.",
+                        }
+                    },
+                },
+            ]
+        },
+        "ProposalComment": {
+            "type": "object",
+            "required": [
+                "id",
+                "proposal",
+                "parent",
+                "body",
+                "body_html",
+                "author",
+                "status",
+                "created",
+            ],
+            "properties": {
+                "id": INTEGER,
+                "proposal": INTEGER,
+                "parent": _nullable({**INTEGER, "description": "The comment it answers."}),
+                "body": STRING,
+                "body_html": STRING,
+                "author": author,
+                "status": {"enum": [s.value for s in CommentStatus]},
+                "created": TIME,
+            },
+        },
+        "Vote": {
+            "type": "object",
+            "required": ["proposal", "stance", "votes"],
+            "properties": {
+                "proposal": INTEGER,
+                "stance": {"enum": stances},
+                "created": TIME,
+                "updated": TIME,
+                "votes": {**counts, "description": "The proposal's counts after the vote."},
+            },
+        },
+        "NewTerm": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["label"],
+            "properties": {
+                "label": text(MAX_LABEL_LENGTH, "The term; unique whatever its case."),
+                "definition": _nullable(
+                    text(MAX_DEFINITION_LENGTH, "A first proposed definition (Markdown).")
+                ),
+                "rationale": _nullable(
+                    text(MAX_RATIONALE_LENGTH, "Its rationale or source; only with one.")
+                ),
+            },
+        },
+        "NewProposal": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["text"],
+            "properties": {
+                "text": text(MAX_DEFINITION_LENGTH, "The definition (Markdown)."),
+                "rationale": _nullable(text(MAX_RATIONALE_LENGTH, "Rationale or source.")),
+            },
+        },
+        "NewVote": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["stance"],
+            "properties": {"stance": {"enum": stances}},
+        },
+        "Adoption": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "text": _nullable(
+                    text(
+                        MAX_DEFINITION_LENGTH,
+                        "An edited wording to adopt; leave it out to adopt the text as proposed.",
+                    )
+                ),
+            },
+        },
+        "Rejection": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["reason"],
+            "properties": {"reason": text(MAX_EDITOR_REASON, "Why; shown with the proposal.")},
+        },
+        "Aliases": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["aliases"],
+            "properties": {
+                "aliases": {
+                    "type": "array",
+                    "items": {"type": "string", "maxLength": MAX_LABEL_LENGTH},
+                    "description": f"Variants and plurals (at most {MAX_ALIASES}); the list "
+                    "replaces the term's aliases, `[]` removes them.",
+                }
+            },
+        },
+        "NewProposalComment": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["body"],
+            "properties": {
+                "body": text(MAX_COMMENT_LENGTH, "Markdown."),
+                "parent": _nullable({**INTEGER, "description": "The comment answered."}),
+            },
+        },
+    }
+
+
+def _glossary_paths() -> dict[str, Any]:
+    writes = ("400", "401", "403", "404", "409", "415", "422", "429")
+
+    def ok(description: str, schema: str) -> dict[str, Any]:
+        return {"description": description, "content": _json_content(_ref(schema))}
+
+    def body(schema: str, required: bool = True) -> dict[str, Any]:
+        return {"required": required, "content": _json_content(_ref(schema))}
+
+    def flag(operation_id: str, what: str, parameter: str) -> dict[str, Any]:
+        return {
+            "parameters": [_p(parameter)],
+            "post": {
+                "operationId": operation_id,
+                "summary": f"Report {what} to the moderators",
+                "description": "As for annotations: `{reason, note?}`, once per account and "
+                "item; enough flags hide it until a moderator decides. 404 when the caller "
+                "cannot see it; 403 for one's own (`own_content`); 409 when already flagged "
+                "by this account (`already_flagged`) or not published (`not_flaggable`: "
+                "pending, hidden, withdrawn, adopted).",
+                "tags": ["glossary", "moderation"],
+                "security": WRITE_SECURITY,
+                "requestBody": body("NewFlag"),
+                "responses": {"201": ok("Flagged.", "Flag"), **_errors(*writes)},
+            },
+        }
+
+    location = {"Location": {"schema": STRING}}
+    return {
+        "/terms": {
+            "get": {
+                "operationId": "listTerms",
+                "summary": "The glossary, A–Z",
+                "description": "Terms the caller may see, each with its adopted definition "
+                "and the number of open proposals. The cost is a fixed number of queries "
+                "whatever the number of terms.",
+                "tags": ["glossary"],
+                "security": READ_SECURITY,
+                "parameters": [_p("glossary_state"), _p("limit"), _p("glossary_after")],
+                "responses": {"200": ok("A page of terms.", "TermList"), **_errors("400")},
+            },
+            "post": {
+                "operationId": "createTerm",
+                "summary": "Start a term, with a first proposed definition",
+                "description": "Participants with a confirmed account. A label or alias "
+                "already in use (whatever its case and spacing) answers 409 `duplicate`; "
+                "a blank or too long label or definition 422 naming it (a definition given "
+                "must not be blank: leave it out to start a term without one). Answers the "
+                "term as `GET /terms/{slug}` does.",
+                "tags": ["glossary"],
+                "security": WRITE_SECURITY,
+                "requestBody": body("NewTerm"),
+                "responses": {
+                    "201": {**ok("Created.", "TermDetail"), "headers": location},
+                    **_errors(*writes),
+                },
+            },
+        },
+        "/terms/{slug}": {
+            "parameters": [_p("term_slug")],
+            "get": {
+                "operationId": "getTerm",
+                "summary": "One term: its definition, proposals and history",
+                "description": "404 when it does not exist or the caller may not see it (a "
+                "pending term is seen by its author and moderators only).",
+                "tags": ["glossary"],
+                "security": READ_SECURITY,
+                "responses": {"200": ok("The term.", "TermDetail"), **_errors("404")},
+            },
+        },
+        "/terms/{slug}/proposals": {
+            "parameters": [_p("term_slug")],
+            "post": {
+                "operationId": "proposeDefinition",
+                "summary": "Propose a definition of a term",
+                "description": "409 `term_unavailable` when the term takes no proposals "
+                "(awaiting review, unless it is one's own).",
+                "tags": ["glossary"],
+                "security": WRITE_SECURITY,
+                "requestBody": body("NewProposal"),
+                "responses": {
+                    "201": {**ok("Proposed.", "Proposal"), "headers": location},
+                    **_errors(*writes),
+                },
+            },
+        },
+        "/terms/{slug}/aliases": {
+            "parameters": [_p("term_slug")],
+            "put": {
+                "operationId": "setTermAliases",
+                "summary": "Editors set a term's aliases",
+                "description": "Editors and admins (others 403). An alias naming another "
+                "term answers 409 `duplicate`; aliases equal to the label or to each other "
+                "are dropped.",
+                "tags": ["glossary"],
+                "security": WRITE_SECURITY,
+                "requestBody": body("Aliases"),
+                "responses": {"200": ok("The term.", "TermDetail"), **_errors(*writes)},
+            },
+        },
+        "/terms/{slug}/flags": flag("flagTerm", "a term", "term_slug"),
+        "/proposals/{proposal_id}": {
+            "parameters": [_p("proposal_id")],
+            "get": {
+                "operationId": "getProposal",
+                "summary": "One proposal with its discussion",
+                "tags": ["glossary"],
+                "security": READ_SECURITY,
+                "responses": {"200": ok("The proposal.", "ProposalDetail"), **_errors("404")},
+            },
+        },
+        "/proposals/{proposal_id}/vote": {
+            "parameters": [_p("proposal_id")],
+            "put": {
+                "operationId": "voteOnProposal",
+                "summary": "Support or oppose a proposal",
+                "description": "One vote per account, which it may change by voting again; "
+                "two requests at once still leave one vote. 403 `own_proposal` on one's own "
+                "proposal; 409 `closed` unless the proposal is open.",
+                "tags": ["glossary"],
+                "security": WRITE_SECURITY,
+                "requestBody": body("NewVote"),
+                "responses": {"200": ok("The vote.", "Vote"), **_errors(*writes)},
+            },
+            "delete": {
+                "operationId": "withdrawVote",
+                "summary": "Withdraw one's vote",
+                "description": "204 whether or not there was a vote.",
+                "tags": ["glossary"],
+                "security": WRITE_SECURITY,
+                "responses": {
+                    "204": {"description": "No vote remains."},
+                    **_errors("400", "401", "403", "404"),
+                },
+            },
+        },
+        "/proposals/{proposal_id}/comments": {
+            "parameters": [_p("proposal_id")],
+            "post": {
+                "operationId": "commentOnProposal",
+                "summary": "Discuss a proposal, or answer a comment",
+                "description": "An unknown `parent` answers 404 naming it; a parent on "
+                "another proposal 409. 409 `proposal_unavailable` when the proposal takes "
+                "no comments (hidden, rejected). `Location` is the proposal's.",
+                "tags": ["glossary"],
+                "security": WRITE_SECURITY,
+                "requestBody": body("NewProposalComment"),
+                "responses": {
+                    "201": {**ok("Posted.", "ProposalComment"), "headers": location},
+                    **_errors(*writes),
+                },
+            },
+        },
+        "/proposals/{proposal_id}/withdraw": {
+            "parameters": [_p("proposal_id")],
+            "post": {
+                "operationId": "withdrawProposal",
+                "summary": "Its author withdraws a proposal",
+                "description": "No body (or `{}`). Others 403; 409 `closed` once it is "
+                "adopted, rejected or withdrawn.",
+                "tags": ["glossary"],
+                "security": WRITE_SECURITY,
+                "requestBody": {
+                    "required": False,
+                    "content": _json_content({"type": "object", "additionalProperties": False}),
+                },
+                "responses": {"200": ok("Withdrawn.", "Proposal"), **_errors(*writes)},
+            },
+        },
+        "/proposals/{proposal_id}/adopt": {
+            "parameters": [_p("proposal_id")],
+            "post": {
+                "operationId": "adoptProposal",
+                "summary": "Editors adopt a proposal as the term's definition",
+                "description": "Editors and admins (others 403). Without a body, or with "
+                "`{}`, the text as proposed; with `{text}`, an edited wording (the proposal "
+                "keeps its text and its author stays credited). The definition adopted before "
+                "becomes `superseded` and joins the term's history. An open or superseded "
+                "proposal may be adopted; others answer 409 `closed`, a term awaiting review "
+                "409 `term_unavailable`.",
+                "tags": ["glossary"],
+                "security": WRITE_SECURITY,
+                "requestBody": body("Adoption", required=False),
+                "responses": {
+                    "200": ok("The term's adopted definition.", "Proposal"),
+                    **_errors(*writes),
+                },
+            },
+        },
+        "/proposals/{proposal_id}/reject": {
+            "parameters": [_p("proposal_id")],
+            "post": {
+                "operationId": "rejectProposal",
+                "summary": "Editors reject an open proposal, saying why",
+                "description": "Editors and admins (others 403). The reason is shown with "
+                "the proposal (`editor_reason`), which stays on the term's record. 409 "
+                "`closed` unless the proposal is open.",
+                "tags": ["glossary"],
+                "security": WRITE_SECURITY,
+                "requestBody": body("Rejection"),
+                "responses": {"200": ok("Rejected.", "Proposal"), **_errors(*writes)},
+            },
+        },
+        "/proposals/{proposal_id}/flags": flag("flagProposal", "a proposal", "proposal_id"),
+        "/proposal-comments/{comment_id}/flags": flag(
+            "flagProposalComment", "a comment on a proposal", "comment_id"
+        ),
+    }

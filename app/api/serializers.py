@@ -5,13 +5,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from flask import current_app, request, url_for
 from flask_login import current_user
+from sqlalchemy import inspect as sa_inspect
 from werkzeug.routing import BuildError
 
 from app.core.permissions import can_read_words, is_author, is_moderator
-from app.models import Flag, ModerationLog, Paper, PaperVersion, Section, TargetKind, User
+from app.models import (
+    CommentStatus,
+    Flag,
+    ModerationLog,
+    Paper,
+    PaperVersion,
+    Section,
+    TargetKind,
+    Term,
+    User,
+)
 from app.models.annotation import Anchor, Annotation, AnnotationStatus, Disposition
 from app.moderation import queries as moderation_queries
 from app.papers.queries import CommentPeriod
@@ -380,6 +392,155 @@ def queue_item_json(
     }
 
 
+def _queue_common(entry: Any) -> dict[str, Any]:
+    item = entry.item
+    return {
+        "target": target_json(entry.kind, item.id),
+        "state": "pending" if entry.pending else "flagged",
+        "since": iso(entry.since),
+        "status": item.status.value,
+    }
+
+
+def _queue_glossary_url(slug: str, kind: TargetKind, target_id: int) -> str:
+    """The page of a glossary item on the site, absolute (`/glossary/<slug>#proposal-<id>`)."""
+    path = moderation_queries.glossary_path(slug, kind, target_id)
+    return f"{request.host_url.rstrip('/')}{path}"
+
+
+def _queue_term_ref(term: Any) -> dict[str, Any] | None:
+    if term is None:
+        return None
+    return {"id": term.id, "slug": term.slug, "label": term.label, "status": term.status.value}
+
+
+def _queue_words(item: Any) -> tuple[str, str]:
+    """A comment's words, empty once deleted (as for annotations)."""
+    if str(item.status.value) == "deleted":
+        return "", ""
+    return item.body, item.body_html
+
+
+def _queue_glossary_context(entry: Any) -> dict[str, Any]:
+    """`{term, proposal, parent}`: the term concerned; for a comment, the proposal it
+    discusses and the comment it answers (null when none)."""
+    context = entry.context
+    proposal = context.proposal if context else None
+    parent = context.parent if context else None
+    parent_words = _queue_words(parent) if parent is not None else ("", "")
+    return {
+        "term": _queue_term_ref(context.term if context else None),
+        "proposal": (
+            {
+                "id": proposal.id,
+                "text": proposal.text,
+                "text_html": proposal.text_html,
+                "author": author_json(proposal.author),
+                "status": proposal.status.value,
+            }
+            if proposal is not None
+            else None
+        ),
+        "parent": (
+            {
+                "id": parent.id,
+                "body": parent_words[0],
+                "body_html": parent_words[1],
+                "author": author_json(parent.author),
+                "status": parent.status.value,
+            }
+            if parent is not None
+            else None
+        ),
+    }
+
+
+def _queue_tail(entry: Any) -> dict[str, Any]:
+    return {
+        "context": _queue_glossary_context(entry),
+        "author": author_record_json(entry.record) if entry.record else None,
+        "flags": [flag_json(f, with_reporter=True) for f in entry.flags],
+    }
+
+
+def queue_term_json(entry: Any) -> dict[str, Any]:
+    """A queue entry about a term: `term` is the term as moderators see it."""
+    term = entry.item
+    return {
+        **_queue_common(entry),
+        "term": {
+            "id": term.id,
+            "slug": term.slug,
+            "label": term.label,
+            "aliases": list(term.aliases or []),
+            "author": author_json(term.author),
+            "status": term.status.value,
+            "created": iso(term.created_at),
+            "html_url": _queue_glossary_url(term.slug, TargetKind.TERM, term.id),
+        },
+        **_queue_tail(entry),
+    }
+
+
+def queue_proposal_json(entry: Any) -> dict[str, Any]:
+    """A queue entry about a definition proposal, with its words even when hidden."""
+    proposal = entry.item
+    term = entry.context.term if entry.context else None
+    return {
+        **_queue_common(entry),
+        "proposal": {
+            "id": proposal.id,
+            "term": term.slug if term is not None else None,
+            "text": proposal.text,
+            "text_html": proposal.text_html,
+            "rationale": proposal.rationale or "",
+            "rationale_html": proposal.rationale_html or "",
+            "author": author_json(proposal.author),
+            "status": proposal.status.value,
+            "created": iso(proposal.created_at),
+            "html_url": (
+                _queue_glossary_url(term.slug, TargetKind.PROPOSAL, proposal.id)
+                if term is not None
+                else None
+            ),
+        },
+        **_queue_tail(entry),
+    }
+
+
+def queue_comment_json(entry: Any) -> dict[str, Any]:
+    """A queue entry about a comment on a proposal, with its words even when hidden."""
+    item = entry.item
+    term = entry.context.term if entry.context else None
+    body, body_html = _queue_words(item)
+    return {
+        **_queue_common(entry),
+        "comment": {
+            "id": item.id,
+            "proposal": item.proposal_id,
+            "parent": item.parent_id,
+            "body": body,
+            "body_html": body_html,
+            "author": author_json(item.author),
+            "status": item.status.value,
+            "created": iso(item.created_at),
+            "html_url": (
+                _queue_glossary_url(term.slug, TargetKind.COMMENT, item.id)
+                if term is not None
+                else None
+            ),
+        },
+        **_queue_tail(entry),
+    }
+
+
+QUEUE_GLOSSARY_SERIALIZERS = {
+    TargetKind.TERM: queue_term_json,
+    TargetKind.PROPOSAL: queue_proposal_json,
+    TargetKind.COMMENT: queue_comment_json,
+}
+
+
 # --- publishing ---------------------------------------------------------------------------
 
 
@@ -452,4 +613,139 @@ def publish_preview_json(paper: Paper, preview: Any) -> dict[str, Any]:
                 for landing in preview.landings
             ],
         },
+    }
+
+
+# --- the glossary -------------------------------------------------------------------------
+
+
+def _related(obj: Any, name: str, model: Any, key: int | None, users: Mapping | None = None):
+    """A many-to-one of `obj` (its relationships are `lazy="raise"`): the loaded one, else
+    from `users` (for lists: one query for the page), else by primary key (the identity
+    map usually has it, so no query)."""
+    if key is None:
+        return None
+    if name not in sa_inspect(obj).unloaded:
+        return getattr(obj, name)
+    if users is not None and key in users:
+        return users[key]
+    from app.extensions import db
+
+    return db.session.get(model, key)
+
+
+def glossary_permalink(slug: str) -> str:
+    """The term's page on the site (`/glossary/<term>`, CONTRACT), absolute."""
+    for endpoint in ("glossary.term", "definitions.term"):
+        if endpoint in current_app.view_functions:
+            try:
+                return url_for(endpoint, slug=slug, _external=True)
+            except BuildError:
+                pass
+    return f"{request.host_url.rstrip('/')}/glossary/{quote(slug)}"
+
+
+def term_json(
+    term: Any,
+    *,
+    adopted: Any = None,
+    open_proposals: int = 0,
+    users: Mapping[int, User] | None = None,
+    votes: Mapping[int, str] | None = None,
+) -> dict[str, Any]:
+    """A term: `{slug, label, aliases, status, author, created, definition, open_proposals,
+    url, html_url}`; `definition` is its adopted proposal (`proposal_json`) or null."""
+    author = _related(term, "author", User, term.author_id, users)
+    return {
+        "slug": term.slug,
+        "label": term.label,
+        "aliases": list(term.aliases or []),
+        "status": term.status.value,
+        "author": author_json(author),
+        "created": iso(term.created_at),
+        "updated": iso(term.updated_at),
+        "definition": (
+            proposal_json(
+                adopted,
+                term=term,
+                users=users,
+                my_vote=(votes or {}).get(adopted.id),
+            )
+            if adopted is not None
+            else None
+        ),
+        "open_proposals": open_proposals,
+        "url": url_for("api.term", slug=term.slug, _external=True),
+        "html_url": glossary_permalink(term.slug),
+    }
+
+
+def proposal_json(
+    proposal: Any,
+    *,
+    term: Any = None,
+    my_vote: str | None = None,
+    users: Mapping[int, User] | None = None,
+) -> dict[str, Any]:
+    """A definition proposal. `adopted` is `{at, by, text, text_html}` once an editor adopted
+    it (the adopted wording, edited or as proposed; the author stays `author`), else null;
+    a superseded definition keeps its `adopted` and gains `superseded_at`."""
+    if term is None or term.id != proposal.term_id:
+        term = _related(proposal, "term", Term, proposal.term_id)
+    author = _related(proposal, "author", User, proposal.author_id, users)
+    adopted = None
+    if proposal.adopted_at is not None:
+        editor = _related(proposal, "adopted_by", User, proposal.adopted_by_id, users)
+        adopted = {
+            "at": iso(proposal.adopted_at),
+            "by": author_json(editor),
+            "text": proposal.adopted_text or proposal.text,
+            "text_html": proposal.adopted_html or proposal.text_html,
+            "edited": proposal.adopted_text is not None,
+        }
+    return {
+        "id": proposal.id,
+        "term": term.slug,
+        "text": proposal.text,
+        "text_html": proposal.text_html,
+        "rationale": proposal.rationale or "",
+        "rationale_html": proposal.rationale_html or "",
+        "author": author_json(author),
+        "status": proposal.status.value,
+        "votes": {"support": proposal.support_count or 0, "oppose": proposal.oppose_count or 0},
+        "my_vote": my_vote,
+        "created": iso(proposal.created_at),
+        "updated": iso(proposal.updated_at),
+        "adopted": adopted,
+        "superseded_at": iso(proposal.superseded_at),
+        "editor_reason": proposal.editor_reason,
+        "url": url_for("api.proposal", proposal_id=proposal.id, _external=True),
+    }
+
+
+def comment_json(item: Any) -> dict[str, Any]:
+    """A comment on a proposal: `{id, proposal, parent, body, body_html, author, status,
+    created}`. A deleted comment keeps its place without its words or author."""
+    deleted = item.status is CommentStatus.DELETED
+    author = None if deleted else _related(item, "author", User, item.author_id)
+    return {
+        "id": item.id,
+        "proposal": item.proposal_id,
+        "parent": item.parent_id,
+        "body": "" if deleted else item.body,
+        "body_html": "" if deleted else item.body_html,
+        "author": author_json(author),
+        "status": item.status.value,
+        "created": iso(item.created_at),
+    }
+
+
+def vote_json(vote: Any, proposal: Any) -> dict[str, Any]:
+    """The caller's vote and the proposal's counts after it."""
+    return {
+        "proposal": proposal.id,
+        "stance": vote.stance.value,
+        "created": iso(vote.created_at),
+        "updated": iso(vote.updated_at),
+        "votes": {"support": proposal.support_count or 0, "oppose": proposal.oppose_count or 0},
     }

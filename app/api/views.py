@@ -205,4 +205,4 @@ def publish_version(slug: str):
     return response
 
 
-from app.api import annotations, dispositions, moderation, openapi  # noqa: E402, F401
+from app.api import annotations, definitions, dispositions, moderation, openapi  # noqa: E402, F401

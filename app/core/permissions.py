@@ -63,6 +63,12 @@ def can_answer(user: Any) -> bool:
     return is_editor(user)
 
 
+def can_adopt(user: Any) -> bool:
+    """Adopt or reject a proposed definition and manage a term's aliases: series editors
+    and admins."""
+    return is_editor(user)
+
+
 def can_manage_roles(user: Any) -> bool:
     return is_admin(user)
 
@@ -141,6 +147,7 @@ def can_read_words(user: Any, annotation: Any) -> bool:
 TEMPLATE_PREDICATES.update(
     {
         "can_flag": can_flag,
+        "can_adopt": can_adopt,
         "can_read_words": can_read_words,
         "can_decide_on": can_decide_on,
         "can_sanction": can_sanction,

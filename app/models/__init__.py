@@ -12,6 +12,16 @@ from app.models.annotation import (
     TargetType,
 )
 from app.models.base import Base
+from app.models.definitions import (
+    CommentStatus,
+    DefinitionProposal,
+    ProposalComment,
+    ProposalStatus,
+    Term,
+    TermStatus,
+    Vote,
+    VoteStance,
+)
 from app.models.moderation import (
     Flag,
     FlagReason,
@@ -31,6 +41,8 @@ __all__ = [
     "AnnotationStatus",
     "ApiToken",
     "Base",
+    "CommentStatus",
+    "DefinitionProposal",
     "Disposition",
     "DispositionOutcome",
     "Flag",
@@ -39,10 +51,16 @@ __all__ = [
     "ModerationLog",
     "Paper",
     "PaperVersion",
+    "ProposalComment",
+    "ProposalStatus",
     "Role",
     "Section",
     "StakeholderType",
     "TargetKind",
     "TargetType",
+    "Term",
+    "TermStatus",
     "User",
+    "Vote",
+    "VoteStance",
 ]

@@ -22,6 +22,7 @@ class TargetKind(enum.StrEnum):
     ANNOTATION = "annotation"
     PROPOSAL = "proposal"
     TERM = "term"
+    COMMENT = "comment"  # on a definition proposal
     USER = "user"
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Select, func, literal, or_, select, union_all
 from sqlalchemy.orm import load_only, selectinload
@@ -15,15 +16,18 @@ from sqlalchemy.orm import load_only, selectinload
 from app.extensions import db
 from app.models import (
     Annotation,
+    DefinitionProposal,
     Flag,
     FlagReason,
     ModerationAction,
     ModerationLog,
+    ProposalComment,
     Section,
     TargetKind,
+    Term,
     User,
 )
-from app.moderation.services import HIDDEN, PENDING, PUBLISHED, REJECTED
+from app.moderation.services import APPROVED_STATES, HIDDEN, PENDING, PUBLISHED, REJECTED
 from app.moderation.targets import CONTENT_TYPES
 from app.papers.queries import VERSION_COLUMNS
 
@@ -52,6 +56,19 @@ class AnnotationContext:
 
 
 @dataclass
+class GlossaryContext:
+    """Where a glossary contribution stands: its term (for a term, the term itself); for a
+    comment, also the proposal it discusses and the comment it answers, if any."""
+
+    term: Term | None
+    proposal: DefinitionProposal | None = None
+    parent: ProposalComment | None = None
+
+
+GLOSSARY_KINDS = (TargetKind.TERM, TargetKind.PROPOSAL, TargetKind.COMMENT)
+
+
+@dataclass
 class QueueEntry:
     kind: TargetKind
     item: Any
@@ -59,7 +76,7 @@ class QueueEntry:
     pending: bool
     flags: list[Flag] = field(default_factory=list)
     record: AuthorRecord | None = None
-    context: AnnotationContext | None = None
+    context: AnnotationContext | GlossaryContext | None = None
 
     @property
     def key(self) -> str:
@@ -167,6 +184,8 @@ def _entries(rows: list[tuple[TargetKind, int, datetime, bool]]) -> list[QueueEn
         if not ids:
             continue
         query = select(ct.model).where(ct.model.id.in_(ids))
+        if ct.model is not Annotation:
+            query = query.options(selectinload(ct.model.author))
         if ct.model is Annotation:
             query = query.options(
                 selectinload(Annotation.author),
@@ -179,6 +198,9 @@ def _entries(rows: list[tuple[TargetKind, int, datetime, bool]]) -> list[QueueEn
     records = author_records({item.author_id for item in items.values()})
     contexts = annotation_contexts(
         [item for (k, _i), item in items.items() if k is TargetKind.ANNOTATION]
+    )
+    glossary = glossary_contexts(
+        {(k, i): item for (k, i), item in items.items() if k in GLOSSARY_KINDS}
     )
     entries = []
     for kind, target_id, since, pending in rows:
@@ -195,7 +217,11 @@ def _entries(rows: list[tuple[TargetKind, int, datetime, bool]]) -> list[QueueEn
                 pending=pending,
                 flags=flags.get((kind, target_id), []),
                 record=records.get(item.author_id),
-                context=contexts.get(target_id) if kind is TargetKind.ANNOTATION else None,
+                context=(
+                    contexts.get(target_id)
+                    if kind is TargetKind.ANNOTATION
+                    else glossary.get((kind, target_id))
+                ),
             )
         )
     return entries
@@ -235,6 +261,8 @@ def author_records(user_ids: set[int]) -> dict[int, AuthorRecord]:
         for author_id, status, count in rows:
             record = records.get(author_id)
             value = str(status.value)
+            if value in APPROVED_STATES:  # an adopted definition counts as published
+                value = PUBLISHED
             if record is not None and value in (PUBLISHED, PENDING, REJECTED, HIDDEN):
                 setattr(record, value, getattr(record, value) + count)
     return records
@@ -276,6 +304,120 @@ def annotation_contexts(annotations: list[Annotation]) -> dict[int, AnnotationCo
         )
         for a in annotations
     }
+
+
+def glossary_contexts(items: dict[tuple[TargetKind, int], Any]) -> dict[tuple[TargetKind, int],
+                                                                      GlossaryContext]:  # fmt: skip
+    """Term of each term, proposal and comment; proposal and parent of each comment.
+
+    At most five queries for any number of items: the comments' proposals (with their
+    authors), the terms, and the parent comments (with their authors).
+    """
+    if not items:
+        return {}
+    comments = [c for (k, _i), c in items.items() if k is TargetKind.COMMENT]
+    proposals: dict[int, DefinitionProposal] = {
+        p.id: p for (k, _i), p in items.items() if k is TargetKind.PROPOSAL
+    }
+    wanted = {c.proposal_id for c in comments} - set(proposals)
+    if wanted:
+        for p in db.session.scalars(
+            select(DefinitionProposal)
+            .where(DefinitionProposal.id.in_(wanted))
+            .options(selectinload(DefinitionProposal.author))
+        ):
+            proposals[p.id] = p
+    term_ids = {p.term_id for p in proposals.values()} - {
+        i for (k, i) in items if k is TargetKind.TERM
+    }
+    terms: dict[int, Term] = {t.id: t for (k, _i), t in items.items() if k is TargetKind.TERM}
+    if term_ids:
+        terms.update(
+            (t.id, t) for t in db.session.scalars(select(Term).where(Term.id.in_(term_ids)))
+        )
+    parent_ids = {c.parent_id for c in comments if c.parent_id}
+    parents: dict[int, ProposalComment] = {}
+    if parent_ids:
+        parents = {
+            c.id: c
+            for c in db.session.scalars(
+                select(ProposalComment)
+                .where(ProposalComment.id.in_(parent_ids))
+                .options(selectinload(ProposalComment.author))
+            )
+        }
+    found: dict[tuple[TargetKind, int], GlossaryContext] = {}
+    for (kind, target_id), item in items.items():
+        if kind is TargetKind.TERM:
+            found[(kind, target_id)] = GlossaryContext(term=item)
+        elif kind is TargetKind.PROPOSAL:
+            found[(kind, target_id)] = GlossaryContext(term=terms.get(item.term_id))
+        elif kind is TargetKind.COMMENT:
+            proposal = proposals.get(item.proposal_id)
+            found[(kind, target_id)] = GlossaryContext(
+                term=terms.get(proposal.term_id) if proposal else None,
+                proposal=proposal,
+                parent=parents.get(item.parent_id) if item.parent_id else None,
+            )
+    return found
+
+
+def glossary_path(
+    slug: str, kind: TargetKind | str = TargetKind.TERM, target_id: int | None = None
+) -> str:
+    """Where a glossary contribution is read: `/glossary/<slug>`, with `#proposal-<id>` or
+    `#comment-<id>` for a proposal or a comment."""
+    kind = TargetKind(kind)
+    path = f"/glossary/{quote(slug, safe='')}"
+    if kind is TargetKind.PROPOSAL and target_id is not None:
+        return f"{path}#proposal-{target_id}"
+    if kind is TargetKind.COMMENT and target_id is not None:
+        return f"{path}#comment-{target_id}"
+    return path
+
+
+def glossary_paths(
+    targets: list[tuple[TargetKind, int]],
+) -> dict[tuple[TargetKind, int], str]:
+    """The glossary path of each term, proposal and comment among `targets` (log rows, say):
+    one query for any number, none when there is no glossary item."""
+    wanted = {kind: {i for k, i in targets if k is kind} for kind in GLOSSARY_KINDS}
+    parts = []
+    if wanted[TargetKind.TERM]:
+        parts.append(
+            select(
+                literal(TargetKind.TERM.value).label("kind"), Term.id.label("id"), Term.slug
+            ).where(Term.id.in_(wanted[TargetKind.TERM]))
+        )
+    if wanted[TargetKind.PROPOSAL]:
+        parts.append(
+            select(
+                literal(TargetKind.PROPOSAL.value).label("kind"),
+                DefinitionProposal.id.label("id"),
+                Term.slug,
+            )
+            .join(Term, Term.id == DefinitionProposal.term_id)
+            .where(DefinitionProposal.id.in_(wanted[TargetKind.PROPOSAL]))
+        )
+    if wanted[TargetKind.COMMENT]:
+        parts.append(
+            select(
+                literal(TargetKind.COMMENT.value).label("kind"),
+                ProposalComment.id.label("id"),
+                Term.slug,
+            )
+            .join(DefinitionProposal, DefinitionProposal.id == ProposalComment.proposal_id)
+            .join(Term, Term.id == DefinitionProposal.term_id)
+            .where(ProposalComment.id.in_(wanted[TargetKind.COMMENT]))
+        )
+    if not parts:
+        return {}
+    query = parts[0] if len(parts) == 1 else union_all(*parts)
+    paths = {}
+    for kind, target_id, slug in db.session.execute(query).all():
+        kind = TargetKind(kind)
+        paths[(kind, target_id)] = glossary_path(slug, kind, target_id)
+    return paths
 
 
 # --- the log ----------------------------------------------------------------------------

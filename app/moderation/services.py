@@ -70,12 +70,25 @@ class ModerationError(ValueError):
 # --- pre-moderation ---------------------------------------------------------------------
 
 
+# States that mean a moderator (or pre-moderation) let the contribution out and nothing
+# took it back: published, and for a definition proposal also adopted by the editors or
+# adopted once and superseded since. A withdrawn proposal is not counted (it may be
+# withdrawn while still pending), nor one an editor rejected.
+APPROVED_STATES = (PUBLISHED, "adopted", "superseded")
+
+
+def approved_statuses(ct: ContentType) -> list[Any]:
+    """The statuses of a content type that count as approved (see APPROVED_STATES)."""
+    return [s for s in ct.status_enum if str(s.value) in APPROVED_STATES]
+
+
 def approved_count(user_id: int) -> int:
-    """Published contributions of an account, over every kind of content."""
+    """Approved contributions of an account, over every kind of content: published ones,
+    and adopted or superseded definition proposals."""
     return sum(
         db.session.scalar(
             select(func.count(t.model.id)).where(
-                t.model.author_id == user_id, t.model.status == t.status_enum(PUBLISHED)
+                t.model.author_id == user_id, t.model.status.in_(approved_statuses(t))
             )
         )
         or 0

@@ -11,7 +11,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.core.i18n import lazy_gettext as _l
-from app.models import Annotation, AnnotationStatus, TargetKind
+from app.models import (
+    Annotation,
+    AnnotationStatus,
+    CommentStatus,
+    DefinitionProposal,
+    ProposalComment,
+    ProposalStatus,
+    TargetKind,
+    Term,
+    TermStatus,
+)
 
 
 @dataclass(frozen=True)
@@ -34,3 +44,10 @@ def content_type(kind: TargetKind) -> ContentType | None:
 
 
 register(ContentType(TargetKind.ANNOTATION, Annotation, AnnotationStatus, _l("annotation")))
+register(ContentType(TargetKind.TERM, Term, TermStatus, _l("term")))
+register(
+    ContentType(TargetKind.PROPOSAL, DefinitionProposal, ProposalStatus, _l("definition proposal"))
+)
+register(
+    ContentType(TargetKind.COMMENT, ProposalComment, CommentStatus, _l("comment on a proposal"))
+)

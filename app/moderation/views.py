@@ -125,7 +125,13 @@ def _helpers():
         "reason_hint": REASON_HINT,
         "account_reason_hint": ACCOUNT_REASON_HINT,
         "content_label": lambda kind: str(CONTENT_TYPES[TargetKind(kind)].label),
+        "glossary_path": queries.glossary_path,
     }
+
+
+def _paths(rows) -> dict[tuple[TargetKind, int], str]:
+    """Where each glossary item of some log rows is read: one query, none without any."""
+    return queries.glossary_paths([(row.target_kind, row.target_id) for row in rows])
 
 
 def _page() -> int:
@@ -315,6 +321,7 @@ def log():
         "moderation/log.html",
         form=form,
         rows=rows,
+        paths=_paths(rows),
         total=total,
         page=page,
         page_size=PAGE_SIZE,
@@ -441,6 +448,7 @@ def _account_page(
         record=record,
         contributions=contributions,
         rows=rows,
+        paths=_paths(rows),
         log_total=log_total,
         form=form,
         failed=failed,

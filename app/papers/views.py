@@ -104,6 +104,18 @@ def _render_version(paper, versions, version):
         if None in margin.threads
         else []
     )
+    # Glossary terms in the text (one query): `?terms=first|all|none`, remembered in a cookie.
+    from flask import after_this_request, request
+
+    from app.definitions.marking import DEFAULT_MODE, MODES, mark_sections
+
+    asked = request.args.get("terms")
+    term_mode = asked if asked in MODES else request.cookies.get("terms")
+    term_mode = term_mode if term_mode in MODES else DEFAULT_MODE
+    marked = mark_sections(sections, term_mode)
+    if asked in MODES and asked != request.cookies.get("terms"):
+        after_this_request(lambda response: response.set_cookie(
+            "terms", asked, max_age=365 * 24 * 3600, samesite="Lax") or response)  # fmt: skip
     return render_template(
         "papers/version.html",
         paper=paper,
@@ -116,6 +128,7 @@ def _render_version(paper, versions, version):
         margin=margin,
         earlier_text=gone,
         anchors=[vars(anchor) for anchor in anchors],  # plain fields; asdict() would deep-copy
+        marked=marked,
     )
 
 

@@ -401,6 +401,10 @@ function setupAnnotating(data, kindLabels) {
     control = el("a", { className: "annotate-button", href: "#" }, "Log in to annotate");
   }
   control.hidden = true;
+  // A short selection may be a term: offer to define it (the glossary's form, pre-filled).
+  const define = el("a", { className: "annotate-button define-button", href: "/glossary/new" },
+    "Define this term");
+  define.hidden = true;
   let pending = null; // {root, quote} of the current selection
 
   function place(root, range) {
@@ -412,25 +416,38 @@ function setupAnnotating(data, kindLabels) {
     control.style.top = `${Math.max(0, last.bottom - base.top + 6)}px`;
     const left = Math.min(last.right - base.left, section.clientWidth - 120);
     control.style.left = `${Math.max(0, left - 40)}px`;
+    if (!define.hidden) {
+      if (control.nextElementSibling !== define) control.after(define);
+      define.style.top = control.style.top;
+      define.style.left = `${control.offsetLeft + control.offsetWidth + 8}px`;
+    }
+  }
+
+  function looksLikeTerm(text) {
+    const words = text.trim().split(/\s+/u);
+    return text.trim().length > 1 && text.length <= 80 && words.length <= 6 && !/[\n.;:!?]/u.test(text.trim());
   }
 
   function update() {
-    if (control.contains(document.activeElement)) return;
+    if (control.contains(document.activeElement) || define.contains(document.activeElement)) return;
     const found = currentSelection();
     const quote = found && quoteFromRange(found.root, found.range);
     if (!quote) {
       pending = null;
       control.hidden = true;
+      define.hidden = true;
       return;
     }
     pending = { root: found.root, quote };
+    define.hidden = !looksLikeTerm(quote.exact);
+    define.href = `/glossary/new?label=${encodeURIComponent(quote.exact.trim())}`;
     if (viewer !== "participant") {
       const key = found.root.dataset.section;
       const next = `${window.location.pathname}#${key}`;
       control.href = `${data.login_url}?next=${encodeURIComponent(next)}`;
     }
-    place(found.root, found.range);
     control.hidden = false;
+    place(found.root, found.range);
   }
 
   let timer = null;
@@ -440,13 +457,14 @@ function setupAnnotating(data, kindLabels) {
   });
   for (const type of ["mouseup", "keyup", "touchend"]) {
     document.addEventListener(type, (event) => {
-      if (control.contains(event.target)) return;
+      if (control.contains(event.target) || define.contains(event.target)) return;
       clearTimeout(timer);
       update();
     });
   }
   // Keep the selection when the button is pressed with a pointer.
   control.addEventListener("mousedown", (event) => event.preventDefault());
+  define.addEventListener("mousedown", (event) => event.preventDefault());
   document.addEventListener("keydown", (event) => {
     if (event.altKey && event.shiftKey && (event.key === "A" || event.key === "a" || event.code === "KeyA")) {
       if (!control.hidden) {

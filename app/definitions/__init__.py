@@ -1,0 +1,1 @@
+"""The glossary: terms, proposed definitions, votes, adoption, and marking terms in the text."""
