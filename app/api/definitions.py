@@ -212,9 +212,15 @@ def _term_detail(term: Any, viewer: Any) -> dict[str, Any]:
 
 @bp.get("/terms/<slug>")
 def term(slug: str):
-    """One term: its definition, history and proposals."""
+    """One term: its definition, history and proposals, and where it occurs in the papers."""
     viewer = _viewer()
-    return jsonify(_term_detail(_term(slug, viewer), viewer))
+    found = _term(slug, viewer)
+    body = _term_detail(found, viewer)
+    body["occurrences"] = [
+        {"paper": a.paper_slug, "version": a.version, "section": a.section_key, "count": a.count}
+        for a in queries.appearances(found)
+    ]
+    return jsonify(body)
 
 
 @bp.get(f"/proposals/{PROPOSAL_ID}")

@@ -1611,6 +1611,22 @@ def _glossary_schemas() -> dict[str, Any]:
                             "description": "Definitions adopted before the current one "
                             "(status `superseded`), newest first.",
                         },
+                        "occurrences": {
+                            "type": "array",
+                            "description": "Where the term occurs in the current text (the "
+                            "latest version) of each paper: whole words, case-insensitive, "
+                            "aliases included; only in `GET /terms/{slug}`.",
+                            "items": {
+                                "type": "object",
+                                "required": ["paper", "version", "section", "count"],
+                                "properties": {
+                                    "paper": {"type": "string"},
+                                    "version": {"type": "string"},
+                                    "section": {"type": "string"},
+                                    "count": {"type": "integer", "minimum": 1},
+                                },
+                            },
+                        },
                     },
                 },
             ]

@@ -328,3 +328,55 @@ def users_by_id(user_ids: set[int] | list[int]) -> dict[int, User]:
     if not ids:
         return {}
     return {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+@dataclass(frozen=True)
+class Appearance:
+    """Where a term occurs: a section of the latest version of a paper, and how often."""
+
+    paper_slug: str
+    paper_title: str
+    version: str
+    section_key: str
+    section_heading: str
+    count: int
+
+
+def appearances(term: Term) -> list[Appearance]:
+    """The term's occurrences across all papers' current text (the latest version of each):
+    whole words, case-insensitive, aliases included. One query for the sections."""
+    from app.definitions.marking import Finder
+    from app.models import Paper, PaperVersion, Section
+
+    latest = (
+        select(PaperVersion.paper_id, func.max(PaperVersion.sequence).label("sequence"))
+        .group_by(PaperVersion.paper_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            Paper.slug,
+            Paper.title,
+            PaperVersion.label,
+            Section.key,
+            Section.number,
+            Section.title,
+            Section.text,
+        )
+        .join(PaperVersion, PaperVersion.paper_id == Paper.id)
+        .join(
+            latest,
+            (latest.c.paper_id == PaperVersion.paper_id)
+            & (latest.c.sequence == PaperVersion.sequence),
+        )
+        .join(Section, Section.version_id == PaperVersion.id)
+        .order_by(Paper.slug, Section.position)
+    ).all()
+    finder = Finder([term])
+    found = []
+    for slug, title, label, key, number, section_title, text in rows:
+        count = len(finder.find(text))
+        if count:
+            heading = f"{number} {section_title}" if number else section_title
+            found.append(Appearance(slug, title, label, key, heading, count))
+    return found

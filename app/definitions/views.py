@@ -256,6 +256,7 @@ def _render_term(term: Term, sent: Sent | None = None, *, status: int = 200):
     return render_template(
         "definitions/term.html",
         term=term,
+        appearances=queries.appearances(term),
         page=page,
         comments=comments,
         commenters=commenters,

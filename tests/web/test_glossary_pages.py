@@ -529,3 +529,16 @@ def test_the_prefixed_forms_carry_their_own_csrf_token(csrf_client, db, create_t
         data={f"p{proposal.id}-body": "Without a token."},
     )
     assert without.status_code == 400
+
+
+def test_a_term_page_and_the_api_say_where_the_term_occurs(client, paper, create_user, db):
+    from app.definitions import services as glossary
+
+    glossary.create_term(create_user(), "eGovernment", aliases=["e-Government"])
+    db.session.commit()
+    page = client.get("/glossary/egovernment").get_data(as_text=True)
+    assert "In the papers:" in page and "#summing-up" in page
+    found = client.get("/api/v1/terms/egovernment").get_json()["occurrences"]
+    by_section = {o["section"]: o["count"] for o in found}
+    assert by_section["summing-up"] >= 2 and all(o["version"] == "5.0" for o in found)
+    assert "introduction" not in by_section or by_section["introduction"] >= 1
