@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, current_app, render_template
 from flask_login import current_user
 
 from app.annotations import queries as discussion
@@ -93,6 +93,17 @@ def compare(slug: str, from_label: str, to_label: str):
 # --- end of compare -----------------------------------------------------------------------
 
 
+def _remember_terms_mode(mode: str):
+    """Keep the reader's choice of marked terms for a year (secure where sessions are)."""
+    secure = current_app.config.get("SESSION_COOKIE_SECURE", False)
+
+    def remember(response):
+        response.set_cookie("terms", mode, max_age=365 * 24 * 3600, samesite="Lax", secure=secure)
+        return response
+
+    return remember
+
+
 def _render_version(paper, versions, version):
     sections = queries.sections_of(version)
     margin = discussion.margin(version, current_user)
@@ -114,8 +125,7 @@ def _render_version(paper, versions, version):
     term_mode = term_mode if term_mode in MODES else DEFAULT_MODE
     marked = mark_sections(sections, term_mode)
     if asked in MODES and asked != request.cookies.get("terms"):
-        after_this_request(lambda response: response.set_cookie(
-            "terms", asked, max_age=365 * 24 * 3600, samesite="Lax") or response)  # fmt: skip
+        after_this_request(_remember_terms_mode(asked))
     return render_template(
         "papers/version.html",
         paper=paper,

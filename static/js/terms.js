@@ -127,7 +127,7 @@ function setupChoice() {
     const mode = event.target.value;
     if (event.target.name !== "terms" || !MODES.includes(mode)) return;
     applyMode(mode);
-    document.cookie = `${COOKIE}=${mode}; path=/; max-age=31536000; SameSite=Lax`;
+    document.cookie = `${COOKIE}=${mode}; path=/; max-age=31536000; SameSite=Lax${location.protocol === "https:" ? "; Secure" : ""}`;
     const url = new URL(window.location.href);
     if (url.searchParams.has(COOKIE)) {
       url.searchParams.set(COOKIE, mode);
