@@ -16,6 +16,9 @@ STAMP := $(VENV)/.installed
 # Extra arguments for every pytest run, e.g. `make test PYTEST_ARGS="-x -k footnote"`.
 PYTEST_ARGS ?=
 export PYTEST_ARGS
+# Test processes per leg (pytest-xdist); 0 runs the tests in one process.
+TEST_WORKERS ?= 2
+export TEST_WORKERS
 
 .DEFAULT_GOAL := help
 

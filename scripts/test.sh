@@ -8,6 +8,8 @@
 # it is missing. When PostgreSQL cannot be reached the leg is skipped with the reason —
 # unless CI is set, then it fails. pytest's exit code 5 (no tests ran) is a failure.
 # Each leg leaves test-results/<leg>.status and, when pytest ran, test-results/<leg>.xml.
+# Tests run in $TEST_WORKERS processes (pytest-xdist; default 2, 0 for one process; on
+# PostgreSQL each worker gets its own database beside $TEST_POSTGRES_URL's).
 # $PYTEST_ARGS is added to every pytest command line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +17,7 @@ cd "$(dirname "$0")/.."
 BIN=.venv/bin
 RESULTS=test-results
 PG_URL=${TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/tpc_test}
-read -r -a EXTRA <<<"${PYTEST_ARGS:-}"
+read -r -a EXTRA <<<"-n ${TEST_WORKERS:-2} ${PYTEST_ARGS:-}"
 
 in_ci() {
   case "${CI:-}" in 1 | [Tt][Rr][Uu][Ee] | [Yy][Ee][Ss]) return 0 ;; *) return 1 ;; esac

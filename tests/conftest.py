@@ -35,10 +35,31 @@ def _in_ci() -> bool:
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
+    """SQLite: a fresh file per run (and per xdist worker). PostgreSQL: TEST_DATABASE_URL,
+    or under xdist one database per worker beside it (`tpc_test_gw0`, …), made if missing."""
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
-        return normalise_database_url(url)
+        url = normalise_database_url(url)
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        if worker and url.startswith("postgresql"):
+            url = _worker_database(url, worker)
+        return url
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+def _worker_database(url: str, worker: str) -> str:
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    name = f"{parsed.database}_{worker}"
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if exists.scalar() is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
