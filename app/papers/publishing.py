@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.annotations import carrying
 from app.extensions import db
@@ -330,7 +331,15 @@ def _store(check: services.VersionCheck, parsed: PaperSource, editor: User | Non
     if check.latest is not None:
         # Planned before the new version exists: it reads the latest version's threads.
         plan = carrying.plan(check.latest, section_infos(parsed.sections))
-    version = services.add_version(check, parsed, published_by=editor)
+    try:
+        version = services.add_version(check, parsed, published_by=editor)
+    except IntegrityError:  # another publication of this paper won the race
+        raise VersionConflict(
+            parsed.filename,
+            services.field_line(parsed, "version"),
+            f"another version of '{check.slug}' was published at the same moment; "
+            "preview again to see it",
+        ) from None
     counts = dict.fromkeys(ANCHOR_STATUSES, 0)
     if plan is not None:
         carrying.store(plan, version)

@@ -205,3 +205,23 @@ def test_flask_papers_import_carries_threads_forward(runner, db, paper, threads,
     version = db.session.scalar(select(PaperVersion).where(PaperVersion.label == "5.1"))
     anchors = db.session.scalars(select(Anchor).where(Anchor.version_id == version.id)).all()
     assert {a.annotation_id for a in anchors} == {t.id for t in threads}
+
+
+def test_two_publications_at_once_one_wins_the_other_is_told(db, paper, create_user, monkeypatch):
+    """The second of two editors publishing 5.1 at the same moment passed its checks before
+    the first committed: the database's unique version label refuses it, as a conflict."""
+    from app.models import Role
+    from app.papers import services as paper_services
+    from app.papers.source import parse_source
+
+    editor = create_user(Role.EDITOR)
+    stale = paper_services.check_version("think-paper-1", parse_source(source_51(), "5.1.md"))
+    publishing.publish(editor, "think-paper-1", source_51(), "5.1.md")
+    db.session.commit()
+    before = rows(db)
+    monkeypatch.setattr(paper_services, "check_version", lambda slug, parsed: stale)
+    with pytest.raises(SourceError) as caught:
+        publishing.publish(editor, "think-paper-1", source_51(), "5.1.md")
+    db.session.rollback()
+    assert "published at the same moment" in str(caught.value)
+    assert rows(db) == before
