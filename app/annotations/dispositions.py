@@ -36,8 +36,7 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any
 
-from flask import current_app, request
-from flask_login import current_user
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
@@ -46,6 +45,7 @@ from app.annotations.services import AnnotationError
 from app.core.i18n import gettext as _
 from app.core.markdown import render_markdown
 from app.core.permissions import can_answer
+from app.core.ratelimits import account_key
 from app.extensions import db, limiter
 from app.models import Paper, PaperVersion, Section, User
 from app.models.annotation import Annotation, AnnotationStatus, Disposition, DispositionOutcome
@@ -64,17 +64,11 @@ def _answer_rate() -> str:
     return current_app.config["MODERATION_RATE_LIMIT"]
 
 
-def _editor_key() -> str:
-    if current_user.is_authenticated:
-        return f"account:{current_user.id}"
-    return f"address:{request.remote_addr}"
-
-
 # Shared by the thread page's form and the API.
 answer_limit = limiter.shared_limit(
     _answer_rate,
     scope="editor-answers",
-    key_func=_editor_key,
+    key_func=account_key,
     methods=["POST"],
     error_message="Too many answers at once. Please wait a minute and try again.",
 )

@@ -1,15 +1,9 @@
 """One posting limit per account, shared by the web forms and the API."""
 
-from flask import current_app, request
-from flask_login import current_user
+from flask import current_app
 
+from app.core.ratelimits import account_key
 from app.extensions import limiter
-
-
-def _account_key() -> str:
-    if current_user.is_authenticated:
-        return f"account:{current_user.id}"
-    return f"address:{request.remote_addr}"
 
 
 def _posting_rate() -> str:
@@ -21,7 +15,7 @@ def _posting_rate() -> str:
 posting_limit = limiter.shared_limit(
     _posting_rate,
     scope="annotation-posts",
-    key_func=_account_key,
+    key_func=account_key,
     methods=["POST", "PATCH", "PUT"],
     error_message="You are posting too fast. Please wait a minute and try again.",
 )

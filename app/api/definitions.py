@@ -22,6 +22,7 @@ from app.api.moderation import FLAG_FIELDS
 from app.api.views import MAX_ID, bp, page_params
 from app.core.errors import ApiError
 from app.core.permissions import can_adopt, can_annotate, can_flag
+from app.core.ratelimits import account_key
 from app.definitions import queries, services
 from app.definitions.services import DefinitionError
 from app.extensions import db, limiter
@@ -40,24 +41,16 @@ REJECT_FIELDS = frozenset({"reason"})
 ALIAS_FIELDS = frozenset({"aliases"})
 COMMENT_FIELDS = frozenset({"body", "parent"})
 
-GLOSSARY_STATES = ("all", "adopted", "open", "none")
-
 
 def _vote_rate() -> str:
     return current_app.config["VOTE_RATE_LIMIT"]
-
-
-def _account_key() -> str:
-    if current_user.is_authenticated:
-        return f"account:{current_user.id}"
-    return f"address:{request.remote_addr}"
 
 
 # Votes have their own allowance: going down a term's proposals must not eat into the
 # posting limit, but a script voting in a loop is stopped.
 vote_limit = limiter.limit(
     _vote_rate,
-    key_func=_account_key,
+    key_func=account_key,
     methods=["PUT"],
     error_message="Too many votes at once. Please wait a minute and try again.",
 )
@@ -163,12 +156,12 @@ def terms():
     """The glossary A–Z: each term with its adopted definition and its open proposals."""
     limit, after = page_params()
     state = request.args.get("state", "all")
-    if state not in GLOSSARY_STATES:
+    if state not in queries.FILTERS:
         raise ApiError(
             400,
             "invalid list parameters",
             code="invalid_parameters",
-            fields={"state": f"must be one of {', '.join(GLOSSARY_STATES)}"},
+            fields={"state": f"must be one of {', '.join(queries.FILTERS)}"},
         )
     viewer = _viewer()
     summaries = queries.glossary(viewer, state)

@@ -26,6 +26,7 @@ from app.api.annotations import ANNOTATION_ID, _Fields, _json_object, _json_type
 from app.api.views import bp, page_params
 from app.core.errors import ApiError
 from app.core.permissions import can_flag, can_moderate
+from app.core.ratelimits import account_key
 from app.extensions import db, limiter
 from app.models import Annotation, FlagReason, TargetKind
 from app.moderation import queries, services
@@ -41,17 +42,11 @@ def _decision_rate() -> str:
     return current_app.config["MODERATION_RATE_LIMIT"]
 
 
-def _moderator_key() -> str:
-    if current_user.is_authenticated:
-        return f"account:{current_user.id}"
-    return f"address:{request.remote_addr}"
-
-
 # Decisions have their own, generous allowance: a moderator working through the queue
 # must not be slowed by the posting limit, but a runaway script is stopped.
 decision_limit = limiter.limit(
     _decision_rate,
-    key_func=_moderator_key,
+    key_func=account_key,
     error_message="Too many decisions at once. Please wait a minute and try again.",
 )
 

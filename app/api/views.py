@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from app.api import serializers
 from app.core.errors import ApiError
+from app.core.ratelimits import account_key
 from app.extensions import csrf, limiter
 from app.papers import queries
 
@@ -113,16 +114,10 @@ def version(slug: str, label: str):
 DRY_RUN_VALUES = {"1": True, "true": True, "0": False, "false": False}
 
 
-def _account_key() -> str:
-    if current_user.is_authenticated:
-        return f"account:{current_user.id}"
-    return f"address:{request.remote_addr}"
-
-
 @bp.post("/papers/<slug>/versions")
 @limiter.limit(
     "30 per minute",
-    key_func=_account_key,
+    key_func=account_key,
     error_message="Too many versions published or previewed at once; wait a minute.",
 )
 def publish_version(slug: str):
