@@ -57,8 +57,9 @@ def create_app(config: str | type | None = None) -> Flask:
     _register_security_headers(app)
     _register_template_context(app)
 
-    from app.core import errors
+    from app.core import errors, transaction
 
+    transaction.init_app(app)
     errors.register(app)
     return app
 

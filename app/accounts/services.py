@@ -18,6 +18,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts import tokens
+from app.core.errors import ServiceError
 from app.core.i18n import gettext as _
 from app.core.mail import queue_template_mail
 from app.extensions import db
@@ -40,7 +41,7 @@ def load_user_from_session(session_id: str) -> User | None:
     return user
 
 
-class AccountError(ValueError):
+class AccountError(ServiceError):
     """A rule about accounts was broken; the message says which, for the user."""
 
 

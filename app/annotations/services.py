@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from app.core.anchoring import AnchorError, anchor_quote
 from app.core.diffing import word_diff
+from app.core.errors import ServiceError
 from app.core.markdown import render_markdown
 from app.core.permissions import (
     can_annotate,
@@ -39,13 +40,8 @@ MAX_BODY_LENGTH = 10_000
 MAX_LINKS = 20
 
 
-class AnnotationError(ValueError):
+class AnnotationError(ServiceError):
     """A rule was broken; nothing was stored."""
-
-    def __init__(self, message: str, *, code: str = "invalid", field: str | None = None,
-                 status: int = 422):  # fmt: skip
-        super().__init__(message)
-        self.message, self.code, self.field, self.status = message, code, field, status
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,11 @@
-"""Error pages and JSON errors.
+"""Error pages and JSON errors, and the one family of errors that services raise.
 
-Under `/api/` every error is JSON in the CONTRACT's format; elsewhere it is a styled
-page. Nothing shows a traceback: unexpected exceptions are logged and answered 500.
+A service that refuses raises a `ServiceError` (or an area's subclass of it): it says
+why in words for people, with the HTTP status, a machine-readable code and, where one
+field is at fault, that field's name. Views may catch it to show the message beside a
+form; what they let through is answered by one of two handlers here: JSON in the
+CONTRACT's format under `/api/`, a styled page elsewhere. Nothing shows a traceback:
+unexpected exceptions are logged and answered 500.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from app.core import transaction
 from app.core.i18n import gettext as _
 
 log = logging.getLogger(__name__)
@@ -32,17 +37,40 @@ ERROR_CODES = {
 }
 
 
-class ApiError(Exception):
-    """An API failure with a status, a code, a message and optional per-field reasons."""
+class ServiceError(ValueError):
+    """A rule was broken or the request came too late; nothing was stored.
+
+    `status` is how HTTP says it (422 invalid, 409 conflict, 403, 404, ...), `code` the
+    machine-readable word for it, `field` the one input at fault (if any) and `fields`
+    every input at fault with its reason. Subclasses only give their area a name.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        fields: dict[str, str] | None = None,
+        status: int = 422,
+    ):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code or ERROR_CODES.get(status, "error")
+        self.field = field
+        self.fields = dict(fields or {})
+        if field is not None:
+            self.fields.setdefault(field, message)
+
+
+class ApiError(ServiceError):
+    """A refusal of the API itself (authentication, the shape of a request)."""
 
     def __init__(
         self, status: int, message: str, *, code: str | None = None, fields: dict | None = None
     ):
-        super().__init__(message)
-        self.status = status
-        self.code = code or ERROR_CODES.get(status, "error")
-        self.message = message
-        self.fields = fields or {}
+        super().__init__(message, code=code, fields=fields, status=status)
 
 
 def error_json(status: int, message: str, code: str | None = None, fields: dict | None = None):
@@ -66,6 +94,7 @@ def _messages() -> dict[int, tuple[str, str]]:
         405: (_("Method not allowed"), _("This address does not accept that kind of request.")),
         409: (_("Conflict"), _("This cannot be done in the current state of things.")),
         413: (_("Too large"), _("What you sent is too large.")),
+        422: (_("Not accepted"), _("What you sent could not be accepted.")),
         429: (_("Too many attempts"), _("Too many attempts. Please wait a minute and try again.")),
         500: (
             _("Something went wrong"),
@@ -89,9 +118,12 @@ def _limit_message(error) -> str | None:
 
 
 def register(app: Flask) -> None:
-    @app.errorhandler(ApiError)
-    def handle_api_error(error: ApiError):
-        return error_json(error.status, error.message, error.code, error.fields)
+    @app.errorhandler(ServiceError)
+    def handle_service_error(error: ServiceError):
+        """What a view let through: JSON under the API, the error page with its words elsewhere."""
+        if wants_json():
+            return error_json(error.status, error.message, error.code, error.fields)
+        return _render(error.status, error.message)
 
     @app.errorhandler(CSRFError)
     def handle_csrf(error: CSRFError):
@@ -122,9 +154,7 @@ def register(app: Flask) -> None:
         if isinstance(error, HTTPException):
             return handle_http(error)
         log.exception("Unhandled exception on %s %s", request.method, request.path)
-        from app.extensions import db
-
-        db.session.rollback()
+        transaction.roll_back_now()
         if wants_json():
             return error_json(500, "An unexpected error occurred; it has been logged.")
         return _render(500)

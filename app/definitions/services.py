@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.core.errors import ServiceError
 from app.core.markdown import render_markdown
 from app.core.permissions import can_adopt, can_annotate, is_author, is_moderator
 from app.extensions import db
@@ -46,13 +47,8 @@ OPEN = ProposalStatus.PUBLISHED
 LIVE_STATUSES = (ProposalStatus.ADOPTED, ProposalStatus.PUBLISHED)
 
 
-class DefinitionError(ValueError):
+class DefinitionError(ServiceError):
     """A rule was broken; nothing was stored."""
-
-    def __init__(self, message: str, *, code: str = "invalid", field: str | None = None,
-                 status: int = 422):  # fmt: skip
-        super().__init__(message)
-        self.message, self.code, self.field, self.status = message, code, field, status
 
 
 # --- labels and aliases -------------------------------------------------------------------

@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.core.errors import ServiceError
 from app.core.i18n import gettext as _
 from app.core.permissions import can_flag, can_moderate, can_sanction, is_staff
 from app.extensions import db
@@ -58,13 +59,8 @@ TRANSITIONS: dict[ModerationAction, dict[str, str]] = {
 }
 
 
-class ModerationError(ValueError):
+class ModerationError(ServiceError):
     """A moderation rule was broken or a decision came too late; nothing was stored."""
-
-    def __init__(self, message: str, *, code: str = "invalid", field: str | None = None,
-                 status: int = 422):  # fmt: skip
-        super().__init__(message)
-        self.message, self.code, self.field, self.status = message, code, field, status
 
 
 # --- pre-moderation ---------------------------------------------------------------------

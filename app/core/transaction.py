@@ -1,0 +1,98 @@
+"""The one place where work is committed or rolled back.
+
+A web request is one unit of work: services add and flush, views never commit, and
+when the response is ready this boundary commits what the request wrote if it
+succeeded (a status below 400, and nothing asked for a rollback) and rolls it back
+otherwise, so that a refused request leaves nothing half-written. An unexpected
+exception rolls back too. A request that wrote nothing is left to end with the
+session, at the end of the application context.
+Mail queued by the services leaves from the session's `after_commit` event
+(`app.core.mail`), so it goes out only once the work it tells of is stored.
+
+Outside requests (the `flask` commands, scripts) `unit_of_work()` is the same boundary
+as a context manager: it commits when its block ends normally and rolls back when the
+block raises.
+
+A view that catches a service's refusal to show it beside a form, and still answers
+200, calls `discard()`: what the service flushed before refusing is then rolled back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask, Response, g
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
+
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+
+_WROTE = "app.transaction.wrote"
+
+
+def discard() -> None:
+    """Roll this request's work back at its end, whatever its status."""
+    g.transaction_discarded = True
+
+
+def roll_back_now() -> None:
+    """End a failed transaction at once, so that an error page can still read the database."""
+    db.session.rollback()
+
+
+def _discarded() -> bool:
+    return bool(g.get("transaction_discarded"))
+
+
+def _has_work(session: Session) -> bool:
+    """Whether the session holds writes, flushed or not, that a commit would store."""
+    return bool(session.new or session.dirty or session.deleted or session.info.get(_WROTE))
+
+
+def _note_flush(session: Session, _context) -> None:
+    session.info[_WROTE] = True
+
+
+def _forget_writes(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_WROTE, None)
+
+
+for _name, _hook in (("after_flush", _note_flush), ("after_transaction_end", _forget_writes)):
+    if not event.contains(Session, _name, _hook):
+        event.listen(Session, _name, _hook)
+
+
+def init_app(app: Flask) -> None:
+    """Commit each successful request once, after its view; roll back every other."""
+
+    @app.after_request
+    def end_unit_of_work(response: Response) -> Response:
+        session = db.session()
+        if not _has_work(session):
+            return response
+        if response.status_code < 400 and not _discarded():
+            session.commit()
+        else:
+            session.rollback()
+        return response
+
+    @app.teardown_request
+    def roll_back_on_exception(error: BaseException | None) -> None:
+        if error is not None and _has_work(db.session()):
+            db.session.rollback()
+
+
+@contextmanager
+def unit_of_work() -> Iterator[None]:
+    """Commit the block's work when it ends normally; roll it back when it raises."""
+    try:
+        yield
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.commit()
