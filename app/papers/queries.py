@@ -97,6 +97,33 @@ def paper_with_versions(slug: str) -> tuple[Paper, list[PaperVersion]] | None:
     return paper, list(versions)
 
 
+@dataclass(frozen=True)
+class VersionLookup:
+    """A paper, its versions in order, and the one a label named (None when none has it)."""
+
+    paper: Paper
+    versions: list[PaperVersion]
+    version: PaperVersion | None
+
+    @property
+    def known_labels(self) -> str:
+        """The labels that do exist, for a message that says what to ask for instead."""
+        return ", ".join(v.label for v in self.versions)
+
+
+def version_by_label(slug: str, label: str) -> VersionLookup | None:
+    """The version of paper `slug` labelled `label`; None when there is no such paper.
+
+    Two queries, whatever the label; `version` is None for a label the paper lacks.
+    """
+    found = paper_with_versions(slug)
+    if found is None:
+        return None
+    paper, versions = found
+    chosen = next((v for v in versions if v.label == label), None)
+    return VersionLookup(paper, versions, chosen)
+
+
 def sections_of(version: PaperVersion) -> list[Section]:
     """The sections of a version in reading order: one query."""
     return list(
