@@ -358,6 +358,9 @@ def import_version(slug: str, parsed: PaperSource) -> ImportResult:
 
 def _store(check: services.VersionCheck, parsed: PaperSource, editor: User | None
            ) -> tuple[PaperVersion, dict[str, int]]:  # fmt: skip
+    """Store a checked version and carry the threads of the one before it: the one way
+    a version is stored, whether published from the editor's page, the API or a file.
+    Adds and flushes; never commits or rolls back."""
     plan = None
     if check.latest is not None:
         # Planned before the new version exists: it reads the latest version's threads.
