@@ -2,7 +2,7 @@
 #
 #   make run     create .venv, install, migrate, import papers/, demo accounts, serve :5000
 #   make test    the test suite on SQLite, then again on PostgreSQL
-#   make lint    ruff check + ruff format --check
+#   make lint    ruff check + ruff format --check + lint-imports (the layers of the code)
 #   make format  ruff format + ruff check --fix
 #   make bench   latency of a few pages against a local server
 #   make clean   remove caches and build leftovers (keeps .venv and instance/)
@@ -58,6 +58,7 @@ test-postgres: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff format .

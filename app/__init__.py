@@ -92,7 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.definitions.views import bp as definitions_bp
     from app.editor.views import bp as editor_bp
     from app.moderation.views import bp as moderation_bp
-    from app.papers.views import bp as papers_bp
+    from app.reading.views import bp as papers_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(papers_bp)

@@ -1,4 +1,8 @@
-"""`flask papers ...` and `flask users ...`: the commands of CONTRACT.md."""
+"""`flask papers ...` and `flask users ...`: the commands of CONTRACT.md.
+
+Each command is one unit of work (`app.core.transaction.unit_of_work`): what it stored is
+committed when it succeeds and rolled back when it fails.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,9 @@ from flask.cli import AppGroup
 
 from app.accounts.services import AccountError, check_password_rules, create_user, issue_api_token
 from app.accounts.services import find_user_by_email as find_user
-from app.extensions import db
+from app.core import transaction
+from app.editor.publishing import import_paths
 from app.models import Role
-from app.papers.services import import_paths
 from app.papers.source import SourceError
 
 papers_cli = AppGroup("papers", help="Import and manage paper sources.")
@@ -27,14 +31,10 @@ def import_command(paths: tuple[Path, ...]) -> None:
         if not path.exists():
             raise click.ClickException(f"{path}: no such file or folder")
     try:
-        results = import_paths(list(paths))
-        db.session.commit()
+        with transaction.unit_of_work():
+            results = import_paths(list(paths))
     except SourceError as error:
-        db.session.rollback()
         raise click.ClickException(f"{error}\nNothing was imported.") from None
-    except Exception:
-        db.session.rollback()
-        raise
     if not results:
         raise click.ClickException("no paper sources (*.md) found in " + ", ".join(map(str, paths)))
     for result in results:
@@ -68,12 +68,11 @@ def create_user_command(email: str, name: str, role: str, password_stdin: bool) 
         if problem:
             raise click.ClickException(f"password refused: {problem}")
     try:
-        user = create_user(
-            email, name, role=Role(role), password=password, trusted=True, confirmed=True
-        )
-        db.session.commit()
+        with transaction.unit_of_work():
+            user = create_user(
+                email, name, role=Role(role), password=password, trusted=True, confirmed=True
+            )
     except AccountError as error:
-        db.session.rollback()
         raise click.ClickException(str(error)) from None
     note = "" if password else " (no password: set one with the password reset page)"
     click.echo(f"created {user.email} as {user.role.value}{note}", err=True)
@@ -89,6 +88,6 @@ def token_command(email: str, label: str) -> None:
         raise click.ClickException(f"no account with e-mail {email}")
     if not user.is_active:
         raise click.ClickException(f"{email} is suspended or deleted; no token issued")
-    token = issue_api_token(user, label)
-    db.session.commit()
+    with transaction.unit_of_work():
+        token = issue_api_token(user, label)
     click.echo(token)

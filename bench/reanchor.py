@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.core.anchoring import quote_at  # noqa: E402
-from app.core.reanchoring import QuoteAnchor, reanchor  # noqa: E402
 from app.papers.correspondence import SectionInfo  # noqa: E402
+from app.papers.reanchoring import QuoteAnchor, reanchor  # noqa: E402
 from app.papers.source import parse_source  # noqa: E402
 
 SOURCES = {

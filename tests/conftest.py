@@ -211,7 +211,7 @@ def _parsed(source: str, filename: str):
 @pytest.fixture
 def import_paper(db):
     """Import a paper source text as `papers/<slug>/<version>.md` would be."""
-    from app.papers.publishing import import_version
+    from app.editor.publishing import import_version
 
     def factory(source: str | None = None, slug: str = "think-paper-1"):
         if source is None:

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
 
-from app.core.reanchoring import Placement, QuoteAnchor, reanchor
 from app.extensions import db
 from app.models import PaperVersion, Section
 from app.models.annotation import Anchor, AnchorStatus, Annotation
 from app.papers.correspondence import SectionInfo, correspond, section_map
+from app.papers.reanchoring import Placement, QuoteAnchor, reanchor
 
 CONTEXT = 32  # characters of prefix and suffix, as the browser sends them
 

@@ -132,8 +132,8 @@ def publish_version(slug: str):
     from app.api.annotations import _Fields, _json_object
     from app.core.errors import error_json
     from app.core.permissions import can_edit_papers
+    from app.editor import publishing
     from app.extensions import db
-    from app.papers import publishing
     from app.papers.services import VersionConflict
     from app.papers.source import SourceError
 

@@ -4,6 +4,7 @@ from flask import Blueprint
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.core import transaction
 from app.extensions import db, limiter
 
 bp = Blueprint("health", __name__)
@@ -16,6 +17,6 @@ def healthz():
     try:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError:
-        db.session.rollback()
+        transaction.roll_back_now()
         return "database unavailable", 503, {"Content-Type": "text/plain; charset=utf-8"}
     return "ok", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}

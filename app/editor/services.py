@@ -1,4 +1,4 @@
-"""Editors' changes to papers. Services add and flush; the view commits."""
+"""Editors' changes to papers. Services add and flush; the request commits."""
 
 from __future__ import annotations
 

@@ -1,17 +1,19 @@
-"""Editor pages."""
+"""Editor pages: the papers and their comment periods, and publishing a new version
+(preview, then publish). The request boundary (`app.core.transaction`) commits what a
+successful page stored."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from app.core.access import require
 from app.core.i18n import gettext as _
 from app.core.permissions import can_edit_papers
-from app.editor import services
+from app.editor import publishing, services
 from app.editor.forms import CommentPeriodForm, ConfirmPublishForm, PublishForm
 from app.extensions import db
 from app.models import Paper
-from app.papers import publishing, queries
+from app.papers import queries
 from app.papers.source import SourceError
 
 bp = Blueprint("editor", __name__)
@@ -28,13 +30,10 @@ def index():
 @require(can_edit_papers)
 def comment_period(slug: str):
     """Open, close or move the period in which a paper takes new annotations."""
-    paper = db.session.scalar(select(Paper).where(Paper.slug == slug))
-    if paper is None:
-        abort(404)
+    paper = db.first_or_404(select(Paper).where(Paper.slug == slug))
     form = CommentPeriodForm(data={"opens": paper.comment_opens, "closes": paper.comment_closes})
     if form.validate_on_submit():
         services.set_comment_period(paper, form.opens.data, form.closes.data)
-        db.session.commit()
         flash(_("The comment period of %(title)s is saved.", title=paper.display_title), "success")
         return redirect(url_for("editor.index"), 303)
     status = 422 if form.is_submitted() else 200
@@ -47,9 +46,7 @@ def publish(slug: str):
     """Publish a new version: the source first goes to a preview that stores nothing
     (sections changed, where each thread will land, or the errors with their lines);
     from there one button publishes exactly the previewed source, in one transaction."""
-    paper = db.session.scalar(select(Paper).where(Paper.slug == slug))
-    if paper is None:
-        abort(404)
+    paper = db.first_or_404(select(Paper).where(Paper.slug == slug))
     if request.method == "POST" and request.form.get("action") == "publish":
         return _publish_previewed(paper)
     form = PublishForm()
@@ -100,6 +97,7 @@ def _publish_previewed(paper: Paper):
         flash(_("Nothing was published: the preview had expired. Please preview again."), "error")
         return redirect(url_for("editor.publish", slug=paper.slug), 303)
     filename = confirm.filename.data or "pasted source"
+    # Refused, the preview comes back with a 422, and the request stores nothing.
     try:
         version, counts = publishing.publish(
             current_user._get_current_object(),
@@ -108,20 +106,14 @@ def _publish_previewed(paper: Paper):
             filename,
             expected_sha256=confirm.sha256.data,
         )
-        db.session.commit()
     except publishing.PreviewMismatch as error:
-        db.session.rollback()
         result = publishing.preview(paper.slug, confirm.source.data, filename)
         return _render_preview(paper, result, notice=str(error))
     except SourceError as error:
-        db.session.rollback()
         result = publishing.preview(paper.slug, confirm.source.data, filename)
         if result.error is None:
             result.error = error
         return _render_preview(paper, result)
-    except Exception:
-        db.session.rollback()
-        raise
     carried = sum(counts.values())
     flash(
         _(

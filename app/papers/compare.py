@@ -52,9 +52,10 @@ class SectionSide:
 
 @dataclass
 class Row:
-    """One section of the comparison, in the order of the version compared to."""
+    """One section of the comparison, in the order of the version compared to: what
+    `correspond()` made of it (`pair`), and both sides as the page shows them."""
 
-    fate: SectionFate
+    pair: Correspondence
     old: SectionSide | None
     new: SectionSide | None
     blocks: list[Block]  # the text, with its changes marked when it changed
@@ -62,6 +63,10 @@ class Row:
     deleted: int = 0
     before_old: SectionSide | None = None  # for a moved section: what it followed, then
     before_new: SectionSide | None = None  # and now (None: it came first)
+
+    @property
+    def fate(self) -> SectionFate:
+        return self.pair.fate
 
     @property
     def side(self) -> SectionSide:
@@ -79,7 +84,7 @@ class Row:
 
     @property
     def retitled(self) -> bool:
-        return bool(self.old and self.new and self.old.title != self.new.title)
+        return self.pair.retitled
 
     @property
     def renumbered(self) -> bool:
@@ -87,19 +92,19 @@ class Row:
 
     @property
     def text_changed(self) -> bool:
-        return bool(self.old and self.new and self.old.text != self.new.text)
+        return self.pair.text_changed
 
     @property
     def moved(self) -> bool:
-        return self.fate == SectionFate.MOVED
+        return self.fate is SectionFate.MOVED
 
     @property
     def added(self) -> bool:
-        return self.fate == SectionFate.ADDED
+        return self.fate is SectionFate.ADDED
 
     @property
     def removed(self) -> bool:
-        return self.fate == SectionFate.REMOVED
+        return self.fate is SectionFate.REMOVED
 
     @property
     def changed(self) -> bool:
@@ -194,25 +199,25 @@ def _row(
     new = new_sections.get(pair.new.key) if pair.new else None
     if old is not None and new is not None:
         if old.text == new.text:
-            row = Row(pair.fate, old, new, blocks(new.text, KEPT))
+            row = Row(pair, old, new, blocks(new.text, KEPT))
         else:
             diff = word_diff(old.text, new.text)
             row = Row(
-                pair.fate,
+                pair,
                 old,
                 new,
                 diff_blocks(diff),
                 inserted=_words(diff, INSERTED),
                 deleted=_words(diff, DELETED),
             )
-        if pair.fate == SectionFate.MOVED:
+        if pair.fate is SectionFate.MOVED:
             row.before_old = _before(list(old_sections.values()), old.key)
             row.before_new = _before(list(new_sections.values()), new.key)
         return row
     if new is not None:  # added
-        return Row(pair.fate, None, new, blocks(new.text, INSERTED), inserted=_count(new.text))
+        return Row(pair, None, new, blocks(new.text, INSERTED), inserted=_count(new.text))
     assert old is not None  # removed
-    return Row(pair.fate, old, None, blocks(old.text, DELETED), deleted=_count(old.text))
+    return Row(pair, old, None, blocks(old.text, DELETED), deleted=_count(old.text))
 
 
 def _before(sections: list[SectionSide], key: str) -> SectionSide | None:

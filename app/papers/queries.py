@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -30,11 +31,25 @@ class TocEntry:
     children: list[TocEntry] = field(default_factory=list)
 
 
+class PeriodState(enum.StrEnum):
+    """Whether a paper takes comments today."""
+
+    OPEN = "open"  # within its dates
+    UPCOMING = "upcoming"  # before it opens
+    CLOSED = "closed"  # after it closed
+    NONE = "none"  # no dates: comments are always taken
+
+
 @dataclass
 class CommentPeriod:
     opens: date | None
     closes: date | None
-    state: str  # "open", "upcoming", "closed" or "none"
+    state: PeriodState
+
+    @property
+    def takes_comments(self) -> bool:
+        """New threads and replies are taken (an open period, or none set)."""
+        return self.state is PeriodState.OPEN or self.state is PeriodState.NONE
 
 
 VERSION_COLUMNS = (
@@ -148,13 +163,13 @@ def comment_period(paper: Paper) -> CommentPeriod:
     opens, closes = paper.comment_opens, paper.comment_closes
     today = utcnow().date()
     if opens is None and closes is None:
-        state = "none"
+        state = PeriodState.NONE
     elif opens is not None and today < opens:
-        state = "upcoming"
+        state = PeriodState.UPCOMING
     elif closes is not None and today > closes:
-        state = "closed"
+        state = PeriodState.CLOSED
     else:
-        state = "open"
+        state = PeriodState.OPEN
     return CommentPeriod(opens, closes, state)
 
 

@@ -1,23 +1,26 @@
-"""Storing paper versions. Services add and flush; the caller commits."""
+"""Storing paper versions: reading a source file, checking that it may be the next
+version of its paper, and adding the version with its sections. Services add and flush;
+the request or command that calls them commits.
+
+Carrying the threads of the previous version forward is the editors' part of publishing
+(`app.editor.publishing`), which stores versions through here.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
-
 from app.extensions import db
 from app.models import Paper, PaperVersion, Section, User
-from app.papers.source import PaperSource, SourceError, parse_source, version_key
-
-
-@dataclass
-class ImportResult:
-    slug: str
-    version: str
-    status: str  # "imported" or "unchanged"
-    sections: int
+from app.papers import queries
+from app.papers.source import (
+    PaperSource,
+    SectionSource,
+    SourceError,
+    parse_source,
+    version_key,
+)
 
 
 def source_files(path: Path) -> list[Path]:
@@ -90,15 +93,10 @@ def check_version(slug: str, parsed: PaperSource) -> VersionCheck:
     A changed published version, or one older than the latest, is refused, because
     published versions never change; after the first version a change note is required.
     """
-    paper = db.session.scalar(select(Paper).where(Paper.slug == slug))
-    existing = None
-    latest = None
-    if paper is not None:
-        versions = db.session.scalars(
-            select(PaperVersion).where(PaperVersion.paper_id == paper.id)
-        ).all()
-        existing = next((v for v in versions if v.label == parsed.version), None)
-        latest = max(versions, key=lambda v: v.sequence, default=None)
+    found = queries.version_by_label(slug, parsed.version)
+    paper = found.paper if found else None
+    existing = found.version if found else None
+    latest = found.versions[-1] if found else None
     if existing is not None:
         if existing.source_sha256 == parsed.sha256:
             return VersionCheck(slug, paper, latest, unchanged=True)
@@ -163,40 +161,16 @@ def add_version(check: VersionCheck, parsed: PaperSource, *, published_by: User 
         published_by_id=published_by.id if published_by else None,
     )
     db.session.add(version)
-    for s in parsed.sections:
-        version.sections.append(
-            Section(
-                key=s.key,
-                number=s.number,
-                title=s.title,
-                level=s.level,
-                position=s.position,
-                parent_key=s.parent_key,
-                html=s.html,
-                text=s.text,
-                notes=[{"label": n.label, "html": n.html, "text": n.text} for n in s.notes],
-            )
-        )
+    version.sections.extend(section_row(s) for s in parsed.sections)
     db.session.flush()
     return version
 
 
-def import_paths(paths: list[Path]) -> list[ImportResult]:
-    """Check every source first, then store them in order; any error stores nothing.
-
-    A later version is published as from the editor area: the threads of the version
-    before it are carried forward (`app.papers.publishing`).
-    """
-    from app.papers.publishing import import_version
-
-    parsed = [read_source(file) for path in paths for file in source_files(path)]
-    return [import_version(slug, source) for slug, source in parsed]
+# What a stored section keeps of its source, as it was parsed (notes apart).
+SECTION_FIELDS = ("key", "number", "title", "level", "position", "parent_key", "html", "text")
 
 
-def latest_version(paper: Paper) -> PaperVersion | None:
-    return db.session.scalar(
-        select(PaperVersion)
-        .where(PaperVersion.paper_id == paper.id)
-        .order_by(PaperVersion.sequence.desc())
-        .limit(1)
-    )
+def section_row(parsed: SectionSource) -> Section:
+    """The stored section of a parsed one, with its notes."""
+    notes = [{"label": n.label, "html": n.html, "text": n.text} for n in parsed.notes]
+    return Section(**{name: getattr(parsed, name) for name in SECTION_FIELDS}, notes=notes)

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.annotations import carrying
+from app.editor import publishing
 from app.models import Anchor, PaperVersion, Section
-from app.papers import publishing
 from app.papers.services import VersionConflict
 from app.papers.source import SourceError
 from tests.conftest import PAPER_DIR

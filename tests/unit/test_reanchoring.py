@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from app.core import reanchoring
 from app.core.anchoring import quote_at
-from app.core.reanchoring import MIN_SIMILARITY, Placement, QuoteAnchor, reanchor
 from app.models.annotation import AnchorStatus
+from app.papers import reanchoring
 from app.papers.correspondence import SectionInfo
+from app.papers.reanchoring import MIN_SIMILARITY, Placement, QuoteAnchor, reanchor
 
 INTRO = (
     "Organisational change practice and research aims at the improvement of organisations.\n"

@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 
 from app.core.anchoring import quote_at
-from app.core.reanchoring import QuoteAnchor, reanchor
 from app.models.annotation import AnchorStatus
 from app.papers.correspondence import SectionInfo
+from app.papers.reanchoring import QuoteAnchor, reanchor
 from app.papers.source import parse_source
 
 ROOT = Path(__file__).resolve().parents[2]

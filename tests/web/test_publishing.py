@@ -212,3 +212,25 @@ def test_a_failure_mid_publish_leaves_nothing(editor_client, db, create_annotati
     response = publish_from(editor_client, page)
     assert response.status_code == 500
     assert rows(db) == before
+
+
+def test_the_editor_who_loses_a_race_sees_the_preview_with_the_conflict(
+    editor_client, db, create_user, monkeypatch
+):
+    """Two editors publish 5.1 at the same moment: the second passed its checks before the
+    first committed. The database refuses it; the page still answers, with the preview and
+    the reason, and stores nothing."""
+    from app.editor import publishing
+    from app.papers import services as paper_services
+    from app.papers.source import parse_source
+
+    page = preview(editor_client, source_51()).get_data(as_text=True)
+    stale = paper_services.check_version("think-paper-1", parse_source(source_51(), "5.1.md"))
+    publishing.publish(create_user("editor"), "think-paper-1", source_51(), "5.1.md")
+    db.session.commit()
+    before = rows(db)
+    monkeypatch.setattr(paper_services, "check_version", lambda slug, parsed: stale)
+    response = publish_from(editor_client, page)
+    assert response.status_code == 422
+    assert "published at the same moment" in response.get_data(as_text=True)
+    assert rows(db) == before

@@ -5,17 +5,21 @@ what would change: which sections were added, removed, renamed, moved or changed
 (`app.papers.correspondence`), and where each thread of the latest version would land in
 the new one (`app.annotations.carrying`). `publish` stores the version, its sections and
 the anchors of the carried threads; like every service it adds and flushes, and the
-caller commits once, or rolls back when anything raised, so that a failure half-way
-leaves no version, no sections and no anchors.
+request or command that called it commits once (`app.core.transaction`), or rolls back
+when anything raised, so that a failure half-way leaves no version, no sections and no
+anchors.
 
 The editor area, the API (`POST /api/v1/papers/{slug}/versions`) and `flask papers import`
-all publish through here.
+(`import_paths`) all publish through here. Publishing is the editors' work, and it sits
+above the margin (`app.annotations.carrying`) because it carries the threads forward.
 """
 
 from __future__ import annotations
 
+import enum
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -23,17 +27,17 @@ from sqlalchemy.exc import IntegrityError
 
 from app.annotations import carrying
 from app.extensions import db
-from app.models import Anchor, Paper, PaperVersion, Section, User
+from app.models import Anchor, AnchorStatus, Paper, PaperVersion, Section, User
 from app.papers import services
 from app.papers.correspondence import Correspondence, SectionFate, SectionInfo, correspond
-from app.papers.services import ImportResult, VersionConflict
+from app.papers.services import VersionConflict
 from app.papers.source import PaperSource, SourceError, parse_source
 
 if TYPE_CHECKING:
-    from app.core.reanchoring import Placement
     from app.models import Annotation
+    from app.papers.reanchoring import Placement
 
-ANCHOR_STATUSES = ("exact", "moved", "fuzzy", "orphaned")
+ANCHOR_STATUSES = tuple(status.value for status in AnchorStatus)
 
 
 class PreviewMismatch(ValueError):
@@ -80,7 +84,8 @@ class Landing:
 
     @property
     def status(self) -> str:
-        return str(getattr(self.placement.status, "value", self.placement.status))
+        """The placement's status, by name (`exact`, `moved`, `fuzzy`, `orphaned`)."""
+        return self.placement.status.value
 
 
 @dataclass
@@ -260,7 +265,7 @@ def preview(paper_slug: str, source_text: str, filename: str = "<source>", *,
         )
         for annotation, placement in plan.placements
     ]
-    result.counts = {name: int(plan.counts.get(name, 0)) for name in ANCHOR_STATUSES}
+    result.counts = plan.counts
     return result
 
 
@@ -299,7 +304,7 @@ def publish(editor: User | None, paper_slug: str, source_text: str, filename: st
 
     Raises `SourceError` (`VersionConflict` for a label already published, even with the
     same source, or older than the latest) and `PreviewMismatch` when `expected_sha256` is
-    given and is not the source's. Adds and flushes; the caller commits once, or rolls
+    given and is not the source's. Adds and flushes; the request commits once, or rolls
     back on any exception, so that nothing of a failed publication remains.
     """
     parsed = parse_source(source_text, filename)
@@ -310,29 +315,60 @@ def publish(editor: User | None, paper_slug: str, source_text: str, filename: st
     check = services.check_version(paper_slug, parsed)
     if check.unchanged:
         raise _already_published(paper_slug, parsed)
-    version, counts = _store(check, parsed, editor)
-    return version, counts
+    return _store(check, parsed, editor)
+
+
+# --- import from files -------------------------------------------------------------------
+
+
+class ImportStatus(enum.StrEnum):
+    IMPORTED = "imported"
+    UNCHANGED = "unchanged"  # this very source is already published under its label
+
+
+@dataclass
+class ImportResult:
+    slug: str
+    version: str
+    status: ImportStatus
+    sections: int
+
+
+def import_paths(paths: list[Path]) -> list[ImportResult]:
+    """`flask papers import`: check every source first, then store them in order; any
+    error stores nothing (the command commits once, at the end).
+
+    A later version is published as from the editor's page: the threads of the version
+    before it are carried forward.
+    """
+    parsed = [services.read_source(file) for path in paths for file in services.source_files(path)]
+    return [import_version(slug, source) for slug, source in parsed]
 
 
 def import_version(slug: str, parsed: PaperSource) -> ImportResult:
-    """`flask papers import`: store a version (an unchanged one changes nothing; a changed
+    """Store a version read from a file (an unchanged one changes nothing; a changed
     published one, or one older than the latest, is refused) and carry the threads of
     the version before it."""
     check = services.check_version(slug, parsed)
     if check.unchanged:
-        return ImportResult(slug, parsed.version, "unchanged", len(parsed.sections))
+        return ImportResult(slug, parsed.version, ImportStatus.UNCHANGED, len(parsed.sections))
     _store(check, parsed, None)
-    return ImportResult(slug, parsed.version, "imported", len(parsed.sections))
+    return ImportResult(slug, parsed.version, ImportStatus.IMPORTED, len(parsed.sections))
 
 
 def _store(check: services.VersionCheck, parsed: PaperSource, editor: User | None
            ) -> tuple[PaperVersion, dict[str, int]]:  # fmt: skip
+    """Store a checked version and carry the threads of the one before it: the one way
+    a version is stored, whether published from the editor's page, the API or a file.
+    Adds and flushes; never commits or rolls back."""
     plan = None
     if check.latest is not None:
         # Planned before the new version exists: it reads the latest version's threads.
         plan = carrying.plan(check.latest, section_infos(parsed.sections))
     try:
-        version = services.add_version(check, parsed, published_by=editor)
+        # In a savepoint: a lost race leaves the session usable, to preview again.
+        with db.session.begin_nested():
+            version = services.add_version(check, parsed, published_by=editor)
     except IntegrityError:  # another publication of this paper won the race
         raise VersionConflict(
             parsed.filename,
@@ -343,6 +379,6 @@ def _store(check: services.VersionCheck, parsed: PaperSource, editor: User | Non
     counts = dict.fromkeys(ANCHOR_STATUSES, 0)
     if plan is not None:
         carrying.store(plan, version)
-        counts.update({name: int(plan.counts.get(name, 0)) for name in ANCHOR_STATUSES})
+        counts = plan.counts
     db.session.flush()
     return version, counts

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -428,51 +428,47 @@ def _common_prefix(a: str, b: str) -> int:
     return n
 
 
-def _context_sides(text: str, start: int, end: int, anchor: QuoteAnchor) -> tuple[float, float]:
-    """How much of the prefix and of the suffix still surround text[start:end], 0–1 each.
+def _context_agreement(
+    text: str,
+    start: int,
+    end: int,
+    anchor: QuoteAnchor,
+    before: Callable[[str, str], float],
+    after: Callable[[str, str], float],
+) -> tuple[float, float]:
+    """How the old prefix and suffix agree with the text now before and after
+    text[start:end], each side by its measure (old context, text now).
 
-    An empty prefix (suffix) agrees only with the beginning (end) of the section."""
+    An empty prefix (suffix) agrees (1) only with the beginning (end) of the section."""
     prefix, suffix = anchor.prefix or "", anchor.suffix or ""
-    if prefix:
-        before = _common_suffix(prefix, text[max(0, start - len(prefix)) : start]) / len(prefix)
-    else:
-        before = 1.0 if start == 0 else 0.0
-    if suffix:
-        after = _common_prefix(suffix, text[end : end + len(suffix)]) / len(suffix)
-    else:
-        after = 1.0 if end == len(text) else 0.0
-    return before, after
+    return (
+        before(prefix, text[max(0, start - len(prefix)) : start]) if prefix else float(start == 0),
+        after(suffix, text[end : end + len(suffix)]) if suffix else float(end == len(text)),
+    )
 
 
 def _context_ratio(text: str, start: int, end: int, anchor: QuoteAnchor) -> float:
-    before, after = _context_sides(text, start, end, anchor)
+    """How much of the prefix and of the suffix still surround text[start:end], 0–1 (mean
+    of both sides)."""
+    before, after = _context_agreement(
+        text,
+        start,
+        end,
+        anchor,
+        lambda old, now: _common_suffix(old, now) / len(old),
+        lambda old, now: _common_prefix(old, now) / len(old),
+    )
     return (before + after) / 2
 
 
 def _context_chars(text: str, start: int, end: int, anchor: QuoteAnchor) -> int:
     """Characters of context that agree, for comparing places (a section edge counts 1)."""
-    prefix, suffix = anchor.prefix or "", anchor.suffix or ""
-    before = (
-        _common_suffix(prefix, text[max(0, start - len(prefix)) : start])
-        if prefix
-        else int(start == 0)
-    )
-    after = (
-        _common_prefix(suffix, text[end : end + len(suffix)]) if suffix else int(end == len(text))
-    )
-    return before + after
+    return int(sum(_context_agreement(text, start, end, anchor, _common_suffix, _common_prefix)))
 
 
 def _fuzzy_context(text: str, start: int, end: int, anchor: QuoteAnchor) -> float:
     """Similarity of the old context to the text now around a fuzzy placement (mean)."""
-    prefix, suffix = anchor.prefix or "", anchor.suffix or ""
-    before = (
-        similarity(prefix, text[max(0, start - len(prefix)) : start])
-        if prefix
-        else float(start == 0)
-    )
-    after = similarity(suffix, text[end : end + len(suffix)]) if suffix else float(end == len(text))
-    return (before + after) / 2
+    return sum(_context_agreement(text, start, end, anchor, similarity, similarity)) / 2
 
 
 def _is_word(char: str) -> bool:

@@ -1,0 +1,198 @@
+"""Reading pages: the list of papers, one version of a paper section by section, the
+comparison of two versions and the responses report.
+
+The blueprint keeps the name `papers`, so that its endpoints (`papers.paper`,
+`papers.version`, ...) are the ones the templates and other areas link to.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    after_this_request,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from app.annotations import dispositions
+from app.annotations import queries as discussion
+from app.definitions.marking import DEFAULT_MODE, MODES, mark_sections
+from app.models import DispositionOutcome, Paper, PaperVersion
+from app.papers import queries
+from app.papers.compare import compare_versions
+
+bp = Blueprint("papers", __name__)
+
+
+@bp.route("/")
+def index():
+    """The papers, with their latest version and comment period."""
+    return render_template("papers/index.html", papers=queries.paper_summaries())
+
+
+@bp.route("/terms")
+def terms():
+    """The terms of participation that every account accepts."""
+    return render_template("papers/terms.html")
+
+
+def _paper_or_404(slug: str) -> tuple[Paper, list[PaperVersion]]:
+    found = queries.paper_with_versions(slug)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _version_or_404(slug: str, label: str) -> queries.VersionLookup:
+    found = queries.version_by_label(slug, label)
+    if found is None or found.version is None:
+        abort(404)
+    return found
+
+
+@bp.route("/papers/<slug>/")
+def paper(slug: str):
+    """The latest published version of a paper."""
+    paper, versions = _paper_or_404(slug)
+    return _render_version(paper, versions, versions[-1])
+
+
+@bp.route("/papers/<slug>/v/<label>/")
+def version(slug: str, label: str):
+    """One published version of a paper."""
+    found = _version_or_404(slug, label)
+    return _render_version(found.paper, found.versions, found.version)
+
+
+def _render_version(paper: Paper, versions: list[PaperVersion], version: PaperVersion):
+    """A version's text with its margin, the passages its threads stand on, and the
+    glossary's terms marked."""
+    sections = queries.sections_of(version)
+    margin = discussion.margin(version, current_user)
+    # Without a visible thread there is no passage to highlight: spare the query.
+    anchors = discussion.passage_anchors(version, current_user) if margin.threads else []
+    # Threads whose section is gone: every one of them, at the end of the paper.
+    gone = (
+        discussion.threads(version, current_user, section_gone=True)
+        if None in margin.threads
+        else []
+    )
+    return render_template(
+        "papers/version.html",
+        paper=paper,
+        versions=versions,
+        version=version,
+        latest=versions[-1],
+        sections=sections,
+        toc=queries.table_of_contents(sections),
+        period=queries.comment_period(paper),
+        margin=margin,
+        earlier_text=gone,
+        anchors=[vars(anchor) for anchor in anchors],  # plain fields; asdict() would deep-copy
+        marked=mark_sections(sections, _terms_mode()),
+    )
+
+
+def _terms_mode() -> str:
+    """How glossary terms are marked in the text: `?terms=first|all|none`, remembered in a
+    cookie for a year (secure where sessions are)."""
+    asked = request.args.get("terms")
+    remembered = request.cookies.get("terms")
+    if asked in MODES and asked != remembered:
+        secure = current_app.config.get("SESSION_COOKIE_SECURE", False)
+
+        @after_this_request
+        def remember(response):
+            response.set_cookie(
+                "terms", asked, max_age=365 * 24 * 3600, samesite="Lax", secure=secure
+            )
+            return response
+
+    mode = asked if asked in MODES else remembered
+    return mode if mode in MODES else DEFAULT_MODE
+
+
+# --- compare two versions ------------------------------------------------------------------
+
+
+@bp.route("/papers/<slug>/compare/")
+def compare_pick(slug: str):
+    """The version picker's GET form: `?from=&to=` → the comparison's own address.
+
+    Without `from` the previous version to `to` is taken; without `to`, the latest."""
+    _paper, versions = _paper_or_404(slug)
+    labels = [v.label for v in versions]
+    to_label = request.args.get("to") or labels[-1]
+    if to_label not in labels:
+        abort(404)
+    from_label = request.args.get("from") or labels[max(labels.index(to_label) - 1, 0)]
+    if from_label not in labels:
+        abort(404)
+    return redirect(
+        url_for("papers.compare", slug=slug, from_label=from_label, to_label=to_label), 302
+    )
+
+
+@bp.route("/papers/<slug>/compare/<from_label>/<to_label>/")
+def compare(slug: str, from_label: str, to_label: str):
+    """What changed between two versions, section by section; `?all=1` also shows the
+    text of the sections that did not change."""
+    paper, versions = _paper_or_404(slug)
+    comparison = compare_versions(paper, versions, from_label, to_label)
+    if comparison is None:
+        abort(404)
+    return render_template(
+        "papers/compare.html",
+        paper=paper,
+        versions=versions,
+        comparison=comparison,
+        show_all=request.args.get("all") == "1",
+    )
+
+
+# --- what became of the comments ---------------------------------------------------------
+
+
+def _responses_report(slug: str, label: str):
+    found = _version_or_404(slug, label)
+    return (
+        found.paper,
+        found.versions,
+        dispositions.report(found.paper, found.versions, found.version),
+    )
+
+
+@bp.route("/papers/<slug>/v/<label>/responses/")
+def responses(slug: str, label: str):
+    """What became of the threads on the version before this one, section by section, with
+    the editors' answers: printable. The first version has no previous one and says so."""
+    paper, versions, report = _responses_report(slug, label)
+    return render_template(
+        "papers/responses.html",
+        paper=paper,
+        versions=versions,
+        version=report.version,
+        report=report,
+        outcomes=[o.value for o in DispositionOutcome],
+    )
+
+
+@bp.route("/papers/<slug>/v/<label>/responses.csv")
+def responses_csv(slug: str, label: str):
+    """The same report as CSV: one record per thread; cells never run as formulas."""
+    paper, _versions, report = _responses_report(slug, label)
+    lines = dispositions.csv_lines(
+        report, lambda i: url_for("annotations.thread", annotation_id=i, _external=True)
+    )
+    name = f"{paper.slug}-{report.version.label}-responses.csv"
+    return Response(
+        "".join(lines),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
