@@ -2,18 +2,19 @@
 
 The forms check only what they offer (a kind from the list, a paragraph of this
 section); the rules about bodies, quotes and suggestions are the services' and come
-back as `AnnotationError`s, which `attach_error` puts on the field at fault.
+back as `ServiceError`s, which `attach_error` puts on the field at fault.
 """
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, SubmitField, TextAreaField
+from wtforms import Field, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from app.annotations.dispositions import MAX_RESPONSE_LENGTH
-from app.annotations.services import MAX_BODY_LENGTH, MAX_LINKS, AnnotationError
+from app.annotations.services import MAX_BODY_LENGTH, MAX_LINKS
+from app.core.errors import ServiceError
 from app.core.i18n import lazy_gettext as _l
 from app.models.annotation import AnnotationKind, DispositionOutcome
 from app.moderation.labels import FLAG_REASON_LABELS
@@ -77,14 +78,19 @@ def excerpt(text: str, length: int = EXCERPT_LENGTH) -> str:
     return cut.rstrip(",;:") + "…"
 
 
-def attach_error(form: FlaskForm, error: AnnotationError) -> None:
+def attach_error(form: FlaskForm, error: ServiceError) -> None:
     """Show a service's refusal on the field at fault, or above the form."""
-    name = _ERROR_FIELDS.get(error.field or "")
+    name = _ERROR_FIELDS.get(error.field or "", error.field)
     field = getattr(form, name, None) if name else None
-    if field is not None:
+    if isinstance(field, Field):
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def choices(labels: dict) -> list[SelectChoice]:
+    """The choices of a field, one for each member of an enum, labelled."""
+    return [SelectChoice(member.value, label) for member, label in labels.items()]
 
 
 class ThreadForm(FlaskForm):
@@ -92,7 +98,7 @@ class ThreadForm(FlaskForm):
 
     kind = RadioField(
         _l("Kind of contribution"),
-        choices=[SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()],
+        choices=choices(KIND_LABELS),
         default=AnnotationKind.COMMENT.value,
         validate_choice=False,
     )
@@ -119,7 +125,7 @@ class ThreadForm(FlaskForm):
         ]
 
     def validate_kind(self, field):
-        if field.data not in {kind.value for kind in AnnotationKind}:
+        if self.chosen_kind is None:
             raise ValidationError(_l("Choose a comment, question, objection or suggestion."))
 
     def validate_paragraph(self, field):
@@ -130,10 +136,18 @@ class ThreadForm(FlaskForm):
                     n=self.paragraph_count,
                 )
             )
-        if self.kind.data == AnnotationKind.SUGGESTION.value and not field.data:
+        if self.chosen_kind is AnnotationKind.SUGGESTION and not field.data:
             raise ValidationError(
                 _l("A suggestion proposes new wording for a paragraph: choose that paragraph.")
             )
+
+    @property
+    def chosen_kind(self) -> AnnotationKind | None:
+        """The kind chosen, or None for a value that names no kind."""
+        try:
+            return AnnotationKind(self.kind.data)
+        except ValueError:
+            return None
 
     @property
     def paragraph_number(self) -> int | None:
@@ -183,7 +197,7 @@ class FlagForm(FlaskForm):
 
     reason = RadioField(
         _l("Why should a moderator look at it?"),
-        choices=[SelectChoice(reason.value, label) for reason, label in FLAG_REASON_LABELS.items()],
+        choices=choices(FLAG_REASON_LABELS),
         validate_choice=False,
     )
     note = TextAreaField(
@@ -216,7 +230,7 @@ class ThreadFilterForm(FlaskForm):
         _l("Kind"),
         choices=[
             SelectChoice("", _l("All kinds")),
-            *(SelectChoice(k.value, v) for k, v in KIND_PLURALS.items()),
+            *choices(KIND_PLURALS),
         ],
         default="",
         validate_choice=False,
@@ -259,7 +273,7 @@ class DispositionForm(FlaskForm):
 
     outcome = RadioField(
         _l("Outcome"),
-        choices=[SelectChoice(o.value, label) for o, label in OUTCOME_LABELS.items()],
+        choices=choices(OUTCOME_LABELS),
         validate_choice=False,
     )
     response = TextAreaField(
@@ -283,20 +297,3 @@ class DispositionForm(FlaskForm):
     def validate_outcome(self, field):
         if field.data not in {o.value for o in DispositionOutcome}:
             raise ValidationError(_l("Choose accepted, partly accepted, not accepted or noted."))
-
-    def attach(self, error: AnnotationError) -> None:
-        """Show a service's refusal on the field at fault, or above the form."""
-        target = (
-            getattr(self, error.field, None)
-            if error.field
-            in {
-                "outcome",
-                "response",
-                "version",
-            }
-            else None
-        )
-        if target is not None:
-            target.errors = [*target.errors, error.message]
-        else:
-            self.form_errors.append(error.message)

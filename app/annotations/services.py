@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from app.annotations.queries import section_at
 from app.core.anchoring import AnchorError, anchor_quote
 from app.core.diffing import word_diff
 from app.core.errors import ServiceError
@@ -139,9 +140,8 @@ def _suggestion(kind: AnnotationKind, exact: str | None, proposed: str | None):
 
 
 def find_section(version: PaperVersion, key: str) -> Section:
-    section = db.session.scalar(
-        select(Section).where(Section.version_id == version.id, Section.key == key)
-    )
+    """The section `key` of a version; an `AnnotationError` when it has none."""
+    section = section_at(version.id, key)
     if section is None:
         raise AnnotationError(
             f"Version {version.label} has no section '{key}'.",
