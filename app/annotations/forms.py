@@ -20,24 +20,32 @@ from app.models.annotation import AnnotationKind, DispositionOutcome
 from app.moderation.labels import FLAG_REASON_LABELS
 from app.moderation.services import MAX_NOTE_LENGTH
 
-KIND_LABELS = {
-    AnnotationKind.COMMENT: _l("Comment"),
-    AnnotationKind.QUESTION: _l("Question"),
-    AnnotationKind.OBJECTION: _l("Objection"),
-    AnnotationKind.SUGGESTION: _l("Suggestion"),
+# Each kind: its label, its plural and the hint the new-thread form gives.
+KINDS = {
+    AnnotationKind.COMMENT: (
+        _l("Comment"),
+        _l("Comments"),
+        _l("a remark, an example, a reference"),
+    ),
+    AnnotationKind.QUESTION: (
+        _l("Question"),
+        _l("Questions"),
+        _l("something you would like the authors or others to explain"),
+    ),
+    AnnotationKind.OBJECTION: (
+        _l("Objection"),
+        _l("Objections"),
+        _l("you disagree, and say why"),
+    ),
+    AnnotationKind.SUGGESTION: (
+        _l("Suggestion"),
+        _l("Suggestions"),
+        _l("new wording for one paragraph, shown as a change"),
+    ),
 }
-KIND_PLURALS = {
-    AnnotationKind.COMMENT: _l("Comments"),
-    AnnotationKind.QUESTION: _l("Questions"),
-    AnnotationKind.OBJECTION: _l("Objections"),
-    AnnotationKind.SUGGESTION: _l("Suggestions"),
-}
-KIND_HINTS = {
-    AnnotationKind.COMMENT: _l("a remark, an example, a reference"),
-    AnnotationKind.QUESTION: _l("something you would like the authors or others to explain"),
-    AnnotationKind.OBJECTION: _l("you disagree, and say why"),
-    AnnotationKind.SUGGESTION: _l("new wording for one paragraph, shown as a change"),
-}
+KIND_LABELS = {kind: label for kind, (label, _plural, _hint) in KINDS.items()}
+KIND_PLURALS = {kind: plural for kind, (_label, plural, _hint) in KINDS.items()}
+KIND_HINTS = {kind: hint for kind, (_label, _plural, hint) in KINDS.items()}
 SORT_LABELS = {
     "oldest": _l("Oldest first"),
     "newest": _l("Newest first"),
@@ -93,15 +101,15 @@ def choices(labels: dict) -> list[SelectChoice]:
     return [SelectChoice(member.value, label) for member, label in labels.items()]
 
 
+def radio(label, labels: dict, **options) -> RadioField:
+    """Radio buttons for the members of an enum; the services judge the value chosen."""
+    return RadioField(label, choices=choices(labels), validate_choice=False, **options)
+
+
 class ThreadForm(FlaskForm):
     """Start a thread on a section, or on one of its paragraphs."""
 
-    kind = RadioField(
-        _l("Kind of contribution"),
-        choices=choices(KIND_LABELS),
-        default=AnnotationKind.COMMENT.value,
-        validate_choice=False,
-    )
+    kind = radio(_l("Kind of contribution"), KIND_LABELS, default=AnnotationKind.COMMENT.value)
     paragraph = RadioField(
         _l("What is it about?"),
         choices=[SelectChoice("", _l("The whole section"))],
@@ -195,11 +203,7 @@ class FlagForm(FlaskForm):
     note's length, one flag per account) are `app.moderation.services.flag`'s.
     """
 
-    reason = RadioField(
-        _l("Why should a moderator look at it?"),
-        choices=choices(FLAG_REASON_LABELS),
-        validate_choice=False,
-    )
+    reason = radio(_l("Why should a moderator look at it?"), FLAG_REASON_LABELS)
     note = TextAreaField(
         _l("Note for the moderators (optional)"),
         description=_l(
@@ -250,18 +254,18 @@ class ThreadFilterForm(FlaskForm):
 
 # --- the editors' answer to a thread ---------------------------------------------------------
 
-OUTCOME_LABELS = {
-    DispositionOutcome.ACCEPTED: _l("Accepted"),
-    DispositionOutcome.PARTLY_ACCEPTED: _l("Partly accepted"),
-    DispositionOutcome.NOT_ACCEPTED: _l("Not accepted"),
-    DispositionOutcome.NOTED: _l("Noted"),
+# Each outcome of an editors' answer: its label, and the hint the form gives.
+OUTCOMES = {
+    DispositionOutcome.ACCEPTED: (_l("Accepted"), _l("the paper changes as proposed")),
+    DispositionOutcome.PARTLY_ACCEPTED: (
+        _l("Partly accepted"),
+        _l("the paper changes, but not all the way"),
+    ),
+    DispositionOutcome.NOT_ACCEPTED: (_l("Not accepted"), _l("the paper stays as it is; say why")),
+    DispositionOutcome.NOTED: (_l("Noted"), _l("taken into account; a response is optional")),
 }
-OUTCOME_HINTS = {
-    DispositionOutcome.ACCEPTED: _l("the paper changes as proposed"),
-    DispositionOutcome.PARTLY_ACCEPTED: _l("the paper changes, but not all the way"),
-    DispositionOutcome.NOT_ACCEPTED: _l("the paper stays as it is; say why"),
-    DispositionOutcome.NOTED: _l("taken into account; a response is optional"),
-}
+OUTCOME_LABELS = {outcome: label for outcome, (label, _hint) in OUTCOMES.items()}
+OUTCOME_HINTS = {outcome: hint for outcome, (_label, hint) in OUTCOMES.items()}
 
 
 class DispositionForm(FlaskForm):
@@ -271,11 +275,7 @@ class DispositionForm(FlaskForm):
     length, a later version of the same paper) are `app.annotations.dispositions.answer`'s.
     """
 
-    outcome = RadioField(
-        _l("Outcome"),
-        choices=choices(OUTCOME_LABELS),
-        validate_choice=False,
-    )
+    outcome = radio(_l("Outcome"), OUTCOME_LABELS)
     response = TextAreaField(
         _l("Response"),
         description=_l(
