@@ -19,7 +19,6 @@ from flask import abort, request
 from flask_login import current_user
 
 from app.annotations import queries, services
-from app.annotations.display import takes_replies_from_viewer
 from app.core.anchoring import block_spans
 from app.core.permissions import (
     can_answer,
@@ -149,6 +148,13 @@ class ThreadContext:
                 code="parent_unavailable",
                 status=403,
             )
+
+
+def takes_replies_from_viewer(annotation: Annotation) -> bool:
+    """What the services accept as a parent: published, or the viewer's own pending."""
+    if annotation.status is AnnotationStatus.PUBLISHED:
+        return True
+    return annotation.status is AnnotationStatus.PENDING and is_author(current_user, annotation)
 
 
 def visible(annotation_id: int) -> Annotation:

@@ -9,12 +9,13 @@ same macros from the same values.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from flask import url_for
+from flask import request, url_for
 from flask_login import current_user
 
-from app.annotations.forms import KIND_HINTS, EditForm, ThreadForm
+from app.annotations import queries
+from app.annotations.context import SectionContext
+from app.annotations.forms import KIND_HINTS, EditForm, ThreadFilterForm, ThreadForm
 from app.core.diffing import word_diff
 from app.core.i18n import gettext as _
 from app.core.i18n import ngettext
@@ -24,9 +25,6 @@ from app.models import TargetKind
 from app.models.annotation import Annotation, AnnotationKind, AnnotationStatus
 from app.moderation import queries as moderation_queries
 from app.papers import queries as paper_queries
-
-if TYPE_CHECKING:
-    from app.annotations.context import SectionContext
 
 # Replies nest this deep; deeper ones follow their depth-3 ancestor, "in reply to" someone.
 MAX_NESTING = 3
@@ -114,13 +112,6 @@ def section_url(annotation: Annotation) -> str:
 # --- what the viewer is told ----------------------------------------------------------------
 
 
-def takes_replies_from_viewer(annotation: Annotation) -> bool:
-    """What the services accept as a parent: published, or the viewer's own pending."""
-    if annotation.status is AnnotationStatus.PUBLISHED:
-        return True
-    return annotation.status is AnnotationStatus.PENDING and is_author(current_user, annotation)
-
-
 def moderation_context(annotations: list[Annotation]) -> dict:
     """What the contributions of a thread need about moderation, in at most two queries:
 
@@ -157,6 +148,22 @@ def posted_message(annotation: Annotation) -> str | None:
     if annotation.status is AnnotationStatus.PENDING:
         return _("It will appear to others after a moderator approves it.")
     return None
+
+
+# --- a section's threads -------------------------------------------------------------------
+
+
+def listed_threads(place: SectionContext) -> tuple[ThreadFilterForm, list[queries.Thread]]:
+    """The section's threads as the reader's filters (the query string) sort and choose them."""
+    filters = ThreadFilterForm(request.args)
+    threads = queries.threads(
+        place.version,
+        current_user,
+        section=place.section.key,
+        kind=filters.chosen_kind,
+        sort=filters.chosen_sort,
+    )
+    return filters, threads
 
 
 # --- forms and their previews ---------------------------------------------------------------

@@ -24,6 +24,7 @@ from app.annotations.display import (
     Node,
     edit_form_context,
     find_node,
+    listed_threads,
     moderation_context,
     posted_message,
     preview_html,
@@ -31,7 +32,6 @@ from app.annotations.display import (
     thread_form_context,
     thread_tree,
 )
-from app.annotations.forms import ThreadFilterForm
 from app.extensions import db
 from app.models.annotation import Annotation, AnnotationStatus
 from app.papers import queries as paper_queries
@@ -139,14 +139,7 @@ def new_thread(place: SectionContext, annotation: Annotation):
     The page's query string (sort, kind) comes along, so that the place and the heading
     are those of the list the reader sees.
     """
-    filters = ThreadFilterForm(request.args)
-    shown = queries.threads(
-        place.version,
-        current_user,
-        section=place.section.key,
-        kind=filters.chosen_kind,
-        sort=filters.chosen_sort,
-    )
+    filters, shown = listed_threads(place)
     ids = [thread.root.id for thread in shown]
     if annotation.id in ids:
         index = ids.index(annotation.id)

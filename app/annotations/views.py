@@ -24,6 +24,7 @@ from app.annotations.context import (
     ThreadContext,
     fragment_wanted,
     require_login,
+    takes_replies_from_viewer,
     worth_showing,
 )
 from app.annotations.display import moderation_context, posted_message, thread_tree
@@ -37,7 +38,6 @@ from app.annotations.forms import (
     EditForm,
     FlagForm,
     ReplyForm,
-    ThreadFilterForm,
     ThreadForm,
     attach_error,
 )
@@ -69,7 +69,7 @@ FORM = ["GET", "POST"]
 # The states the templates tell apart, compared there by identity (`is sameas`).
 for _enum in (AnnotationStatus, AnnotationKind, AnchorStatus):
     bp.add_app_template_global(_enum, _enum.__name__)
-bp.add_app_template_global(display.takes_replies_from_viewer)
+bp.add_app_template_global(takes_replies_from_viewer)
 
 
 @bp.app_template_global()
@@ -111,14 +111,7 @@ def _thread_url(annotation: Annotation, **anchor) -> str:
 
 
 def _section_page(place: SectionContext, form: ThreadForm, *, preview=False, status=200):
-    filters = ThreadFilterForm(request.args)
-    threads = queries.threads(
-        place.version,
-        current_user,
-        section=place.section.key,
-        kind=filters.chosen_kind,
-        sort=filters.chosen_sort,
-    )
+    filters, threads = display.listed_threads(place)
     context = display.thread_form_context(place, form, preview=preview)
     page = render_template("annotations/section.html", threads=threads, filters=filters, **context)
     return page, status
