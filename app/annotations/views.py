@@ -25,6 +25,7 @@ from app.annotations.context import (
     fragment_wanted,
     require_login,
     takes_replies_from_viewer,
+    visible,
     worth_showing,
 )
 from app.annotations.display import moderation_context, posted_message, thread_tree
@@ -67,8 +68,8 @@ SECTION = "/papers/<slug>/v/<label>/sections/<key>/"
 FORM = ["GET", "POST"]
 
 # The states the templates tell apart, compared there by identity (`is sameas`).
-for _enum in (AnnotationStatus, AnnotationKind, AnchorStatus):
-    bp.add_app_template_global(_enum, _enum.__name__)
+bp.add_app_template_global(AnnotationStatus, "AnnotationStatus")
+bp.add_app_template_global(AnchorStatus, "AnchorStatus")
 bp.add_app_template_global(takes_replies_from_viewer)
 
 
@@ -422,7 +423,7 @@ def delete(annotation_id: int):
     removed = services.delete(current_user, annotation)
     if fragment_wanted():
         if not removed:
-            return fragments.article(annotation, ThreadContext.load(thread_id).annotation)
+            return fragments.article(annotation, visible(thread_id))
         return fragments.removed(chain, thread_id, section_page)
     flash(
         _("Your contribution is deleted.")
