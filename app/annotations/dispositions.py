@@ -18,7 +18,7 @@ Rules (`answer`), each an `AnnotationError` with the field at fault:
 
 Answering is not bound by the paper's comment period: editors answer after it closes.
 
-Like the other services, `answer` adds and flushes; the caller commits once.
+Like the other services, `answer` adds and flushes; the request's boundary commits once.
 
 The report of a version lists the threads on the version before it, section by section,
 with their current answers: what became of the comments on 5.0, read with 5.1. The first

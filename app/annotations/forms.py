@@ -2,41 +2,50 @@
 
 The forms check only what they offer (a kind from the list, a paragraph of this
 section); the rules about bodies, quotes and suggestions are the services' and come
-back as `AnnotationError`s, which `attach_error` puts on the field at fault.
+back as `ServiceError`s, which `attach_error` puts on the field at fault.
 """
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, SubmitField, TextAreaField
+from wtforms import Field, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from app.annotations.dispositions import MAX_RESPONSE_LENGTH
-from app.annotations.services import MAX_BODY_LENGTH, MAX_LINKS, AnnotationError
+from app.annotations.services import MAX_BODY_LENGTH, MAX_LINKS
+from app.core.errors import ServiceError
 from app.core.i18n import lazy_gettext as _l
 from app.models.annotation import AnnotationKind, DispositionOutcome
 from app.moderation.labels import FLAG_REASON_LABELS
 from app.moderation.services import MAX_NOTE_LENGTH
 
-KIND_LABELS = {
-    AnnotationKind.COMMENT: _l("Comment"),
-    AnnotationKind.QUESTION: _l("Question"),
-    AnnotationKind.OBJECTION: _l("Objection"),
-    AnnotationKind.SUGGESTION: _l("Suggestion"),
+# Each kind: its label, its plural and the hint the new-thread form gives.
+KINDS = {
+    AnnotationKind.COMMENT: (
+        _l("Comment"),
+        _l("Comments"),
+        _l("a remark, an example, a reference"),
+    ),
+    AnnotationKind.QUESTION: (
+        _l("Question"),
+        _l("Questions"),
+        _l("something you would like the authors or others to explain"),
+    ),
+    AnnotationKind.OBJECTION: (
+        _l("Objection"),
+        _l("Objections"),
+        _l("you disagree, and say why"),
+    ),
+    AnnotationKind.SUGGESTION: (
+        _l("Suggestion"),
+        _l("Suggestions"),
+        _l("new wording for one paragraph, shown as a change"),
+    ),
 }
-KIND_PLURALS = {
-    AnnotationKind.COMMENT: _l("Comments"),
-    AnnotationKind.QUESTION: _l("Questions"),
-    AnnotationKind.OBJECTION: _l("Objections"),
-    AnnotationKind.SUGGESTION: _l("Suggestions"),
-}
-KIND_HINTS = {
-    AnnotationKind.COMMENT: _l("a remark, an example, a reference"),
-    AnnotationKind.QUESTION: _l("something you would like the authors or others to explain"),
-    AnnotationKind.OBJECTION: _l("you disagree, and say why"),
-    AnnotationKind.SUGGESTION: _l("new wording for one paragraph, shown as a change"),
-}
+KIND_LABELS = {kind: label for kind, (label, _plural, _hint) in KINDS.items()}
+KIND_PLURALS = {kind: plural for kind, (_label, plural, _hint) in KINDS.items()}
+KIND_HINTS = {kind: hint for kind, (_label, _plural, hint) in KINDS.items()}
 SORT_LABELS = {
     "oldest": _l("Oldest first"),
     "newest": _l("Newest first"),
@@ -77,25 +86,30 @@ def excerpt(text: str, length: int = EXCERPT_LENGTH) -> str:
     return cut.rstrip(",;:") + "…"
 
 
-def attach_error(form: FlaskForm, error: AnnotationError) -> None:
+def attach_error(form: FlaskForm, error: ServiceError) -> None:
     """Show a service's refusal on the field at fault, or above the form."""
-    name = _ERROR_FIELDS.get(error.field or "")
+    name = _ERROR_FIELDS.get(error.field or "", error.field)
     field = getattr(form, name, None) if name else None
-    if field is not None:
+    if isinstance(field, Field):
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
 
 
+def choices(labels: dict) -> list[SelectChoice]:
+    """The choices of a field, one for each member of an enum, labelled."""
+    return [SelectChoice(member.value, label) for member, label in labels.items()]
+
+
+def radio(label, labels: dict, **options) -> RadioField:
+    """Radio buttons for the members of an enum; the services judge the value chosen."""
+    return RadioField(label, choices=choices(labels), validate_choice=False, **options)
+
+
 class ThreadForm(FlaskForm):
     """Start a thread on a section, or on one of its paragraphs."""
 
-    kind = RadioField(
-        _l("Kind of contribution"),
-        choices=[SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()],
-        default=AnnotationKind.COMMENT.value,
-        validate_choice=False,
-    )
+    kind = radio(_l("Kind of contribution"), KIND_LABELS, default=AnnotationKind.COMMENT.value)
     paragraph = RadioField(
         _l("What is it about?"),
         choices=[SelectChoice("", _l("The whole section"))],
@@ -119,7 +133,7 @@ class ThreadForm(FlaskForm):
         ]
 
     def validate_kind(self, field):
-        if field.data not in {kind.value for kind in AnnotationKind}:
+        if self.chosen_kind is None:
             raise ValidationError(_l("Choose a comment, question, objection or suggestion."))
 
     def validate_paragraph(self, field):
@@ -130,10 +144,18 @@ class ThreadForm(FlaskForm):
                     n=self.paragraph_count,
                 )
             )
-        if self.kind.data == AnnotationKind.SUGGESTION.value and not field.data:
+        if self.chosen_kind is AnnotationKind.SUGGESTION and not field.data:
             raise ValidationError(
                 _l("A suggestion proposes new wording for a paragraph: choose that paragraph.")
             )
+
+    @property
+    def chosen_kind(self) -> AnnotationKind | None:
+        """The kind chosen, or None for a value that names no kind."""
+        try:
+            return AnnotationKind(self.kind.data)
+        except ValueError:
+            return None
 
     @property
     def paragraph_number(self) -> int | None:
@@ -181,11 +203,7 @@ class FlagForm(FlaskForm):
     note's length, one flag per account) are `app.moderation.services.flag`'s.
     """
 
-    reason = RadioField(
-        _l("Why should a moderator look at it?"),
-        choices=[SelectChoice(reason.value, label) for reason, label in FLAG_REASON_LABELS.items()],
-        validate_choice=False,
-    )
+    reason = radio(_l("Why should a moderator look at it?"), FLAG_REASON_LABELS)
     note = TextAreaField(
         _l("Note for the moderators (optional)"),
         description=_l(
@@ -216,7 +234,7 @@ class ThreadFilterForm(FlaskForm):
         _l("Kind"),
         choices=[
             SelectChoice("", _l("All kinds")),
-            *(SelectChoice(k.value, v) for k, v in KIND_PLURALS.items()),
+            *choices(KIND_PLURALS),
         ],
         default="",
         validate_choice=False,
@@ -236,18 +254,18 @@ class ThreadFilterForm(FlaskForm):
 
 # --- the editors' answer to a thread ---------------------------------------------------------
 
-OUTCOME_LABELS = {
-    DispositionOutcome.ACCEPTED: _l("Accepted"),
-    DispositionOutcome.PARTLY_ACCEPTED: _l("Partly accepted"),
-    DispositionOutcome.NOT_ACCEPTED: _l("Not accepted"),
-    DispositionOutcome.NOTED: _l("Noted"),
+# Each outcome of an editors' answer: its label, and the hint the form gives.
+OUTCOMES = {
+    DispositionOutcome.ACCEPTED: (_l("Accepted"), _l("the paper changes as proposed")),
+    DispositionOutcome.PARTLY_ACCEPTED: (
+        _l("Partly accepted"),
+        _l("the paper changes, but not all the way"),
+    ),
+    DispositionOutcome.NOT_ACCEPTED: (_l("Not accepted"), _l("the paper stays as it is; say why")),
+    DispositionOutcome.NOTED: (_l("Noted"), _l("taken into account; a response is optional")),
 }
-OUTCOME_HINTS = {
-    DispositionOutcome.ACCEPTED: _l("the paper changes as proposed"),
-    DispositionOutcome.PARTLY_ACCEPTED: _l("the paper changes, but not all the way"),
-    DispositionOutcome.NOT_ACCEPTED: _l("the paper stays as it is; say why"),
-    DispositionOutcome.NOTED: _l("taken into account; a response is optional"),
-}
+OUTCOME_LABELS = {outcome: label for outcome, (label, _hint) in OUTCOMES.items()}
+OUTCOME_HINTS = {outcome: hint for outcome, (_label, hint) in OUTCOMES.items()}
 
 
 class DispositionForm(FlaskForm):
@@ -257,11 +275,7 @@ class DispositionForm(FlaskForm):
     length, a later version of the same paper) are `app.annotations.dispositions.answer`'s.
     """
 
-    outcome = RadioField(
-        _l("Outcome"),
-        choices=[SelectChoice(o.value, label) for o, label in OUTCOME_LABELS.items()],
-        validate_choice=False,
-    )
+    outcome = radio(_l("Outcome"), OUTCOME_LABELS)
     response = TextAreaField(
         _l("Response"),
         description=_l(
@@ -283,20 +297,3 @@ class DispositionForm(FlaskForm):
     def validate_outcome(self, field):
         if field.data not in {o.value for o in DispositionOutcome}:
             raise ValidationError(_l("Choose accepted, partly accepted, not accepted or noted."))
-
-    def attach(self, error: AnnotationError) -> None:
-        """Show a service's refusal on the field at fault, or above the form."""
-        target = (
-            getattr(self, error.field, None)
-            if error.field
-            in {
-                "outcome",
-                "response",
-                "version",
-            }
-            else None
-        )
-        if target is not None:
-            target.errors = [*target.errors, error.message]
-        else:
-            self.form_errors.append(error.message)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from app.core.permissions import is_moderator
 from app.extensions import db
-from app.models import PaperVersion, User
+from app.models import PaperVersion, Section, User
 from app.models.annotation import (
     Anchor,
     AnchorStatus,
@@ -242,6 +242,13 @@ def get_visible(annotation_id: int, viewer: Any) -> Annotation | None:
             selectinload(Annotation.paper),
             selectinload(Annotation.version).load_only(*VERSION_COLUMNS),
         )
+    )
+
+
+def section_at(version_id: int, key: str) -> Section | None:
+    """The section `key` of a version, or None: one query."""
+    return db.session.scalar(
+        select(Section).where(Section.version_id == version_id, Section.key == key)
     )
 
 

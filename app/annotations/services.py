@@ -1,8 +1,8 @@
 """The rules of annotating: who may say what, where, and within which limits.
 
-Services add and flush; the caller commits once. Every failure is an
-`AnnotationError` carrying a machine-readable code, a message for people, the field at
-fault and the HTTP status the API answers with.
+Services add and flush; the request's one boundary commits (`app.core.transaction`).
+Every failure is an `AnnotationError` (a `ServiceError`) carrying a machine-readable
+code, a message for people, the field at fault and the HTTP status it is answered with.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from app.annotations.queries import section_at
 from app.core.anchoring import AnchorError, anchor_quote
 from app.core.diffing import word_diff
 from app.core.errors import ServiceError
@@ -139,9 +140,8 @@ def _suggestion(kind: AnnotationKind, exact: str | None, proposed: str | None):
 
 
 def find_section(version: PaperVersion, key: str) -> Section:
-    section = db.session.scalar(
-        select(Section).where(Section.version_id == version.id, Section.key == key)
-    )
+    """The section `key` of a version; an `AnnotationError` when it has none."""
+    section = section_at(version.id, key)
     if section is None:
         raise AnnotationError(
             f"Version {version.label} has no section '{key}'.",
@@ -302,15 +302,8 @@ def delete(user: User, annotation: Annotation) -> bool:
     _refuse_placeholder(user, annotation)
     if not can_delete_annotation(user, annotation):
         raise AnnotationError("Only its author can delete this.", code="forbidden", status=403)
-    replies = db.session.scalar(
-        select(func.count(Annotation.id)).where(Annotation.parent_id == annotation.id)
-    )
-    if not replies:
-        parent_id = annotation.parent_id
-        db.session.delete(annotation)
-        db.session.flush()
-        if parent_id is not None:
-            _remove_empty_placeholder(parent_id)
+    if not _has_replies(annotation):
+        _remove(annotation)
         return True
     now = utcnow()
     annotation.status = AnnotationStatus.DELETED
@@ -332,17 +325,26 @@ def _refuse_placeholder(user: User, annotation: Annotation) -> None:
         raise AnnotationError("This contribution has been deleted.", code="deleted", status=409)
 
 
-def _remove_empty_placeholder(annotation_id: int) -> None:
-    """A deleted placeholder whose last reply went goes too."""
-    placeholder = db.session.get(Annotation, annotation_id)
-    if placeholder is None or placeholder.status is not AnnotationStatus.DELETED:
-        return
-    left = db.session.scalar(
-        select(func.count(Annotation.id)).where(Annotation.parent_id == placeholder.id)
+def _has_replies(annotation: Annotation) -> bool:
+    return bool(
+        db.session.scalar(
+            select(func.count(Annotation.id)).where(Annotation.parent_id == annotation.id)
+        )
     )
-    if not left:
-        parent_id = placeholder.parent_id
-        db.session.delete(placeholder)
-        db.session.flush()
-        if parent_id is not None:
-            _remove_empty_placeholder(parent_id)
+
+
+def _remove(annotation: Annotation) -> None:
+    """Remove an annotation that nothing answers, and the deleted placeholder above it
+    when this was its last reply (and so on up the thread)."""
+    parent_id = annotation.parent_id
+    db.session.delete(annotation)
+    db.session.flush()
+    if parent_id is None:
+        return
+    parent = db.session.get(Annotation, parent_id)
+    if (
+        parent is not None
+        and parent.status is AnnotationStatus.DELETED
+        and not _has_replies(parent)
+    ):
+        _remove(parent)

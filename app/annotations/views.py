@@ -1,32 +1,35 @@
-"""Discussion pages without JavaScript: a section's threads, a thread's permalink, and
-the plain forms that start, answer, edit and delete contributions.
+"""The discussion pages: a section's threads, a thread's permalink, and the forms that
+start, answer, edit, delete and flag contributions.
 
-Views are thin: load (404), authorise (log in / 403), validate the form, call one
-service, commit, redirect (303). "Preview" buttons post to their own addresses
-(`formaction`), which render the same page with the sanitised HTML and store nothing,
-so that previewing does not draw on the posting allowance of `posting_limit`.
+One view per action. Each loads and authorises what it acts on once, through a loader of
+`context.py`, and answers the address it was called through: the page (a form posted
+without JavaScript: redirect 303 on success) or its `….fragment` twin, which
+static/js/threads.js calls and which answers with the piece of HTML that changed
+(`fragments.py`). A refused form comes back with its errors and the service's status (422,
+409, 403); the request's one transaction is committed or rolled back after the view
+(`app.core.transaction`). "Preview" buttons post to their own addresses (`formaction`),
+which render the same form with the sanitised HTML and store nothing, so that previewing
+does not draw on the posting allowance of `posting_limit`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from flask import (
-    Blueprint,
-    abort,
-    flash,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime as _format_datetime
 from flask_login import current_user
 
-from app.annotations import dispositions, queries, services
+from app.annotations import display, dispositions, fragments, queries, services
+from app.annotations.context import (
+    SectionContext,
+    ThreadContext,
+    fragment_wanted,
+    require_login,
+    takes_replies_from_viewer,
+    visible,
+    worth_showing,
+)
+from app.annotations.display import moderation_context, posted_message, thread_tree
 from app.annotations.forms import (
-    KIND_HINTS,
     KIND_LABELS,
     KIND_PLURALS,
     OUTCOME_HINTS,
@@ -36,28 +39,17 @@ from app.annotations.forms import (
     EditForm,
     FlagForm,
     ReplyForm,
-    ThreadFilterForm,
     ThreadForm,
     attach_error,
 )
 from app.annotations.limits import posting_limit
 from app.annotations.services import AnnotationError, QuoteInput
-from app.core.anchoring import block_spans
-from app.core.diffing import word_diff
 from app.core.i18n import gettext as _
 from app.core.markdown import render_markdown
-from app.core.permissions import (
-    can_answer,
-    can_delete_annotation,
-    can_edit_annotation,
-    can_flag,
-    can_read_words,
-    is_author,
-    is_moderator,
-)
-from app.extensions import db, login_manager
+from app.core.permissions import can_answer, can_flag, can_read_words, is_author
 from app.models import TargetKind
 from app.models.annotation import (
+    AnchorStatus,
     Annotation,
     AnnotationKind,
     AnnotationStatus,
@@ -71,10 +63,14 @@ from app.papers import queries as paper_queries
 
 bp = Blueprint("annotations", __name__)
 # Ids beyond a 32-bit integer name nothing (and would overflow PostgreSQL's integer columns).
-ANNOTATION_ID = "<int(min=1, max=2147483647):annotation_id>"
+ONE = "/annotations/<int(min=1, max=2147483647):annotation_id>"
+SECTION = "/papers/<slug>/v/<label>/sections/<key>/"
+FORM = ["GET", "POST"]
 
-# Replies nest this deep; deeper ones follow their depth-3 ancestor, "in reply to" someone.
-MAX_NESTING = 3
+# The states the templates tell apart, compared there by identity (`is sameas`).
+bp.add_app_template_global(AnnotationStatus, "AnnotationStatus")
+bp.add_app_template_global(AnchorStatus, "AnchorStatus")
+bp.add_app_template_global(takes_replies_from_viewer)
 
 
 @bp.app_template_global()
@@ -90,6 +86,12 @@ def kind_plural(kind) -> str:
 
 
 @bp.app_template_global()
+def outcome_label(outcome) -> str:
+    """The label of a disposition's outcome ("Partly accepted")."""
+    return str(OUTCOME_LABELS[DispositionOutcome(outcome)])
+
+
+@bp.app_template_global()
 def format_datetime(value, format: str = "d MMMM y, HH:mm") -> str:
     """A moment in words ("28 November 2026, 14:05"), in UTC."""
     return _format_datetime(value, format)
@@ -101,276 +103,96 @@ def accepts_comments(period) -> bool:
     return period.state not in {"upcoming", "closed"}
 
 
-# --- loading ------------------------------------------------------------------------------
-
-
-def _load_section(slug: str, label: str, key: str):
-    found = paper_queries.paper_with_versions(slug)
-    if found is None:
-        abort(404)
-    paper, versions = found
-    version = next((v for v in versions if v.label == label), None)
-    if version is None:
-        abort(404)
-    try:
-        section = services.find_section(version, key)
-    except AnnotationError:
-        abort(404)
-    return paper, version, section
-
-
-def _load(annotation_id: int) -> Annotation:
-    """An annotation the viewer may see, or 404.
-
-    A thread whose first contribution the viewer sees only as a placeholder (deleted, or
-    hidden by a moderator) is not found once no visible reply is left under it, as the
-    margin and the section page do not list it either.
-    """
-    annotation = queries.get_visible(annotation_id, current_user)
-    if annotation is None or not _worth_showing(annotation):
-        abort(404)
-    return annotation
-
-
-def _worth_showing(annotation: Annotation) -> bool:
-    """Whether an annotation has something to show the viewer: its words, or replies."""
-    if not annotation.is_root or can_read_words(current_user, annotation):
-        return True
-    return queries.reply_count(annotation, current_user) > 0
-
-
-@bp.app_template_global()
-def takes_replies_from_viewer(annotation: Annotation) -> bool:
-    """What the services accept as a parent: published, or the viewer's own pending."""
-    if annotation.status is AnnotationStatus.PUBLISHED:
-        return True
-    return annotation.status is AnnotationStatus.PENDING and is_author(current_user, annotation)
-
-
-def moderation_context(annotations: list[Annotation]) -> dict:
-    """What the contributions of a thread need about moderation, in at most two queries:
-
-    - `moderation_decisions`: the latest decision on each hidden or rejected contribution the viewer
-      wrote (their reason is told to them), or, for moderators, on each hidden one;
-    - `flagged_ids`: the ids of those the viewer has already flagged.
-    """
-    decided = [
-        a.id
-        for a in annotations
-        if (
-            a.status in {AnnotationStatus.HIDDEN, AnnotationStatus.REJECTED}
-            and is_author(current_user, a)
-        )
-        or (a.status is AnnotationStatus.HIDDEN and is_moderator(current_user))
-    ]
-    flaggable = []
-    if can_flag(current_user):
-        flaggable = [
-            a.id
-            for a in annotations
-            if a.status is AnnotationStatus.PUBLISHED and not is_author(current_user, a)
-        ]
-    return {
-        "moderation_decisions": moderation_queries.latest_decisions(TargetKind.ANNOTATION, decided),
-        "flagged_ids": moderation_queries.flagged_by(
-            current_user, TargetKind.ANNOTATION, flaggable
-        ),
-    }
-
-
-def posted_message(annotation: Annotation) -> str | None:
-    """What the author of a contribution waiting for review is told once, after posting."""
-    if annotation.status is AnnotationStatus.PENDING:
-        return _("It will appear to others after a moderator approves it.")
-    return None
-
-
-def _paragraphs(section) -> list[tuple[int, int]]:
-    return block_spans(section.text)
-
-
-def _discard() -> None:
-    """A refused service call stored nothing; make sure nothing it may have added stays.
-
-    The rollback expires what was loaded, so the page that explains the refusal loads
-    the annotations it shows again.
-    """
-    db.session.rollback()
-
-
-def _status(error: AnnotationError) -> int:
-    return error.status if error.status in {403, 409, 422} else 422
+def _thread_url(annotation: Annotation, **anchor) -> str:
+    """The thread page of an annotation, at the place `anchor` names."""
+    return url_for("annotations.thread", annotation_id=annotation.thread_id, **anchor)
 
 
 # --- a section's discussion ---------------------------------------------------------------
 
 
-def create_thread_from(form: ThreadForm, paper, version, section, spans) -> Annotation:
-    """Start the thread a valid section form describes: on the section or on a paragraph.
+def _section_page(place: SectionContext, form: ThreadForm, *, preview=False, status=200):
+    filters, threads = display.listed_threads(place)
+    context = display.thread_form_context(place, form, preview=preview)
+    page = render_template("annotations/section.html", threads=threads, filters=filters, **context)
+    return page, status
 
-    Shared by the page and its in-place fragment; raises `AnnotationError`.
-    """
+
+def _thread_form(place: SectionContext, form: ThreadForm, *, preview=False, status=200):
+    """The new-thread form again: in its section page, or alone for a script."""
+    answer = fragments.thread_form if fragment_wanted() else _section_page
+    return answer(place, form, preview=preview, status=status)
+
+
+def _create_thread(place: SectionContext, form: ThreadForm) -> Annotation:
+    """Start the thread a valid section form describes: on the section or on a paragraph."""
     quote = target = None
     if form.paragraph_number:
-        start, end = spans[form.paragraph_number - 1]
-        quote = QuoteInput(section.text[start:end], start=start, end=end)
+        start, end = place.spans[form.paragraph_number - 1]
+        quote = QuoteInput(place.section.text[start:end], start=start, end=end)
         target = TargetType.PARAGRAPH
     return services.create_thread(
         current_user,
-        paper,
-        version,
-        section,
+        place.paper,
+        place.version,
+        place.section,
         form.body.data or "",
-        kind=AnnotationKind(form.kind.data),
+        kind=form.chosen_kind,
         quote=quote,
         target=target,
         proposed_text=form.proposed,
     )
 
 
-@bp.route("/papers/<slug>/v/<label>/sections/<key>/", methods=["GET", "POST"])
+@bp.route(SECTION, methods=FORM)
+@bp.post(f"{SECTION}threads.fragment", endpoint="thread_fragment")
 @posting_limit
 def section(slug: str, label: str, key: str):
-    """All threads of a section, sorted and filtered, and the form to start one."""
-    paper, version, section = _load_section(slug, label, key)
-    spans = _paragraphs(section)
-    form = ThreadForm(paragraphs=[section.text[s:e] for s, e in spans])
+    """All threads of a section, sorted and filtered, and the form to start one.
+
+    Through `threads.fragment`, the new thread's list item comes back where the section
+    page's sort places it.
+    """
+    place = SectionContext.load(slug, label, key)
+    form = ThreadForm(paragraphs=place.paragraphs)
     if request.method == "GET":
         chosen = request.args.get("paragraph", "")
-        if chosen.isdigit() and 1 <= int(chosen) <= len(spans):
+        if chosen.isdigit() and 1 <= int(chosen) <= len(place.spans):
             form.paragraph.data = chosen
-        return _render_section(paper, version, section, form)
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
+        return _section_page(place, form)
+    require_login()
     if not form.validate_on_submit():
-        return _render_section(paper, version, section, form, status=422)
+        return _thread_form(place, form, status=422)
     if form.preview.data:
-        return _render_section(paper, version, section, form, preview=True)
+        return _thread_form(place, form, preview=True)
     try:
-        annotation = create_thread_from(form, paper, version, section, spans)
+        annotation = _create_thread(place, form)
     except AnnotationError as error:
-        _discard()
         attach_error(form, error)
-        return _render_section(paper, version, section, form, status=_status(error))
-    db.session.commit()
+        return _thread_form(place, form, status=error.status)
+    if fragment_wanted():
+        return fragments.new_thread(place, annotation)
     message = _("Your %(kind)s is posted.", kind=kind_label(annotation.kind).lower())
     if waiting := posted_message(annotation):
         message = f"{message} {waiting}"
     flash(message, "success")
-    return redirect(url_for("annotations.thread", annotation_id=annotation.id), 303)
+    return redirect(_thread_url(annotation), 303)
 
 
-@bp.post("/papers/<slug>/v/<label>/sections/<key>/preview")
+@bp.post(f"{SECTION}preview")
 def section_preview(slug: str, label: str, key: str):
     """The section page again, with the new thread's sanitised HTML; nothing is stored."""
-    paper, version, section = _load_section(slug, label, key)
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    form = ThreadForm(paragraphs=[section.text[s:e] for s, e in _paragraphs(section)])
+    place = SectionContext.load(slug, label, key)
+    require_login()
+    form = ThreadForm(paragraphs=place.paragraphs)
     valid = form.validate_on_submit()
-    return _render_section(
-        paper, version, section, form, preview=True, status=200 if valid else 422
-    )
-
-
-def _render_section(paper, version, section, form, *, preview=False, status=200):
-    filters = ThreadFilterForm(request.args)
-    threads = queries.threads(
-        version,
-        current_user,
-        section=section.key,
-        kind=filters.chosen_kind,
-        sort=filters.chosen_sort,
-    )
-    preview_html = preview_change = None
-    if preview and form.body.data and form.body.data.strip():
-        preview_html = render_markdown(form.body.data)
-    if preview and form.kind.data == "suggestion" and form.proposed and not form.paragraph.errors:
-        number = form.paragraph_number
-        if number:
-            start, end = _paragraphs(section)[number - 1]
-            preview_change = word_diff(section.text[start:end], form.proposed)
-    return render_template(
-        "annotations/section.html",
-        paper=paper,
-        version=version,
-        section=section,
-        threads=threads,
-        filters=filters,
-        form=form,
-        preview=preview,
-        preview_html=preview_html,
-        preview_change=preview_change,
-        kind_hints={kind.value: hint for kind, hint in KIND_HINTS.items()},
-        period=paper_queries.comment_period(paper),
-    ), status
+    return _thread_form(place, form, preview=True, status=200 if valid else 422)
 
 
 # --- a thread -----------------------------------------------------------------------------
 
 
-@dataclass
-class Node:
-    """An annotation as the thread page shows it: nested, or flat "in reply to" someone."""
-
-    annotation: Annotation
-    children: list[Node] = field(default_factory=list)
-    in_reply_to: Annotation | None = None
-    parent_missing: bool = False
-
-
-def thread_tree(root: Annotation, replies: list[Annotation]) -> list[Node]:
-    """The replies of `root` as nested nodes, at most `MAX_NESTING` levels deep.
-
-    A reply deeper than that is listed right after its ancestor at the last level,
-    in the order written, and names the contribution it answers. A reply whose parent
-    the viewer may not see is listed at the first level.
-    """
-    by_parent: dict[int, list[Annotation]] = {}
-    for reply in replies:
-        by_parent.setdefault(reply.parent_id, []).append(reply)
-    shown = {root.id, *(reply.id for reply in replies)}
-
-    def flat_descendants(annotation: Annotation) -> list[Node]:
-        out = []
-        for child in by_parent.get(annotation.id, []):
-            out.append(Node(child, in_reply_to=annotation))
-            out.extend(flat_descendants(child))
-        return out
-
-    def build(annotation: Annotation, level: int) -> list[Node]:
-        nodes = []
-        for child in by_parent.get(annotation.id, []):
-            node = Node(child)
-            if level < MAX_NESTING:
-                node.children = build(child, level + 1)
-                nodes.append(node)
-            else:
-                nodes.append(node)
-                nodes.extend(flat_descendants(child))
-        return nodes
-
-    top = build(root, 1)
-    for reply in replies:
-        if reply.parent_id not in shown:
-            top.append(Node(reply, parent_missing=True, children=build(reply, 2)))
-    return top
-
-
-@bp.route(f"/annotations/{ANNOTATION_ID}")
-def thread(annotation_id: int):
-    """The permalink of a thread; a reply's id leads to its place in the thread."""
-    annotation = _load(annotation_id)
-    if not annotation.is_root:
-        return redirect(
-            url_for(
-                "annotations.thread", annotation_id=annotation.root_id, _anchor=f"a{annotation.id}"
-            )
-        )
-    return _render_thread(annotation, ReplyForm(formdata=None))
-
-
-def _render_thread(root, form, *, parent=None, preview=False, status=200, answer_form=None):
+def _thread_page(root, form, *, parent=None, preview=False, status=200, answer_form=None):
     replies = queries.thread_replies(root, current_user)
     answers = dispositions.history(root) if can_read_words(current_user, root) else []
     if (
@@ -382,24 +204,17 @@ def _render_thread(root, form, *, parent=None, preview=False, status=200, answer
     if parent is None:
         wanted = request.args.get("reply_to", type=int)
         parent = next((r for r in replies if r.id == wanted), root)
-    try:
-        section = services.find_section(root.version, root.section_key)
-    except AnnotationError:
-        section = None
-    preview_html = None
-    if preview and form.body.data and form.body.data.strip():
-        preview_html = render_markdown(form.body.data)
     return render_template(
         "annotations/thread.html",
         root=root,
         paper=root.paper,
         version=root.version,
-        section=section,
+        section=queries.section_at(root.version_id, root.section_key),
         replies=replies,
         tree=thread_tree(root, replies),
         parent=parent,
         form=form,
-        preview_html=preview_html,
+        preview_html=display.preview_html(form, preview),
         preview=preview,
         period=paper_queries.comment_period(root.paper),
         answers=answers,
@@ -409,220 +224,207 @@ def _render_thread(root, form, *, parent=None, preview=False, status=200, answer
     ), status
 
 
-def _thread_root(annotation: Annotation) -> Annotation:
-    return annotation if annotation.is_root else _load(annotation.root_id)
+@bp.route(ONE)
+@bp.get(f"{ONE}/fragment", endpoint="article_fragment")
+def thread(annotation_id: int):
+    """The permalink of a thread; a reply's id leads to its place in the thread.
+
+    Through `/fragment`, one contribution's article, as on its thread page.
+    """
+    found = ThreadContext.load(annotation_id)
+    annotation = found.annotation
+    if fragment_wanted():
+        return fragments.article(annotation, found.root)
+    if not annotation.is_root:
+        return redirect(_thread_url(annotation, _anchor=f"a{annotation.id}"))
+    return _thread_page(annotation, ReplyForm(formdata=None))
 
 
-@bp.route(f"/annotations/{ANNOTATION_ID}/replies", methods=["GET", "POST"])
+@bp.get(f"{ONE}/card", endpoint="card_fragment")
+def card(annotation_id: int):
+    """The margin card of the thread an annotation belongs to, with its reply count."""
+    root = ThreadContext.load(annotation_id).root
+    count = queries.reply_count(root, current_user)
+    if not can_read_words(current_user, root) and not count:  # a placeholder with nothing below
+        abort(404)
+    return fragments.card(root, count)
+
+
+def _reply_form(found: ThreadContext, form: ReplyForm, *, preview=False, status=200):
+    """The reply form again: in its thread page, or alone for a script."""
+    parent, root = found.annotation, found.root
+    if fragment_wanted():
+        return fragments.reply_form(parent, root, form, preview=preview, status=status)
+    return _thread_page(root, form, parent=parent, preview=preview, status=status)
+
+
+@bp.route(f"{ONE}/replies", methods=FORM)
+@bp.get(f"{ONE}/reply-form.fragment", endpoint="reply_form_fragment")
+@bp.post(f"{ONE}/replies.fragment", endpoint="reply_fragment")
 @posting_limit
 def reply(annotation_id: int):
-    """Answer a contribution; without a form post, open the thread at the reply form."""
-    parent = _load(annotation_id)
-    root = _thread_root(parent)
+    """Answer a contribution; without a form post, open the thread at the reply form.
+
+    Through `reply-form.fragment`, a reply form to open under the contribution; through
+    `replies.fragment`, the new reply, where the thread places it.
+    """
+    found = ThreadContext.load(annotation_id)
+    parent, root = found.annotation, found.root
     if request.method == "GET":
-        return redirect(
-            url_for(
-                "annotations.thread",
-                annotation_id=root.id,
-                reply_to=parent.id,
-                _anchor="reply-form",
-            )
-        )
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
+        if not fragment_wanted():
+            return redirect(_thread_url(root, reply_to=parent.id, _anchor="reply-form"))
+        found.require_open_to_replies()
+        return fragments.reply_form(parent, root, ReplyForm(formdata=None))
+    require_login()
     form = ReplyForm()
     if not form.validate_on_submit():
-        return _render_thread(root, form, parent=parent, status=422)
+        return _reply_form(found, form, status=422)
     if form.preview.data:
-        return _render_thread(root, form, parent=parent, preview=True)
+        return _reply_form(found, form, preview=True)
     try:
         answer = services.reply(current_user, parent, form.body.data or "")
     except AnnotationError as error:
-        _discard()
         attach_error(form, error)
-        root, parent = _load(root.id), _load(parent.id)
-        return _render_thread(root, form, parent=parent, status=_status(error))
-    db.session.commit()
+        return _reply_form(found, form, status=error.status)
+    if fragment_wanted():
+        return fragments.new_reply(root, answer)
     message = _("Your reply is posted.")
     if waiting := posted_message(answer):
         message = f"{message} {waiting}"
     flash(message, "success")
-    return redirect(
-        url_for("annotations.thread", annotation_id=root.id, _anchor=f"a{answer.id}"), 303
-    )
+    return redirect(_thread_url(root, _anchor=f"a{answer.id}"), 303)
 
 
-@bp.post(f"/annotations/{ANNOTATION_ID}/replies/preview")
+@bp.post(f"{ONE}/replies/preview")
+@bp.post(f"{ONE}/replies/preview.fragment", endpoint="reply_preview_fragment")
 def reply_preview(annotation_id: int):
-    """The thread again, with the reply's sanitised HTML under its form; nothing is stored."""
-    parent = _load(annotation_id)
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
+    """The reply form with the reply's sanitised HTML; nothing is stored."""
+    found = ThreadContext.load(annotation_id)
+    require_login()
     form = ReplyForm()
     valid = form.validate_on_submit()
-    return _render_thread(
-        _thread_root(parent), form, parent=parent, preview=True, status=200 if valid else 422
-    )
+    return _reply_form(found, form, preview=True, status=200 if valid else 422)
 
 
 # --- the editors' answer -----------------------------------------------------------------
 
 
-@bp.app_template_global()
-def outcome_label(outcome) -> str:
-    """The label of a disposition's outcome ("Partly accepted")."""
-    return str(OUTCOME_LABELS[DispositionOutcome(outcome)])
-
-
-@bp.post(f"/annotations/{ANNOTATION_ID}/disposition")
+@bp.post(f"{ONE}/disposition")
 @dispositions.answer_limit
 def disposition(annotation_id: int):
     """An editor answers a thread; earlier answers stay as its history. Back to the thread."""
-    annotation = _load(annotation_id)
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if not can_answer(current_user):
-        abort(403)
-    root = _thread_root(annotation)
-    later = dispositions.later_versions(root)
-    form = DispositionForm(versions=later)
+    found = ThreadContext.load(annotation_id)
+    found.require_answerer()
+    root = found.root
+    form = DispositionForm(versions=dispositions.later_versions(root))
+
+    def refused(status: int):
+        return _thread_page(root, ReplyForm(formdata=None), answer_form=form, status=status)
+
     if not form.validate_on_submit():
-        return _render_thread(root, ReplyForm(formdata=None), answer_form=form, status=422)
+        return refused(422)
     version = None
     if form.version.data:
-        known = {v.label: v for v in paper_queries.paper_with_versions(root.paper.slug)[1]}
-        version = known.get(form.version.data)
+        version = paper_queries.version_by_label(root.paper.slug, form.version.data).version
         if version is None:
             form.version.errors = [*form.version.errors, _("Choose one of the listed versions.")]
-            return _render_thread(root, ReplyForm(formdata=None), answer_form=form, status=422)
+            return refused(422)
     try:
         dispositions.answer(
             current_user._get_current_object(),
-            annotation,
+            found.annotation,
             form.outcome.data,
             form.response.data or "",
             version,
         )
     except AnnotationError as error:
-        _discard()
-        form.attach(error)
-        root = _load(root.id)
-        return _render_thread(
-            root, ReplyForm(formdata=None), answer_form=form, status=_status(error)
-        )
-    db.session.commit()
+        attach_error(form, error)
+        return refused(error.status)
     flash(_("Your answer is published."), "success")
-    return redirect(
-        url_for("annotations.thread", annotation_id=root.id, _anchor="disposition"), 303
-    )
+    return redirect(_thread_url(root, _anchor="disposition"), 303)
 
 
 # --- edit, delete, history ----------------------------------------------------------------
 
 
-def _refuse_placeholder(annotation: Annotation) -> None:
-    """Its author learns that a deleted contribution is gone (409); others get 403 next."""
-    if annotation.status is AnnotationStatus.DELETED and is_author(current_user, annotation):
-        page = render_template(
-            "errors/error.html",
-            status=409,
-            title=_("Deleted"),
-            message=_("This contribution has been deleted."),
+def _edit_form(found: ThreadContext, form: EditForm, *, preview=False, status=200):
+    """The edit form: on its page, or opened in place for a script."""
+    if fragment_wanted():
+        return fragments.edit_form(
+            found.annotation, found.root, form, preview=preview, status=status
         )
-        abort(make_response(page, 409))
+    context = display.edit_form_context(found.annotation, form, preview=preview)
+    return render_template("annotations/edit.html", **context), status
 
 
-def _editable(annotation_id: int) -> Annotation:
-    annotation = _load(annotation_id)
-    if not current_user.is_authenticated:
-        abort(login_manager.unauthorized())
-    _refuse_placeholder(annotation)
-    if not can_edit_annotation(current_user, annotation):
-        abort(403)
-    return annotation
-
-
-@bp.route(f"/annotations/{ANNOTATION_ID}/edit", methods=["GET", "POST"])
+@bp.route(f"{ONE}/edit", methods=FORM)
+@bp.route(f"{ONE}/edit.fragment", methods=FORM, endpoint="edit_fragment")
 @posting_limit
 def edit(annotation_id: int):
-    """Change one's own contribution; the earlier text is kept in its history."""
-    annotation = _editable(annotation_id)
-    form = EditForm(obj=annotation if request.method == "GET" else None)
+    """Change one's own contribution; the earlier text is kept in its history.
+
+    Through `edit.fragment`, the form opened in place, and then the edited contribution,
+    marked "edited".
+    """
+    found = ThreadContext.load(annotation_id)
+    found.require_editable()
+    annotation = found.annotation
     if request.method == "GET":
-        return _render_edit(annotation, form)
+        return _edit_form(found, EditForm(obj=annotation))
+    form = EditForm()
     if not form.validate_on_submit():
-        return _render_edit(annotation, form, status=422)
+        return _edit_form(found, form, status=422)
     if form.preview.data:
-        return _render_edit(annotation, form, preview=True)
-    try:
-        edit_from(form, annotation)
-    except AnnotationError as error:
-        _discard()
-        attach_error(form, error)
-        return _render_edit(_load(annotation.id), form, status=_status(error))
-    db.session.commit()
-    flash(_("Your changes are saved."), "success")
-    return redirect(
-        url_for(
-            "annotations.thread", annotation_id=annotation.thread_id, _anchor=f"a{annotation.id}"
-        ),
-        303,
-    )
-
-
-def edit_from(form: EditForm, annotation: Annotation) -> Annotation:
-    """Apply a valid edit form; shared by the page and its in-place fragment."""
+        return _edit_form(found, form, preview=True)
     wording = {"proposed_text": form.proposed} if annotation.is_suggestion else {}
-    return services.edit(current_user, annotation, form.body.data or "", **wording)
+    try:
+        services.edit(current_user, annotation, form.body.data or "", **wording)
+    except AnnotationError as error:
+        attach_error(form, error)
+        return _edit_form(found, form, status=error.status)
+    if fragment_wanted():
+        return fragments.article(annotation, found.root)
+    flash(_("Your changes are saved."), "success")
+    return redirect(_thread_url(annotation, _anchor=f"a{annotation.id}"), 303)
 
 
-@bp.post(f"/annotations/{ANNOTATION_ID}/edit/preview")
+@bp.post(f"{ONE}/edit/preview")
+@bp.post(f"{ONE}/edit/preview.fragment", endpoint="edit_preview_fragment")
 def edit_preview(annotation_id: int):
     """The edit form again, with the changed text's sanitised HTML; nothing is stored."""
-    annotation = _editable(annotation_id)
+    found = ThreadContext.load(annotation_id)
+    found.require_editable()
     form = EditForm()
     valid = form.validate_on_submit()
-    return _render_edit(annotation, form, preview=True, status=200 if valid else 422)
+    return _edit_form(found, form, preview=True, status=200 if valid else 422)
 
 
-def _render_edit(annotation, form, *, preview=False, status=200):
-    suggestion = annotation.is_suggestion
-    preview_html = preview_change = None
-    if preview and form.body.data and form.body.data.strip():
-        preview_html = render_markdown(form.body.data)
-    if preview and suggestion and form.proposed and annotation.quote_exact:
-        preview_change = word_diff(annotation.quote_exact, form.proposed)
-    return render_template(
-        "annotations/edit.html",
-        annotation=annotation,
-        suggestion=suggestion,
-        form=form,
-        preview=preview,
-        preview_html=preview_html,
-        preview_change=preview_change,
-    ), status
-
-
-@bp.route(f"/annotations/{ANNOTATION_ID}/delete", methods=["GET", "POST"])
+@bp.route(f"{ONE}/delete", methods=FORM)
+@bp.route(f"{ONE}/delete.fragment", methods=FORM, endpoint="delete_fragment")
 def delete(annotation_id: int):
-    """Delete one's own contribution, after a confirmation page."""
-    annotation = _load(annotation_id)
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    _refuse_placeholder(annotation)
-    if not can_delete_annotation(current_user, annotation):
-        abort(403)
+    """Delete one's own contribution, after a confirmation.
+
+    Through `delete.fragment`, the confirmation opened in place, and then the placeholder,
+    or which contributions went.
+    """
+    found = ThreadContext.load(annotation_id)
+    found.require_deletable()
+    annotation = found.annotation
     form = DeleteForm()
-    if not form.validate_on_submit():
-        return render_template("annotations/delete.html", annotation=annotation, form=form)
-    paper, version, key = annotation.paper, annotation.version, annotation.section_key
+    if request.method == "GET" or not form.validate_on_submit():
+        status = 200 if request.method == "GET" else 422
+        if fragment_wanted():
+            return fragments.delete_form(annotation, found.root, form, status)
+        return render_template("annotations/delete.html", annotation=annotation, form=form), status
+    # A placeholder above it goes too when this was its last reply: remember the chain.
+    chain = fragments.deletion_chain(annotation) if fragment_wanted() else []
+    section_page = display.section_url(annotation)
     thread_id, was_root = annotation.thread_id, annotation.is_root
-    try:
-        removed = services.delete(current_user, annotation)
-    except AnnotationError as error:
-        _discard()
-        abort(error.status, error.message)
-    db.session.commit()
+    removed = services.delete(current_user, annotation)
+    if fragment_wanted():
+        if not removed:
+            return fragments.article(annotation, visible(thread_id))
+        return fragments.removed(chain, thread_id, section_page)
     flash(
         _("Your contribution is deleted.")
         if removed
@@ -632,25 +434,22 @@ def delete(annotation_id: int):
     if not (removed and was_root) and queries.get_visible(thread_id, current_user):
         anchor = None if removed else f"a{annotation_id}"
         return redirect(url_for("annotations.thread", annotation_id=thread_id, _anchor=anchor), 303)
-    return redirect(
-        url_for("annotations.section", slug=paper.slug, label=version.label, key=key), 303
-    )
+    return redirect(section_page, 303)
 
 
-@bp.route(f"/annotations/{ANNOTATION_ID}/history")
+@bp.route(f"{ONE}/history")
 def history(annotation_id: int):
     """What a contribution said before each edit, newest first."""
-    annotation = _load(annotation_id)
-    revisions = queries.revisions(annotation)
+    annotation = ThreadContext.load(annotation_id).annotation
+    readable = can_read_words(current_user, annotation)
     earlier = [
         (revision, render_markdown(revision.body) if revision.body else "")
-        for revision in revisions
+        for revision in (queries.revisions(annotation) if readable else [])
     ]
-    readable = can_read_words(current_user, annotation)
     return render_template(
         "annotations/history.html",
         annotation=annotation,
-        earlier=earlier if readable else [],
+        earlier=earlier,
         readable=readable,
         deleted=annotation.status is AnnotationStatus.DELETED,
     )
@@ -673,62 +472,40 @@ def _flag_refusal(annotation: Annotation) -> tuple[str, int] | None:
     return None
 
 
-def _render_flag(annotation: Annotation, form: FlagForm, *, refusal=None, status=200):
-    return render_template(
-        "annotations/flag.html",
-        annotation=annotation,
-        form=form,
-        refusal=refusal,
-        max_note=moderation_services.MAX_NOTE_LENGTH,
-    ), status
-
-
-@bp.route(f"/annotations/{ANNOTATION_ID}/flag", methods=["GET", "POST"])
+@bp.route(f"{ONE}/flag", methods=FORM)
 def flag(annotation_id: int):
     """Report a contribution to the moderators, with a reason and an optional note."""
-    annotation = _load(annotation_id)
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
+    annotation = ThreadContext.load(annotation_id).annotation
+    require_login()
     form = FlagForm()
+
+    def flag_page(status: int = 200, refusal: str | None = None):
+        max_note = moderation_services.MAX_NOTE_LENGTH
+        page = render_template(
+            "annotations/flag.html",
+            annotation=annotation,
+            form=form,
+            refusal=refusal,
+            max_note=max_note,
+        )
+        return page, status
+
     if request.method == "GET":
         refusal = _flag_refusal(annotation)
-        if refusal is not None:
-            return _render_flag(annotation, form, refusal=refusal[0], status=refusal[1])
-        return _render_flag(annotation, form)
+        return flag_page(refusal[1], refusal[0]) if refusal else flag_page()
     if not form.validate_on_submit():
-        return _render_flag(annotation, form, status=422)
+        return flag_page(422)
     try:
         moderation_services.flag(
             current_user, TargetKind.ANNOTATION, annotation, form.reason.data, form.note.data
         )
     except ModerationError as error:
-        _discard()
-        annotation = _load(annotation_id)
-        refusal = None
-        field_at_fault = getattr(form, error.field, None) if error.field else None
-        if field_at_fault is not None:
-            field_at_fault.errors = [*field_at_fault.errors, error.message]
-        elif error.status in {403, 409}:
-            refusal = error.message
-        else:
-            form.form_errors.append(error.message)
-        status = error.status if error.status in {403, 409, 422} else 422
-        return _render_flag(annotation, form, refusal=refusal, status=status)
-    thread_id, target_id = annotation.thread_id, annotation.id
-    section_page = url_for(
-        "annotations.section",
-        slug=annotation.paper.slug,
-        label=annotation.version.label,
-        key=annotation.section_key,
-    )
-    db.session.commit()
+        if error.field is None and error.status in {403, 409}:
+            return flag_page(error.status, refusal=error.message)
+        attach_error(form, error)
+        return flag_page(error.status)
     flash(_("Thank you. A moderator will look at it."), "success")
-    root = queries.get_visible(thread_id, current_user)
-    if root is None or not _worth_showing(root):  # hidden after enough flags, nothing left
-        return redirect(section_page, 303)
-    return redirect(
-        url_for("annotations.thread", annotation_id=thread_id, _anchor=f"a{target_id}"), 303
-    )
-
-
-from app.annotations import fragments  # noqa: E402, F401
+    root = queries.get_visible(annotation.thread_id, current_user)
+    if root is None or not worth_showing(root):  # hidden after enough flags, nothing left
+        return redirect(display.section_url(annotation), 303)
+    return redirect(_thread_url(annotation, _anchor=f"a{annotation.id}"), 303)
