@@ -35,7 +35,7 @@ from app.models.annotation import (
 )
 from app.models.base import utcnow
 from app.moderation.services import initial_status
-from app.papers.queries import comment_period
+from app.papers.queries import PeriodState, comment_period
 
 MAX_BODY_LENGTH = 10_000
 MAX_LINKS = 20
@@ -80,13 +80,13 @@ def _render(body: str) -> str:
 
 def _check_period(paper: Paper) -> None:
     period = comment_period(paper)
-    if period.state == "upcoming":
+    if period.state is PeriodState.UPCOMING:
         raise AnnotationError(
             f"Comments on this paper open on {period.opens.isoformat()}.",
             code="comment_period_closed",
             status=403,
         )
-    if period.state == "closed":
+    if period.state is PeriodState.CLOSED:
         raise AnnotationError(
             f"Comments on this paper closed on {period.closes.isoformat()}.",
             code="comment_period_closed",

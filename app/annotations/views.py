@@ -100,7 +100,7 @@ def format_datetime(value, format: str = "d MMMM y, HH:mm") -> str:
 @bp.app_template_global()
 def accepts_comments(period) -> bool:
     """Whether forms are offered: the services refuse only upcoming and closed periods."""
-    return period.state not in {"upcoming", "closed"}
+    return period.takes_comments
 
 
 def _thread_url(annotation: Annotation, **anchor) -> str:
