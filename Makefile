@@ -1,6 +1,6 @@
 # Think Paper Commons — everyday commands. GNU make; run from the repository root.
 #
-#   make run     create .venv, install, migrate, import papers/, demo accounts, serve :5000
+#   make run     create .venv, install, migrate, import papers/, demo accounts, serve :5000 (PORT=…)
 #   make test    the test suite on SQLite, then again on PostgreSQL
 #   make lint    ruff check + ruff format --check + lint-imports (the layers of the code)
 #   make format  ruff format + ruff check --fix
@@ -16,6 +16,10 @@ STAMP := $(VENV)/.installed
 # Extra arguments for every pytest run, e.g. `make test PYTEST_ARGS="-x -k footnote"`.
 PYTEST_ARGS ?=
 export PYTEST_ARGS
+# Where `make run` serves: `make run PORT=8000`. Set on the command line only (a PORT or
+# HOST in the environment is not taken), so that the site stays on 127.0.0.1 by default.
+HOST := 127.0.0.1
+PORT := 5000
 # Test processes per leg (pytest-xdist); 0 runs the tests in one process.
 TEST_WORKERS ?= 2
 export TEST_WORKERS
@@ -41,10 +45,11 @@ run: export APP_CONFIG := development
 run: export FLASK_APP := wsgi.py
 run: export PATH := $(CURDIR)/$(BIN):$(PATH)
 run: $(STAMP)
-	flask db upgrade
-	flask papers import papers/*/
-	bash scripts/demo-accounts.sh
-	flask run --host 127.0.0.1 --port 5000
+	@echo "Migrating the database, importing papers/, creating the demo accounts"
+	@flask db upgrade
+	@flask papers import papers/*/
+	@bash scripts/demo-accounts.sh
+	@flask run --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	@bash scripts/test.sh

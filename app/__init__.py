@@ -49,7 +49,10 @@ def create_app(config: str | type | None = None) -> Flask:
     if app.config["ENV_NAME"] == "production" and not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set in production (APP_CONFIG=production)")
     os.makedirs(app.instance_path, exist_ok=True)
-    logging.basicConfig(level=logging.INFO)
+    # The site's own messages (loggers under `app`, e.g. mail written to the outbox) at INFO;
+    # libraries (alembic, SQLAlchemy, …) only from WARNING, so the terminal stays readable.
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger(__name__).setLevel(logging.INFO)
 
     _init_extensions(app)
     _register_blueprints(app)

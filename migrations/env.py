@@ -8,9 +8,11 @@ from flask import current_app
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# Logging is the application's (app/__init__.py): alembic speaks only from WARNING, so
+# `flask db upgrade` prints nothing when all is well. Generating a revision (`flask db
+# migrate`) reports what it detected, through the logging set-up of alembic.ini.
+if getattr(config.cmd_opts, "autogenerate", False):
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 

@@ -28,10 +28,16 @@ for role in participant moderator editor admin; do
   fi
 done
 
+# The new passwords come last, in a block of their own, so that they stand out just
+# above the server's first lines.
 if [ ${#created[@]} -gt 0 ]; then
+  rule=$(printf '%.0s=' {1..72})
   echo
-  echo "Demo accounts created. Note the passwords now: they are not shown again."
+  echo "$rule"
+  echo "  Demo accounts created. Note the passwords now: they are not shown again."
+  echo
   printf '  %-26s %-12s %s\n' "e-mail" "role" "password"
   printf '%s\n' "${created[@]}"
+  echo "$rule"
   echo
 fi

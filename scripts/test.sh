@@ -5,8 +5,10 @@
 #
 # The PostgreSQL leg uses $TEST_POSTGRES_URL, by default
 # postgresql+psycopg://postgres@127.0.0.1:5432/tpc_test, and creates that database when
-# it is missing. When PostgreSQL cannot be reached the leg is skipped with the reason —
-# unless CI is set, then it fails. pytest's exit code 5 (no tests ran) is a failure.
+# it is missing. When PostgreSQL cannot be reached, or refuses the log-in, the leg is
+# skipped with the reason — unless CI is set, then it fails. After the leg the databases
+# it made are dropped: that one (when this run created it) and the workers' (`_gw0`, …).
+# pytest's exit code 5 (no tests ran) is a failure.
 # Each leg leaves test-results/<leg>.status and, when pytest ran, test-results/<leg>.xml.
 # Tests run in $TEST_WORKERS processes (pytest-xdist; default 2, 0 for one process; on
 # PostgreSQL each worker gets its own database beside $TEST_POSTGRES_URL's).
@@ -58,12 +60,31 @@ leg_sqlite() {
   run_pytest sqlite -u TEST_DATABASE_URL
 }
 
+# The databases the PostgreSQL leg made: the workers' (tests/conftest.py drops its own at
+# the end of a session; this also covers an interrupted run) and, when this run created
+# it, the leg's database.
+PG_DROP=()
+drop_test_databases() {
+  [ ${#PG_DROP[@]} -gt 0 ] || return 0
+  "$BIN/python" scripts/prepare-test-db.py --drop "$PG_URL" "${PG_DROP[@]}" >/dev/null ||
+    echo "could not drop the test databases ${PG_DROP[*]}"
+  PG_DROP=()
+}
+trap drop_test_databases EXIT
+
+worker_count() {
+  case ${TEST_WORKERS:-2} in
+    '' | *[!0-9]*) nproc 2>/dev/null || echo 2 ;;
+    *) echo "${TEST_WORKERS:-2}" ;;
+  esac
+}
+
 leg_postgres() {
-  local reason rc
+  local reason rc name i
   echo "=== PostgreSQL leg: ${PG_URL} ==="
   reason=$("$BIN/python" scripts/prepare-test-db.py "$PG_URL" 2>&1)
   rc=$?
-  if [ $rc -eq 3 ]; then
+  if [ $rc -eq 3 ] || [ $rc -eq 4 ]; then
     if in_ci; then
       echo "PostgreSQL leg FAILED: ${reason} (CI is set, so this leg must run)"
       status postgres "failed: ${reason}"
@@ -78,7 +99,14 @@ leg_postgres() {
     return 1
   fi
   [ -z "$reason" ] || echo "$reason"
+  name=${PG_URL##*/}
+  name=${name%%\?*}
+  [[ $reason == "created database "* ]] && PG_DROP+=("$name")
+  for ((i = 0; i < $(worker_count); i++)); do PG_DROP+=("${name}_gw$i"); done
   run_pytest postgres TEST_DATABASE_URL="$PG_URL"
+  rc=$?
+  drop_test_databases
+  return $rc
 }
 
 legs=("$@")

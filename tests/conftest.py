@@ -34,32 +34,57 @@ def _in_ci() -> bool:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
+def database_url(tmp_path_factory):
     """SQLite: a fresh file per run (and per xdist worker). PostgreSQL: TEST_DATABASE_URL,
-    or under xdist one database per worker beside it (`tpc_test_gw0`, …), made if missing."""
+    or under xdist one database per worker beside it (`tpc_test_gw0`, …), made if missing
+    and dropped when the worker's session ends."""
     url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        url = normalise_database_url(url)
-        worker = os.environ.get("PYTEST_XDIST_WORKER")
-        if worker and url.startswith("postgresql"):
-            url = _worker_database(url, worker)
-        return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    if not url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        return
+    url = normalise_database_url(url)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not (worker and url.startswith("postgresql")):
+        yield url
+        return
+    worker_url = _worker_database(url, worker)
+    yield worker_url
+    _drop_worker_database(worker_url)
+
+
+def _maintenance_engine(url: str):
+    """An engine on the server's `postgres` database, for CREATE and DROP DATABASE."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    return create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
 
 
 def _worker_database(url: str, worker: str) -> str:
-    from sqlalchemy import create_engine
     from sqlalchemy.engine import make_url
 
     parsed = make_url(url)
     name = f"{parsed.database}_{worker}"
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    admin = _maintenance_engine(url)
     with admin.connect() as conn:
         exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
         if exists.scalar() is None:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_worker_database(url: str) -> None:
+    """Drop a worker's database at the end of its session. FORCE (PostgreSQL 13+) ends the
+    connections a live server thread may still hold."""
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database
+    admin = _maintenance_engine(url)
+    with admin.connect() as conn:
+        force = " WITH (FORCE)" if conn.dialect.server_version_info >= (13,) else ""
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"{force}'))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")
