@@ -17,6 +17,7 @@ from app.core.i18n import lazy_gettext as _l
 from app.models import FlagReason, ModerationAction, TargetKind
 from app.moderation.labels import FLAG_REASON_LABELS, action_past_label
 from app.moderation.services import MAX_REASON_LENGTH, ModerationError, parse_target
+from app.moderation.states import QueueFilter
 from app.moderation.targets import CONTENT_TYPES
 
 REASON_HINT = _l(
@@ -68,12 +69,12 @@ class QueueFilterForm(_FilterForm):
     state = SelectField(
         _l("Show"),
         choices=[
-            SelectChoice("all", _l("Everything waiting")),
-            SelectChoice("pending", _l("Awaiting review")),
-            SelectChoice("flagged", _l("Flagged")),
+            SelectChoice(QueueFilter.ALL.value, _l("Everything waiting")),
+            SelectChoice(QueueFilter.PENDING.value, _l("Awaiting review")),
+            SelectChoice(QueueFilter.FLAGGED.value, _l("Flagged")),
         ],
-        default="all",
-        coerce=lambda value: value or "all",
+        default=QueueFilter.ALL.value,
+        coerce=lambda value: value or QueueFilter.ALL.value,
     )
     kind = SelectField(_l("Type"), coerce=_optional_choice)
     reason = SelectField(_l("Flag reason"), coerce=_optional_choice)

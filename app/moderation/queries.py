@@ -27,11 +27,11 @@ from app.models import (
     Term,
     User,
 )
-from app.moderation.services import APPROVED_STATES, HIDDEN, PENDING, PUBLISHED, REJECTED
+from app.moderation.states import ModerationState, QueueFilter, is_approved, is_pending
 from app.moderation.targets import CONTENT_TYPES
 from app.papers.queries import VERSION_COLUMNS
 
-QUEUE_STATES = ("all", "pending", "flagged")
+QUEUE_STATES = tuple(f.value for f in QueueFilter)
 
 
 @dataclass
@@ -91,7 +91,9 @@ class QueuePage:
     has_more: bool
 
 
-def _queue_rows(state: str, kind: TargetKind | None, reason: FlagReason | None) -> Select | None:
+def _queue_rows(
+    state: QueueFilter, kind: TargetKind | None, reason: FlagReason | None
+) -> Select | None:
     """(kind, id, since, pending) of everything waiting for a decision, over all content."""
     parts = []
     for ct in CONTENT_TYPES.values():
@@ -104,16 +106,16 @@ def _queue_rows(state: str, kind: TargetKind | None, reason: FlagReason | None) 
         if reason is not None:
             open_flags = open_flags.where(Flag.reason == reason)
         open_flags = open_flags.group_by(Flag.target_id).subquery()
-        if state in ("all", "pending") and reason is None:
+        if state is not QueueFilter.FLAGGED and reason is None:
             parts.append(
                 select(
                     literal(ct.kind.value).label("kind"),
                     model.id.label("id"),
                     model.created_at.label("since"),
                     literal(1).label("pending"),
-                ).where(model.status == ct.status_enum(PENDING))
+                ).where(model.status == ct.status(ModerationState.PENDING))
             )
-        if state in ("all", "flagged"):
+        if state is not QueueFilter.PENDING:
             parts.append(
                 select(
                     literal(ct.kind.value).label("kind"),
@@ -122,7 +124,11 @@ def _queue_rows(state: str, kind: TargetKind | None, reason: FlagReason | None) 
                     literal(0).label("pending"),
                 )
                 .join(open_flags, open_flags.c.id == model.id)
-                .where(model.status.in_([ct.status_enum(PUBLISHED), ct.status_enum(HIDDEN)]))
+                .where(
+                    model.status.in_(
+                        [ct.status(ModerationState.PUBLISHED), ct.status(ModerationState.HIDDEN)]
+                    )
+                )
             )
     if not parts:
         return None
@@ -138,7 +144,7 @@ def queue(
     offset: int = 0,
 ) -> QueuePage:
     """What waits for a decision, oldest first: pending items and items with open flags."""
-    rows_query = _queue_rows(state, kind, reason)
+    rows_query = _queue_rows(QueueFilter(state), kind, reason)
     if rows_query is None:
         return QueuePage([], 0, False)
     total = db.session.scalar(select(func.count()).select_from(rows_query)) or 0
@@ -170,7 +176,7 @@ def entry(kind: TargetKind, target_id: int) -> QueueEntry | None:
         )
         or item.created_at
     )
-    pending = str(item.status.value) == PENDING
+    pending = is_pending(item)
     return _entries([(kind, target_id, since, pending)])[0]
 
 
@@ -260,11 +266,10 @@ def author_records(user_ids: set[int]) -> dict[int, AuthorRecord]:
         ).all()
         for author_id, status, count in rows:
             record = records.get(author_id)
-            value = str(status.value)
-            if value in APPROVED_STATES:  # an adopted definition counts as published
-                value = PUBLISHED
-            if record is not None and value in (PUBLISHED, PENDING, REJECTED, HIDDEN):
-                setattr(record, value, getattr(record, value) + count)
+            # an adopted definition counts as published
+            state = ModerationState.PUBLISHED if is_approved(status) else ModerationState.of(status)
+            if record is not None and state is not None:
+                setattr(record, state.value, getattr(record, state.value) + count)
     return records
 
 
