@@ -16,8 +16,7 @@ from app.annotations.dispositions import MAX_RESPONSE_LENGTH
 from app.annotations.services import MAX_BODY_LENGTH, MAX_LINKS, AnnotationError
 from app.core.i18n import lazy_gettext as _l
 from app.models.annotation import AnnotationKind, DispositionOutcome
-from app.moderation.labels import FLAG_REASON_LABELS
-from app.moderation.services import MAX_NOTE_LENGTH
+from app.moderation.forms import FlagForm  # noqa: F401 (the flag form of every kind)
 
 KIND_LABELS = {
     AnnotationKind.COMMENT: _l("Comment"),
@@ -172,32 +171,6 @@ class DeleteForm(FlaskForm):
     """Nothing but the CSRF token and the button that confirms."""
 
     post = SubmitField(_l("Delete"))
-
-
-class FlagForm(FlaskForm):
-    """Report a contribution to the moderators: a reason, and a note if the reason needs one.
-
-    The form checks only that a reason was chosen; the rules (a reason from the list, the
-    note's length, one flag per account) are `app.moderation.services.flag`'s.
-    """
-
-    reason = RadioField(
-        _l("Why should a moderator look at it?"),
-        choices=[SelectChoice(reason.value, label) for reason, label in FLAG_REASON_LABELS.items()],
-        validate_choice=False,
-    )
-    note = TextAreaField(
-        _l("Note for the moderators (optional)"),
-        description=_l(
-            "What should they know? Say where the problem is, for “other” especially. "
-            "At most %(n)s characters. Only moderators read it.",
-            n=f"{MAX_NOTE_LENGTH:,}",
-        ),
-    )
-
-    def validate_reason(self, field):
-        if not field.data:
-            raise ValidationError(_l("Choose a reason."))
 
 
 class ThreadFilterForm(FlaskForm):

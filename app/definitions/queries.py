@@ -10,16 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Subquery, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.core.permissions import is_moderator
+from app.definitions.finding import Finder
 from app.extensions import db
 from app.models import (
     CommentStatus,
     DefinitionProposal,
+    Paper,
+    PaperVersion,
     ProposalComment,
     ProposalStatus,
+    Section,
     Term,
     TermStatus,
     User,
@@ -100,16 +104,21 @@ class TermSummary:
         return "open" if self.open_count else "none"
 
 
-def glossary(viewer: Any, state: str = "all") -> list[TermSummary]:
-    """Every term the viewer may see, A–Z, with its adopted definition and the number of
-    open proposals: three queries whatever the number of terms."""
-    open_counts = (
+def open_proposal_counts(viewer: Any) -> Subquery:
+    """A subquery of (term_id, n): the open proposals of each term that the viewer sees."""
+    return (
         select(DefinitionProposal.term_id, func.count(DefinitionProposal.id).label("n"))
         .where(DefinitionProposal.status == ProposalStatus.PUBLISHED)
         .where(visible_proposals(viewer))
         .group_by(DefinitionProposal.term_id)
         .subquery()
     )
+
+
+def glossary(viewer: Any, state: str = "all") -> list[TermSummary]:
+    """Every term the viewer may see, A–Z, with its adopted definition and the number of
+    open proposals: three queries whatever the number of terms."""
+    open_counts = open_proposal_counts(viewer)
     rows = db.session.execute(
         select(Term, func.coalesce(open_counts.c.n, 0))
         .outerjoin(open_counts, open_counts.c.term_id == Term.id)
@@ -345,9 +354,6 @@ class Appearance:
 def appearances(term: Term) -> list[Appearance]:
     """The term's occurrences across all papers' current text (the latest version of each):
     whole words, case-insensitive, aliases included. One query for the sections."""
-    from app.definitions.marking import Finder
-    from app.models import Paper, PaperVersion, Section
-
     latest = (
         select(PaperVersion.paper_id, func.max(PaperVersion.sequence).label("sequence"))
         .group_by(PaperVersion.paper_id)

@@ -9,14 +9,28 @@ narrow what is shown, and a bad value is reported on its field (status 400).
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, Form, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    Form,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from app.core import forms as core_forms
 from app.core.i18n import lazy_gettext as _l
 from app.models import FlagReason, ModerationAction, TargetKind
 from app.moderation.labels import FLAG_REASON_LABELS, action_past_label
-from app.moderation.services import MAX_REASON_LENGTH, ModerationError, parse_target
+from app.moderation.services import (
+    MAX_NOTE_LENGTH,
+    MAX_REASON_LENGTH,
+    ModerationError,
+    parse_target,
+)
 from app.moderation.states import QueueFilter
 from app.moderation.targets import CONTENT_TYPES
 
@@ -190,10 +204,36 @@ class AccountDecisionForm(FlaskForm):
     until = DateField(_l("Suspended until (optional)"), validators=[Optional()])
 
 
+class FlagForm(FlaskForm):
+    """Report a contribution to the moderators: a reason, and a note if the reason needs one.
+
+    The form checks only that a reason was chosen; the rules (a reason from the list, the
+    note's length, one flag per account) are `app.moderation.services.flag`'s.
+    """
+
+    reason = RadioField(
+        _l("Why should a moderator look at it?"),
+        choices=[SelectChoice(reason.value, label) for reason, label in FLAG_REASON_LABELS.items()],
+        validate_choice=False,
+    )
+    note = TextAreaField(
+        _l("Note for the moderators (optional)"),
+        description=_l(
+            "What should they know? Say where the problem is, for “other” especially. "
+            "At most %(n)s characters. Only moderators read it.",
+            n=f"{MAX_NOTE_LENGTH:,}",
+        ),
+    )
+
+    def validate_reason(self, field):
+        if not field.data:
+            raise ValidationError(_l("Choose a reason."))
+
+
+# The fields of the forms above that answer for the fields a `ModerationError` names.
+ERROR_FIELDS = {"reason": "reason", "until": "until", "note": "note"}
+
+
 def attach_error(form: FlaskForm, error: ModerationError) -> None:
     """Show a service's refusal on the field at fault, or above the form."""
-    field = getattr(form, error.field, None) if error.field in ("reason", "until") else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
+    core_forms.attach_error(form, error, ERROR_FIELDS)
