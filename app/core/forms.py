@@ -1,10 +1,15 @@
-"""What every area's forms share: showing a service's refusal where it belongs."""
+"""What every area's forms share: a choice among an enum's members, and showing a
+service's refusal where it belongs."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import Enum
+from typing import Any
 
 from flask_wtf import FlaskForm
+from wtforms import RadioField
+from wtforms.fields.choices import SelectChoice
 
 from app.core.errors import ServiceError
 
@@ -18,3 +23,10 @@ def attach_error(form: FlaskForm, error: ServiceError, fields: Mapping[str, str]
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def choice_of(label, labels: Mapping[Enum, Any], **options: Any) -> RadioField:
+    """Radio buttons for the members of an enum, each with its label. The service checks
+    the value (the form does not), so a wrong one comes back as its refusal."""
+    choices = [SelectChoice(member.value, text) for member, text in labels.items()]
+    return RadioField(label, choices=choices, validate_choice=False, **options)

@@ -274,59 +274,68 @@ def _render_term(term: Term, sent: Sent | None = None, *, status: int = 200):
     ), status
 
 
-def _attempt(term: Term, form: GlossaryForm, sent: Sent, act: Callable[[], Any]):
-    """Ask to log in, validate the form and call `act()`: (its result, None); or (None,
-    the answer): the log-in page, or the term's page again with what was sent and the
-    refusal where it belongs, with the refusal's status (nothing of it is stored)."""
+def _attempt(term: Term, form: GlossaryForm, sent: Sent, act: Callable[[], Any], done):
+    """Ask to log in, validate the form, call `act()` and answer `done(its result)`; or
+    answer with the log-in page, or with the term's page again showing what was sent and
+    the refusal where it belongs, with the refusal's status (nothing of it is stored)."""
     if not current_user.is_authenticated:
-        return None, login_manager.unauthorized()
+        return login_manager.unauthorized()
     if not form.validate_on_submit():
-        return None, _render_term(term, sent, status=422)
+        return _render_term(term, sent, status=422)
     try:
-        return act(), None
+        result = act()
     except DefinitionError as error:
         sent.refused(form, error)
-        return None, _render_term(term, sent, status=error.status)
+        return _render_term(term, sent, status=error.status)
+    return done(result)
 
 
-def _on_proposal(slug: str, proposal_id: int, form: GlossaryForm, act, form_name=None):
+def _on_term(slug: str, form: GlossaryForm, sent: Sent, act, done):
+    """`_attempt` on a term: load it (404), then `act(term)`."""
+    term = _load_term(slug)
+    return _attempt(term, form, sent, lambda: act(term), done)
+
+
+def _on_proposal(slug: str, proposal_id: int, form: GlossaryForm, act, done, form_name=None):
     """`_attempt` on a proposal: load the term and the proposal (404), then `act(proposal)`;
     a refusal is shown at the proposal, on its form `form_name` if it has one."""
     term, proposal = _load_proposal(slug, proposal_id)
     sent = Sent(proposal_id=proposal_id, forms={form_name: form} if form_name else {})
-    return _attempt(term, form, sent, lambda: act(proposal))
+    return _attempt(term, form, sent, lambda: act(proposal), done)
 
 
 @bp.post("/<slug>/proposals")
 def propose(slug: str):
     """Propose a definition of the term."""
-    term = _load_term(slug)
     form = ProposalForm()
-    proposal, refused = _attempt(
-        term,
+    return _on_term(
+        slug,
         form,
         Sent(propose=form),
-        lambda: services.propose(current_user, term, form.text.data, form.rationale.data),
+        lambda term: services.propose(current_user, term, form.text.data, form.rationale.data),
+        lambda new: _done(_("Your definition is proposed.") + _waiting(new), slug, new.id),
     )
-    if refused is not None:
-        return refused
-    return _done(_("Your definition is proposed.") + _waiting(proposal), slug, proposal.id)
 
 
 @bp.post("/<slug>/aliases")
 def aliases(slug: str):
     """Editors set the term's aliases."""
-    term = _load_term(slug)
     form = AliasesForm()
-    _term, refused = _attempt(
-        term,
-        form,
-        Sent(aliases=form),
-        lambda: services.set_aliases(current_user, term, form.values),
-    )
-    if refused is not None:
-        return refused
-    return _done(_("The aliases are saved."), slug, anchor="aliases")
+
+    def save(term):
+        return services.set_aliases(current_user, term, form.values)
+
+    def saved(_term):
+        return _done(_("The aliases are saved."), slug, anchor="aliases")
+
+    return _on_term(slug, form, Sent(aliases=form), save, saved)
+
+
+VOTED = {
+    "withdraw": _l("Your vote is withdrawn."),
+    "support": _l("You support this proposal."),
+    "oppose": _l("You oppose this proposal."),
+}
 
 
 @bp.post(f"/{PROPOSAL}/vote")
@@ -339,52 +348,55 @@ def vote(slug: str, proposal_id: int):
             return services.withdraw_vote(current_user, proposal)
         return services.vote(current_user, proposal, stance)
 
-    _result, refused = _on_proposal(slug, proposal_id, ActionForm(), act)
-    if refused is not None:
-        return refused
-    if stance == "withdraw":
-        message = _("Your vote is withdrawn.")
-    elif stance == "support":
-        message = _("You support this proposal.")
-    else:
-        message = _("You oppose this proposal.")
-    return _done(message, slug, proposal_id)
+    def done(_vote):
+        return _done(str(VOTED.get(stance, VOTED["oppose"])), slug, proposal_id)
+
+    return _on_proposal(slug, proposal_id, ActionForm(), act, done)
 
 
 @bp.post(f"/{PROPOSAL}/withdraw")
 def withdraw(slug: str, proposal_id: int):
     """The author withdraws their proposal."""
-    _result, refused = _on_proposal(
-        slug, proposal_id, ActionForm(), lambda p: services.withdraw(current_user, p)
+    return _on_proposal(
+        slug,
+        proposal_id,
+        ActionForm(),
+        lambda proposal: services.withdraw(current_user, proposal),
+        lambda _proposal: _done(_("Your proposal is withdrawn."), slug, proposal_id),
     )
-    if refused is not None:
-        return refused
-    return _done(_("Your proposal is withdrawn."), slug, proposal_id)
+
+
+# An editor's decision on a proposal: its form, the field whose text goes with it, the
+# service, what the editor is told, and where on the term's page they return.
+EDITOR_DECISIONS = {
+    "adopt": (AdoptForm, "text", services.adopt, _l("The definition is adopted."), "definition"),
+    "reject": (RejectForm, "reason", services.reject, _l("The proposal is rejected."), None),
+}
+
+
+def _editor_decides(slug: str, proposal_id: int, name: str):
+    form_class, field_name, decide, message, anchor = EDITOR_DECISIONS[name]
+    form = form_class(prefix=f"{name}{proposal_id}")
+    return _on_proposal(
+        slug,
+        proposal_id,
+        form,
+        lambda proposal: decide(current_user, proposal, form[field_name].data),
+        lambda _proposal: _done(str(message), slug, proposal_id, anchor),
+        name,
+    )
 
 
 @bp.post(f"/{PROPOSAL}/adopt")
 def adopt(slug: str, proposal_id: int):
     """An editor adopts a proposal as the term's definition, possibly edited."""
-    form = AdoptForm(prefix=f"adopt{proposal_id}")
-    _result, refused = _on_proposal(
-        slug, proposal_id, form, lambda p: services.adopt(current_user, p, form.text.data), "adopt"
-    )
-    if refused is not None:
-        return refused
-    return _done(_("The definition is adopted."), slug, anchor="definition")
+    return _editor_decides(slug, proposal_id, "adopt")
 
 
 @bp.post(f"/{PROPOSAL}/reject")
 def reject(slug: str, proposal_id: int):
     """An editor rejects a proposal, saying why."""
-    form = RejectForm(prefix=f"reject{proposal_id}")
-    _result, refused = _on_proposal(
-        slug, proposal_id, form, lambda p: services.reject(current_user, p, form.reason.data),
-        "reject",
-    )  # fmt: skip
-    if refused is not None:
-        return refused
-    return _done(_("The proposal is rejected."), slug, proposal_id)
+    return _editor_decides(slug, proposal_id, "reject")
 
 
 @bp.post(f"/{PROPOSAL}/comments")
@@ -402,10 +414,12 @@ def comment(slug: str, proposal_id: int):
                 )
         return services.comment(current_user, proposal, form.body.data, parent)
 
-    item, refused = _on_proposal(slug, proposal_id, form, act, "comment")
-    if refused is not None:
-        return refused
-    return _done(_("Your comment is posted.") + _waiting(item), slug, anchor=f"comment-{item.id}")
+    def done(item):
+        return _done(
+            _("Your comment is posted.") + _waiting(item), slug, anchor=f"comment-{item.id}"
+        )
+
+    return _on_proposal(slug, proposal_id, form, act, done, "comment")
 
 
 # --- flags ------------------------------------------------------------------------------------

@@ -13,7 +13,6 @@ from wtforms import (
     DateField,
     Form,
     IntegerField,
-    RadioField,
     SelectField,
     StringField,
     TextAreaField,
@@ -164,29 +163,28 @@ class LogFilterForm(_FilterForm):
         }
 
 
+def reason_field(label) -> TextAreaField:
+    """A decision's reason: required, at most MAX_REASON_LENGTH characters."""
+    return TextAreaField(
+        label,
+        validators=[
+            DataRequired(_l("Give a reason for the decision.")),
+            Length(max=MAX_REASON_LENGTH),
+        ],
+    )
+
+
 class DecisionForm(FlaskForm):
     """One decision on one item: the button pressed names the action."""
 
     target = StringField()
     action = StringField()
-    reason = TextAreaField(
-        _l("Reason for your decision"),
-        validators=[
-            DataRequired(_l("Give a reason for the decision.")),
-            Length(max=MAX_REASON_LENGTH),
-        ],
-    )
+    reason = reason_field(_l("Reason for your decision"))
     next = StringField()
 
 
 class BulkApprovalForm(FlaskForm):
-    reason = TextAreaField(
-        _l("Reason for approving the selected items"),
-        validators=[
-            DataRequired(_l("Give a reason for the decision.")),
-            Length(max=MAX_REASON_LENGTH),
-        ],
-    )
+    reason = reason_field(_l("Reason for approving the selected items"))
     next = StringField()
 
 
@@ -194,13 +192,7 @@ class AccountDecisionForm(FlaskForm):
     """Suspend, reinstate, restrict or lift a restriction; `until` is for suspensions."""
 
     action = StringField()
-    reason = TextAreaField(
-        _l("Reason for your decision"),
-        validators=[
-            DataRequired(_l("Give a reason for the decision.")),
-            Length(max=MAX_REASON_LENGTH),
-        ],
-    )
+    reason = reason_field(_l("Reason for your decision"))
     until = DateField(_l("Suspended until (optional)"), validators=[Optional()])
 
 
@@ -211,11 +203,7 @@ class FlagForm(FlaskForm):
     note's length, one flag per account) are `app.moderation.services.flag`'s.
     """
 
-    reason = RadioField(
-        _l("Why should a moderator look at it?"),
-        choices=[SelectChoice(reason.value, label) for reason, label in FLAG_REASON_LABELS.items()],
-        validate_choice=False,
-    )
+    reason = core_forms.choice_of(_l("Why should a moderator look at it?"), FLAG_REASON_LABELS)
     note = TextAreaField(
         _l("Note for the moderators (optional)"),
         description=_l(

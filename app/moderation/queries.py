@@ -273,6 +273,14 @@ def author_records(user_ids: set[int]) -> dict[int, AuthorRecord]:
     return records
 
 
+def _by_id(model: Any, ids: set[int], *options: Any) -> dict[int, Any]:
+    """Rows of `model` by id: one query, none without ids."""
+    if not ids:
+        return {}
+    query = select(model).where(model.id.in_(ids)).options(*options)
+    return {row.id: row for row in db.session.scalars(query)}
+
+
 def annotation_contexts(annotations: list[Annotation]) -> dict[int, AnnotationContext]:
     """Section, thread root and parent of each annotation: at most three queries."""
     if not annotations:
@@ -280,16 +288,7 @@ def annotation_contexts(annotations: list[Annotation]) -> dict[int, AnnotationCo
     related_ids = {a.root_id for a in annotations if a.root_id} | {
         a.parent_id for a in annotations if a.parent_id
     }
-    related = {}
-    if related_ids:
-        related = {
-            a.id: a
-            for a in db.session.scalars(
-                select(Annotation)
-                .where(Annotation.id.in_(related_ids))
-                .options(selectinload(Annotation.author))
-            )
-        }
+    related = _by_id(Annotation, related_ids, selectinload(Annotation.author))
     pairs = {(a.version_id, a.section_key) for a in annotations}
     sections = {}
     conditions = [
@@ -336,21 +335,9 @@ def glossary_contexts(items: dict[tuple[TargetKind, int], Any]) -> dict[tuple[Ta
         i for (k, i) in items if k is TargetKind.TERM
     }
     terms: dict[int, Term] = {t.id: t for (k, _i), t in items.items() if k is TargetKind.TERM}
-    if term_ids:
-        terms.update(
-            (t.id, t) for t in db.session.scalars(select(Term).where(Term.id.in_(term_ids)))
-        )
+    terms.update(_by_id(Term, term_ids))
     parent_ids = {c.parent_id for c in comments if c.parent_id}
-    parents: dict[int, ProposalComment] = {}
-    if parent_ids:
-        parents = {
-            c.id: c
-            for c in db.session.scalars(
-                select(ProposalComment)
-                .where(ProposalComment.id.in_(parent_ids))
-                .options(selectinload(ProposalComment.author))
-            )
-        }
+    parents = _by_id(ProposalComment, parent_ids, selectinload(ProposalComment.author))
     found: dict[tuple[TargetKind, int], GlossaryContext] = {}
     for (kind, target_id), item in items.items():
         if kind is TargetKind.TERM:
@@ -387,34 +374,27 @@ def glossary_paths(
     """The glossary path of each term, proposal and comment among `targets` (log rows, say):
     one query for any number, none when there is no glossary item."""
     wanted = {kind: {i for k, i in targets if k is kind} for kind in GLOSSARY_KINDS}
+    # Each glossary kind's model, and the joins that lead from it to its term.
+    to_term = {
+        TargetKind.TERM: (Term, []),
+        TargetKind.PROPOSAL: (DefinitionProposal, [(Term, Term.id == DefinitionProposal.term_id)]),
+        TargetKind.COMMENT: (
+            ProposalComment,
+            [
+                (DefinitionProposal, DefinitionProposal.id == ProposalComment.proposal_id),
+                (Term, Term.id == DefinitionProposal.term_id),
+            ],
+        ),
+    }
     parts = []
-    if wanted[TargetKind.TERM]:
-        parts.append(
-            select(
-                literal(TargetKind.TERM.value).label("kind"), Term.id.label("id"), Term.slug
-            ).where(Term.id.in_(wanted[TargetKind.TERM]))
-        )
-    if wanted[TargetKind.PROPOSAL]:
-        parts.append(
-            select(
-                literal(TargetKind.PROPOSAL.value).label("kind"),
-                DefinitionProposal.id.label("id"),
-                Term.slug,
-            )
-            .join(Term, Term.id == DefinitionProposal.term_id)
-            .where(DefinitionProposal.id.in_(wanted[TargetKind.PROPOSAL]))
-        )
-    if wanted[TargetKind.COMMENT]:
-        parts.append(
-            select(
-                literal(TargetKind.COMMENT.value).label("kind"),
-                ProposalComment.id.label("id"),
-                Term.slug,
-            )
-            .join(DefinitionProposal, DefinitionProposal.id == ProposalComment.proposal_id)
-            .join(Term, Term.id == DefinitionProposal.term_id)
-            .where(ProposalComment.id.in_(wanted[TargetKind.COMMENT]))
-        )
+    for kind, ids in wanted.items():
+        if not ids:
+            continue
+        model, joins = to_term[kind]
+        part = select(literal(kind.value).label("kind"), model.id.label("id"), Term.slug)
+        for joined, condition in joins:
+            part = part.join(joined, condition)
+        parts.append(part.where(model.id.in_(ids)))
     if not parts:
         return {}
     query = parts[0] if len(parts) == 1 else union_all(*parts)

@@ -9,10 +9,11 @@ the caller commits once.
 
 from __future__ import annotations
 
+import enum
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import current_app
 from sqlalchemy import func, or_, select, update
@@ -29,6 +30,7 @@ from app.moderation.states import AccountState, ModerationState, Status, is_appr
 from app.moderation.targets import CONTENT_TYPES, ContentType, content_type
 
 log = logging.getLogger(__name__)
+E = TypeVar("E", bound=enum.Enum)
 
 MAX_REASON_LENGTH = 2_000
 MAX_NOTE_LENGTH = 1_000
@@ -128,14 +130,18 @@ def open_flag_count(kind: TargetKind, target_id: int, *, counting_only: bool = F
     return db.session.scalar(query) or 0
 
 
-def _reason_value(reason: Any) -> FlagReason:
+def _one_of(enum_class: type[E], value: Any, field: str) -> E:
+    """`value` as a member of `enum_class`; else a refusal on `field` that lists the choices."""
     try:
-        return FlagReason(reason)
+        return enum_class(value)
     except ValueError:
-        choices = ", ".join(r.value for r in FlagReason)
-        raise ModerationError(
-            _("Choose a reason: %(choices)s.", choices=choices), field="reason"
-        ) from None
+        choices = ", ".join(member.value for member in enum_class)
+        refusals = {
+            "reason": _("Choose a reason: %(choices)s.", choices=choices),
+            "action": _("Unknown action; choose one of %(choices)s.", choices=choices),
+            "target.type": _("Unknown target type; choose one of %(choices)s.", choices=choices),
+        }
+        raise ModerationError(refusals[field], field=field) from None
 
 
 def flag(reporter: User, kind: TargetKind, item: Any, reason: Any, note: Any = "") -> Flag:
@@ -158,7 +164,7 @@ def flag(reporter: User, kind: TargetKind, item: Any, reason: Any, note: Any = "
         raise ModerationError(
             _("Only published contributions can be flagged."), code="not_flaggable", status=409
         )
-    reason = _reason_value(reason)
+    reason = _one_of(FlagReason, reason, "reason")
     if note is None:
         note = ""
     if not isinstance(note, str):
@@ -235,24 +241,11 @@ def clean_reason(reason: Any) -> str:
 
 
 def parse_action(value: Any) -> ModerationAction:
-    try:
-        return ModerationAction(value)
-    except ValueError:
-        choices = ", ".join(a.value for a in ModerationAction)
-        raise ModerationError(
-            _("Unknown action; choose one of %(choices)s.", choices=choices), field="action"
-        ) from None
+    return _one_of(ModerationAction, value, "action")
 
 
 def parse_target(kind: Any, target_id: Any) -> Target:
-    try:
-        parsed = TargetKind(kind)
-    except ValueError:
-        choices = ", ".join(k.value for k in TargetKind)
-        raise ModerationError(
-            _("Unknown target type; choose one of %(choices)s.", choices=choices),
-            field="target.type",
-        ) from None
+    parsed = _one_of(TargetKind, kind, "target.type")
     if isinstance(target_id, bool) or not isinstance(target_id, int) or not 1 <= target_id < 2**31:
         raise ModerationError(_("Give the target's id, a whole number."), field="target.id")
     return Target(parsed, target_id)

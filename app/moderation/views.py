@@ -132,9 +132,11 @@ def _helpers():
     }
 
 
-def _paths(rows) -> dict[tuple[TargetKind, int], str]:
-    """Where each glossary item of some log rows is read: one query, none without any."""
-    return queries.glossary_paths([(row.target_kind, row.target_id) for row in rows])
+def _log_rows(rows) -> dict:
+    """Log rows for a template (`rows`), with where each glossary item among them is read
+    (`paths`): one query, none without any."""
+    paths = queries.glossary_paths([(row.target_kind, row.target_id) for row in rows])
+    return {"rows": rows, "paths": paths}
 
 
 def _page() -> int:
@@ -326,8 +328,7 @@ def log():
     return render_template(
         "moderation/log.html",
         form=form,
-        rows=rows,
-        paths=_paths(rows),
+        **_log_rows(rows),
         total=total,
         page=page,
         page_size=PAGE_SIZE,
@@ -453,8 +454,7 @@ def _account_page(
         user=user,
         record=record,
         contributions=contributions,
-        rows=rows,
-        paths=_paths(rows),
+        **_log_rows(rows),
         log_total=log_total,
         form=form,
         failed=failed,
