@@ -202,15 +202,18 @@ def register_user(
 
 def send_confirmation_mail(user: User) -> None:
     """Queue the mail with the link that confirms the account's address."""
-    url = url_for("accounts.confirm_email", token=tokens.confirmation_token(user), _external=True)
-    queue_template_mail(
-        user.email,
+    _queue_link_mail(
+        user,
         _("Confirm your e-mail address for Think Paper Commons"),
         "confirm_email",
-        user=user,
-        url=url,
+        url_for("accounts.confirm_email", token=tokens.confirmation_token(user), _external=True),
         hours=current_app.config["EMAIL_TOKEN_MAX_AGE"] // 3600,
     )
+
+
+def _queue_link_mail(user: User, subject: str, template: str, url: str, **context: Any) -> None:
+    """Queue a mail that brings the account a link (to confirm, to reset...)."""
+    queue_template_mail(user.email, subject, template, user=user, url=url, **context)
 
 
 def resend_confirmation(email: str) -> None:
@@ -282,13 +285,11 @@ def request_password_reset(email: str) -> None:
     user = find_user_by_email(email)
     if user is None or not user.is_active:
         return
-    url = url_for("accounts.reset_password", token=tokens.reset_token(user), _external=True)
-    queue_template_mail(
-        user.email,
+    _queue_link_mail(
+        user,
         _("Reset your Think Paper Commons password"),
         "reset_password",
-        user=user,
-        url=url,
+        url_for("accounts.reset_password", token=tokens.reset_token(user), _external=True),
         minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
     )
 

@@ -49,44 +49,37 @@ def _not_restricted(author_id):
     return author_id.not_in(select(User.id).where(User.restricted_at.is_not(None)))
 
 
-def visible_terms(viewer: Any):
-    """A condition on Term: published terms, one's own, and for moderators those awaiting
-    review or hidden."""
-    shown = (Term.status == TermStatus.PUBLISHED) & _not_restricted(Term.author_id)
+def _visible(model: Any, viewer: Any, public: Any, also_for_moderators: list) -> Any:
+    """A condition on a glossary model: what is `public`, unless its author is restricted;
+    one's own contributions; and for moderators also those in `also_for_moderators`."""
+    shown = public & _not_restricted(model.author_id)
     if is_moderator(viewer):
-        return or_(Term.status.in_([TermStatus.PUBLISHED, TermStatus.PENDING, TermStatus.HIDDEN]),
-                   Term.author_id == viewer.id)  # fmt: skip
+        return or_(shown, model.status.in_(also_for_moderators), model.author_id == viewer.id)
     if _authenticated(viewer):
-        return or_(shown, Term.author_id == viewer.id)
+        return or_(shown, model.author_id == viewer.id)
     return shown
+
+
+def visible_terms(viewer: Any):
+    """A condition on Term: published terms, one's own, and for moderators every published
+    one and those awaiting review or hidden."""
+    moderated = [TermStatus.PUBLISHED, TermStatus.PENDING, TermStatus.HIDDEN]
+    return _visible(Term, viewer, Term.status == TermStatus.PUBLISHED, moderated)
 
 
 def visible_proposals(viewer: Any):
     """A condition on DefinitionProposal (see `app.definitions.services.can_see_proposal`)."""
     model = DefinitionProposal
     editor_rejected = (model.status == ProposalStatus.REJECTED) & model.editor_reason.is_not(None)
-    shown = (model.status.in_(PUBLIC_PROPOSALS) | editor_rejected) & _not_restricted(
-        model.author_id
-    )
-    if is_moderator(viewer):
-        return or_(shown, model.status.in_([ProposalStatus.PENDING, ProposalStatus.HIDDEN]),
-                   model.author_id == viewer.id)  # fmt: skip
-    if _authenticated(viewer):
-        return or_(shown, model.author_id == viewer.id)
-    return shown
+    public = model.status.in_(PUBLIC_PROPOSALS) | editor_rejected
+    return _visible(model, viewer, public, [ProposalStatus.PENDING, ProposalStatus.HIDDEN])
 
 
 def visible_comments(viewer: Any):
     """A condition on ProposalComment: as for annotations."""
-    model = ProposalComment
-    shown = (model.status == CommentStatus.PUBLISHED) & _not_restricted(model.author_id)
-    if is_moderator(viewer):
-        moderated = [CommentStatus.PUBLISHED, CommentStatus.PENDING, CommentStatus.HIDDEN]
-        return or_(model.status.in_(moderated),
-                   model.author_id == viewer.id)  # fmt: skip
-    if _authenticated(viewer):
-        return or_(shown, model.author_id == viewer.id)
-    return shown
+    moderated = [CommentStatus.PUBLISHED, CommentStatus.PENDING, CommentStatus.HIDDEN]
+    public = ProposalComment.status == CommentStatus.PUBLISHED
+    return _visible(ProposalComment, viewer, public, moderated)
 
 
 @dataclass
@@ -196,26 +189,8 @@ def term_page(term: Term, viewer: Any) -> TermPage:
         )
     )
     ids = [p.id for p in proposals]
-    comments: dict[int, list[ProposalComment]] = {}
-    votes: dict[int, str] = {}
-    if ids:
-        for item in db.session.scalars(
-            select(ProposalComment)
-            .where(ProposalComment.proposal_id.in_(ids))
-            .where(visible_comments(viewer))
-            .options(selectinload(ProposalComment.author))
-            .order_by(ProposalComment.created_at, ProposalComment.id)
-        ):
-            comments.setdefault(item.proposal_id, []).append(item)
-        if _authenticated(viewer):
-            votes = {
-                proposal_id: stance.value
-                for proposal_id, stance in db.session.execute(
-                    select(Vote.proposal_id, Vote.stance).where(
-                        Vote.proposal_id.in_(ids), Vote.user_id == viewer.id
-                    )
-                )
-            }
+    comments = discussions(ids, viewer)
+    votes = votes_of(viewer, ids)
     adopted = next((p for p in proposals if p.status is ProposalStatus.ADOPTED), None)
     history = sorted(
         (p for p in proposals if p.status is ProposalStatus.SUPERSEDED and p.adopted_at),
