@@ -88,6 +88,12 @@ def _mail_rate_limit() -> str:
     return current_app.config.get("MAIL_RATE_LIMIT", MAIL_RATE_LIMIT)
 
 
+def _mail_limited(view):
+    """A form that sends mail: limited per client address and per e-mail address."""
+    view = limiter.limit(_mail_rate_limit, key_func=_email_key, methods=["POST"])(view)
+    return limiter.limit(_mail_rate_limit, methods=["POST"])(view)
+
+
 def _failed_login(response: Response) -> bool:
     """Only failed log-in attempts count against the log-in limits."""
     return response.status_code == 200 and bool(g.get("login_failed"))
@@ -133,8 +139,7 @@ def check_inbox():
 
 
 @bp.route("/confirm/resend", methods=["GET", "POST"])
-@limiter.limit(_mail_rate_limit, methods=["POST"])
-@limiter.limit(_mail_rate_limit, key_func=_email_key, methods=["POST"])
+@_mail_limited
 def resend_confirmation():
     """Send a new confirmation link; the answer never says whether the address is known."""
     form = EmailForm()
@@ -235,8 +240,7 @@ def logout():
 
 
 @bp.route("/reset-password", methods=["GET", "POST"])
-@limiter.limit(_mail_rate_limit, methods=["POST"])
-@limiter.limit(_mail_rate_limit, key_func=_email_key, methods=["POST"])
+@_mail_limited
 def request_reset():
     """Ask for a reset link; the answer is the same whether or not the account exists."""
     form = EmailForm()

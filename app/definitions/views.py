@@ -38,10 +38,12 @@ from app.definitions.forms import (
 from app.definitions.services import DefinitionError
 from app.extensions import login_manager
 from app.models import (
+    CommentStatus,
     DefinitionProposal,
     ProposalStatus,
     TargetKind,
     Term,
+    TermStatus,
 )
 from app.moderation import queries as moderation_queries
 from app.moderation import services as moderation_services
@@ -72,6 +74,19 @@ def _letter(term: Term) -> str:
     """The letter a term is filed under: its first letter without accents, else "#"."""
     first = unicodedata.normalize("NFKD", term.label)[:1].upper()
     return first if first.isalpha() else "#"
+
+
+@bp.app_context_processor
+def _statuses() -> dict[str, Any]:
+    """The glossary's status enums and the shared moderation states, so that templates
+    compare a status by identity (`p.status is sameas ProposalStatus.ADOPTED`)."""
+    return {
+        "ProposalStatus": ProposalStatus,
+        "TermStatus": TermStatus,
+        "CommentStatus": CommentStatus,
+        "is_pending": is_pending,
+        "is_published": is_published,
+    }
 
 
 @bp.app_template_global()

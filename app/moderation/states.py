@@ -62,6 +62,16 @@ def is_pending(item) -> bool:
     return ModerationState.of(item.status) is ModerationState.PENDING
 
 
+def is_deleted(item) -> bool:
+    """Whether an annotation or a comment on a proposal was deleted by its author."""
+    return item.status is AnnotationStatus.DELETED or item.status is CommentStatus.DELETED
+
+
+def is_gone(item) -> bool:
+    """Rejected or deleted: nothing of it is shown in its place."""
+    return ModerationState.of(item.status) is ModerationState.REJECTED or is_deleted(item)
+
+
 def is_approved(status: enum.Enum) -> bool:
     """Whether a status means a moderator (or pre-moderation) let the contribution out and
     nothing took it back: published, and for a definition proposal also adopted by the

@@ -56,7 +56,7 @@ from app.moderation.forms import (
 )
 from app.moderation.labels import action_past_label, state_label
 from app.moderation.services import ModerationError
-from app.moderation.states import AccountState, ModerationState
+from app.moderation.states import AccountState, ModerationState, is_deleted, is_gone, is_published
 from app.moderation.targets import CONTENT_TYPES
 from app.papers.queries import VERSION_COLUMNS
 
@@ -129,6 +129,12 @@ def _helpers():
         "account_reason_hint": ACCOUNT_REASON_HINT,
         "content_label": lambda kind: str(CONTENT_TYPES[TargetKind(kind)].label),
         "glossary_path": queries.glossary_path,
+        "TargetKind": TargetKind,
+        "ModerationState": ModerationState,
+        "state_of": ModerationState.of,
+        "is_published": is_published,
+        "is_deleted": is_deleted,
+        "is_gone": is_gone,
     }
 
 
