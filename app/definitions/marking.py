@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from app.definitions.finding import Finder, Occurrence, find_occurrences
-from app.definitions.queries import open_proposal_counts, visible_terms
+from app.definitions.queries import TermState, open_proposal_counts, visible_terms
 from app.extensions import db
 from app.models import DefinitionProposal, ProposalStatus, Term
 
@@ -54,8 +54,8 @@ class MarkTerm:
     open_count: int = 0  # open proposals
 
     @property
-    def state(self) -> str:
-        return "adopted" if self.definition_html is not None else "open"
+    def state(self) -> TermState:
+        return TermState.ADOPTED if self.definition_html is not None else TermState.OPEN
 
     @property
     def href(self) -> str:

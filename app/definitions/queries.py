@@ -7,6 +7,7 @@ moderators see what awaits review and what was hidden.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +31,18 @@ from app.models import (
     Vote,
 )
 
-FILTERS = ("all", "adopted", "open", "none")
+
+class TermState(enum.StrEnum):
+    """Where a term stands: with an adopted definition, with open proposals only, or with
+    neither."""
+
+    ADOPTED = "adopted"
+    OPEN = "open"
+    NONE = "none"
+
+
+# The glossary's filters: every term, or those in one state.
+FILTERS = ("all", *(state.value for state in TermState))
 
 # Proposals everyone sees: out in the open, settled, or turned down by an editor.
 PUBLIC_PROPOSALS = (
@@ -91,10 +103,10 @@ class TermSummary:
     open_count: int
 
     @property
-    def state(self) -> str:
+    def state(self) -> TermState:
         if self.adopted is not None:
-            return "adopted"
-        return "open" if self.open_count else "none"
+            return TermState.ADOPTED
+        return TermState.OPEN if self.open_count else TermState.NONE
 
 
 def open_proposal_counts(viewer: Any) -> Subquery:
@@ -121,8 +133,9 @@ def glossary(viewer: Any, state: str = "all") -> list[TermSummary]:
     ids = [term.id for term, _n in rows]
     adopted = adopted_definitions(ids)
     summaries = [TermSummary(term, adopted.get(term.id), n) for term, n in rows]
-    if state in ("adopted", "open", "none"):
-        summaries = [s for s in summaries if s.state == state]
+    wanted = next((s for s in TermState if s.value == state), None)  # None: all of them
+    if wanted is not None:
+        summaries = [s for s in summaries if s.state is wanted]
     return summaries
 
 
