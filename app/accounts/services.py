@@ -1,4 +1,5 @@
-"""Account rules. Services add and flush; the view commits.
+"""Account rules. Services add and flush; the request's boundary (`app.core.transaction`)
+commits once.
 
 Mail is queued with `app.core.mail`, which sends it only after that commit.
 """

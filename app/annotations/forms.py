@@ -14,6 +14,7 @@ from wtforms.validators import ValidationError
 
 from app.annotations.dispositions import MAX_RESPONSE_LENGTH
 from app.annotations.services import MAX_BODY_LENGTH, MAX_LINKS, AnnotationError
+from app.core import forms as core_forms
 from app.core.i18n import lazy_gettext as _l
 from app.models.annotation import AnnotationKind, DispositionOutcome
 from app.moderation.forms import FlagForm  # noqa: F401 (the flag form of every kind)
@@ -78,12 +79,7 @@ def excerpt(text: str, length: int = EXCERPT_LENGTH) -> str:
 
 def attach_error(form: FlaskForm, error: AnnotationError) -> None:
     """Show a service's refusal on the field at fault, or above the form."""
-    name = _ERROR_FIELDS.get(error.field or "")
-    field = getattr(form, name, None) if name else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
+    core_forms.attach_error(form, error, _ERROR_FIELDS)
 
 
 class ThreadForm(FlaskForm):

@@ -1,7 +1,7 @@
 """The rules of the glossary: who may start a term, propose, vote, discuss, withdraw, adopt
 and reject — and within which limits.
 
-Services add and flush; the caller commits once. Every failure is a `DefinitionError`
+Services add and flush; the request's boundary commits once. Every failure is a `DefinitionError`
 with a machine-readable code, a message for people, the field at fault and the HTTP
 status the API answers with. What new accounts contribute starts pending, exactly as
 annotations do (`app.moderation.services.initial_status`).

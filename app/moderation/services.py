@@ -4,7 +4,7 @@ Moderation states change only here, and every change writes exactly one
 `ModerationLog` row. A decision is a compare-and-set on the state the moderator saw:
 when two moderators decide the same item at once, one wins and the other gets a
 `ModerationError` with status 409, and the log has one row. Services add and flush;
-the caller commits once.
+the request's boundary (`app.core.transaction`) commits once.
 """
 
 from __future__ import annotations
