@@ -178,6 +178,18 @@ def revoke_api_token(user: User, token_id: int) -> ApiToken | None:
 # --- registration and confirmation -----------------------------------------------------
 
 
+def _profile_fields(
+    affiliation: str | None, stakeholder_type: StakeholderType | str, country: str | None
+) -> dict[str, Any]:
+    """What an account says about itself besides its name, cleaned: the affiliation
+    trimmed, the stakeholder type as the enum, no country as None."""
+    return {
+        "affiliation": (affiliation or "").strip(),
+        "stakeholder_type": StakeholderType(stakeholder_type),
+        "country": country or None,
+    }
+
+
 def register_user(
     email: str,
     display_name: str,
@@ -192,10 +204,8 @@ def register_user(
         email,
         display_name,
         password=password,
-        affiliation=(affiliation or "").strip(),
-        stakeholder_type=StakeholderType(stakeholder_type),
-        country=country or None,
         terms_accepted_at=utcnow(),
+        **_profile_fields(affiliation, stakeholder_type, country),
     )
     send_confirmation_mail(user)
     return user
@@ -338,9 +348,8 @@ def update_profile(
     if not display_name:
         raise AccountError(_("Enter a display name."))
     user.display_name = display_name
-    user.affiliation = (affiliation or "").strip()
-    user.stakeholder_type = StakeholderType(stakeholder_type)
-    user.country = country or None
+    for name, value in _profile_fields(affiliation, stakeholder_type, country).items():
+        setattr(user, name, value)
     db.session.flush()
 
 

@@ -137,7 +137,7 @@ def _queue_rows(
 
 def queue(
     *,
-    state: str = "all",
+    state: str | QueueFilter = QueueFilter.ALL,
     kind: TargetKind | None = None,
     reason: FlagReason | None = None,
     limit: int = 50,
