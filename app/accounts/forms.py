@@ -69,6 +69,26 @@ def _country_choices() -> list[tuple[str, str]]:
     return [("", _l("Prefer not to say")), *country_names().items()]
 
 
+def _new_password_field(label) -> PasswordField:
+    """A new password, held to the password rules."""
+    return PasswordField(
+        label,
+        validators=[DataRequired(_l("Choose a password.")), _NewPassword()],
+        description=_l("At least 10 characters; a few unrelated words make a good password."),
+    )
+
+
+def _repeat_field(label, of: str) -> PasswordField:
+    """The new password again, which must equal the field `of`."""
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired(_l("Repeat the password.")),
+            EqualTo(of, _l("The two passwords differ.")),
+        ],
+    )
+
+
 def _email_field(label=None) -> EmailField:
     return EmailField(
         label or _l("E-mail address"),
@@ -112,18 +132,8 @@ class ProfileFields:
 
 class RegistrationForm(ProfileFields, FlaskForm):
     email = _email_field()
-    password = PasswordField(
-        _l("Password"),
-        validators=[DataRequired(_l("Choose a password.")), _NewPassword()],
-        description=_l("At least 10 characters; a few unrelated words make a good password."),
-    )
-    confirm = PasswordField(
-        _l("Repeat the password"),
-        validators=[
-            DataRequired(_l("Repeat the password.")),
-            EqualTo("password", _l("The two passwords differ.")),
-        ],
-    )
+    password = _new_password_field(_l("Password"))
+    confirm = _repeat_field(_l("Repeat the password"), "password")
     terms = BooleanField(
         _l("I accept the terms of participation"),
         validators=[InputRequired(_l("You need to accept the terms of participation."))],
@@ -154,18 +164,8 @@ class EmailForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(_l("Choose a password.")), _NewPassword()],
-        description=_l("At least 10 characters; a few unrelated words make a good password."),
-    )
-    confirm = PasswordField(
-        _l("Repeat the new password"),
-        validators=[
-            DataRequired(_l("Repeat the password.")),
-            EqualTo("password", _l("The two passwords differ.")),
-        ],
-    )
+    password = _new_password_field(_l("New password"))
+    confirm = _repeat_field(_l("Repeat the new password"), "password")
 
 
 class ProfileForm(ProfileFields, FlaskForm):
@@ -176,18 +176,8 @@ class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
         _l("Current password"), validators=[DataRequired(_l("Enter your current password."))]
     )
-    new_password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(_l("Choose a password.")), _NewPassword()],
-        description=_l("At least 10 characters; a few unrelated words make a good password."),
-    )
-    confirm_password = PasswordField(
-        _l("Repeat the new password"),
-        validators=[
-            DataRequired(_l("Repeat the password.")),
-            EqualTo("new_password", _l("The two passwords differ.")),
-        ],
-    )
+    new_password = _new_password_field(_l("New password"))
+    confirm_password = _repeat_field(_l("Repeat the new password"), "new_password")
 
 
 class ApiTokenForm(FlaskForm):

@@ -1,4 +1,5 @@
-"""Account rules. Services add and flush; the view commits.
+"""Account rules. Services add and flush; the request's boundary (`app.core.transaction`)
+commits once.
 
 Mail is queued with `app.core.mail`, which sends it only after that commit.
 """
@@ -177,6 +178,18 @@ def revoke_api_token(user: User, token_id: int) -> ApiToken | None:
 # --- registration and confirmation -----------------------------------------------------
 
 
+def _profile_fields(
+    affiliation: str | None, stakeholder_type: StakeholderType | str, country: str | None
+) -> dict[str, Any]:
+    """What an account says about itself besides its name, cleaned: the affiliation
+    trimmed, the stakeholder type as the enum, no country as None."""
+    return {
+        "affiliation": (affiliation or "").strip(),
+        "stakeholder_type": StakeholderType(stakeholder_type),
+        "country": country or None,
+    }
+
+
 def register_user(
     email: str,
     display_name: str,
@@ -191,10 +204,8 @@ def register_user(
         email,
         display_name,
         password=password,
-        affiliation=(affiliation or "").strip(),
-        stakeholder_type=StakeholderType(stakeholder_type),
-        country=country or None,
         terms_accepted_at=utcnow(),
+        **_profile_fields(affiliation, stakeholder_type, country),
     )
     send_confirmation_mail(user)
     return user
@@ -202,15 +213,18 @@ def register_user(
 
 def send_confirmation_mail(user: User) -> None:
     """Queue the mail with the link that confirms the account's address."""
-    url = url_for("accounts.confirm_email", token=tokens.confirmation_token(user), _external=True)
-    queue_template_mail(
-        user.email,
+    _queue_link_mail(
+        user,
         _("Confirm your e-mail address for Think Paper Commons"),
         "confirm_email",
-        user=user,
-        url=url,
+        url_for("accounts.confirm_email", token=tokens.confirmation_token(user), _external=True),
         hours=current_app.config["EMAIL_TOKEN_MAX_AGE"] // 3600,
     )
+
+
+def _queue_link_mail(user: User, subject: str, template: str, url: str, **context: Any) -> None:
+    """Queue a mail that brings the account a link (to confirm, to reset...)."""
+    queue_template_mail(user.email, subject, template, user=user, url=url, **context)
 
 
 def resend_confirmation(email: str) -> None:
@@ -282,13 +296,11 @@ def request_password_reset(email: str) -> None:
     user = find_user_by_email(email)
     if user is None or not user.is_active:
         return
-    url = url_for("accounts.reset_password", token=tokens.reset_token(user), _external=True)
-    queue_template_mail(
-        user.email,
+    _queue_link_mail(
+        user,
         _("Reset your Think Paper Commons password"),
         "reset_password",
-        user=user,
-        url=url,
+        url_for("accounts.reset_password", token=tokens.reset_token(user), _external=True),
         minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
     )
 
@@ -336,9 +348,8 @@ def update_profile(
     if not display_name:
         raise AccountError(_("Enter a display name."))
     user.display_name = display_name
-    user.affiliation = (affiliation or "").strip()
-    user.stakeholder_type = StakeholderType(stakeholder_type)
-    user.country = country or None
+    for name, value in _profile_fields(affiliation, stakeholder_type, country).items():
+        setattr(user, name, value)
     db.session.flush()
 
 

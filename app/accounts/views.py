@@ -1,13 +1,13 @@
 """Accounts: registration, confirmation, log-in, password reset, profile, API tokens.
 
-Views are thin: validate the form, call one service, commit, render or redirect.
-Mail queued by the services leaves after that commit (see `app.core.mail`).
+Views are thin: validate the form, call one service, render or redirect. The request's
+work is committed once it succeeded (`app.core.transaction`), and mail queued by the
+services leaves after that commit (see `app.core.mail`).
 """
 
 from __future__ import annotations
 
 import json
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -39,9 +39,11 @@ from app.accounts.forms import (
 )
 from app.accounts.services import AccountError, LoginOutcome, WrongPassword
 from app.annotations.dispositions import answers_for
+from app.core import transaction
 from app.core.i18n import gettext as _
 from app.core.labels import ROLE_LABELS
-from app.extensions import db, limiter, login_manager
+from app.core.urls import safe_next
+from app.extensions import limiter, login_manager
 from app.models import User
 from app.moderation.queries import decisions_about
 
@@ -55,18 +57,13 @@ MAIL_RATE_LIMIT = "5 per hour"
 def load_user_from_request(req) -> User | None:
     """Flask-Login's request loader: `Authorization: Bearer <token>` names an account.
 
-    The token's last use is recorded. Read-only API requests never commit, so when
-    the look-up opened the request's first transaction (nothing of the view's can be
-    in it yet) it is committed here; otherwise the view's own commit carries it.
+    The token's last use is recorded; it is stored with the request's work, when the
+    request succeeds.
     """
     scheme, _sep, token = req.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    first_transaction = not db.session().in_transaction()
-    user = services.user_for_api_token(token)
-    if user is not None and first_transaction:
-        db.session.commit()
-    return user
+    return services.user_for_api_token(token)
 
 
 @bp.record_once
@@ -76,18 +73,6 @@ def _register_request_loader(state) -> None:
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-def safe_next(target: str | None) -> str | None:
-    """`target` if it is a path on this site, else None: no open redirects."""
-    if not target or any(ch in target for ch in "\\\r\n\t") or not target.startswith("/"):
-        return None
-    if target.startswith("//"):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
 
 
 def _email_key() -> str:
@@ -101,6 +86,12 @@ def _login_rate_limit() -> str:
 
 def _mail_rate_limit() -> str:
     return current_app.config.get("MAIL_RATE_LIMIT", MAIL_RATE_LIMIT)
+
+
+def _mail_limited(view):
+    """A form that sends mail: limited per client address and per e-mail address."""
+    view = limiter.limit(_mail_rate_limit, key_func=_email_key, methods=["POST"])(view)
+    return limiter.limit(_mail_rate_limit, methods=["POST"])(view)
 
 
 def _failed_login(response: Response) -> bool:
@@ -132,10 +123,9 @@ def register():
                 country=form.country.data or None,
             )
         except AccountError as error:
-            db.session.rollback()
+            transaction.discard()
             form.email.errors = [*form.email.errors, str(error)]
         else:
-            db.session.commit()
             session["pending_email"] = user.email
             return redirect(url_for("accounts.check_inbox"))
     return render_template("accounts/register.html", form=form)
@@ -149,14 +139,12 @@ def check_inbox():
 
 
 @bp.route("/confirm/resend", methods=["GET", "POST"])
-@limiter.limit(_mail_rate_limit, methods=["POST"])
-@limiter.limit(_mail_rate_limit, key_func=_email_key, methods=["POST"])
+@_mail_limited
 def resend_confirmation():
     """Send a new confirmation link; the answer never says whether the address is known."""
     form = EmailForm()
     if form.validate_on_submit():
         services.resend_confirmation(form.email.data)
-        db.session.commit()
         session["pending_email"] = services.normalise_email(form.email.data)
         flash(
             _(
@@ -180,7 +168,6 @@ def confirm_email(token: str):
             "accounts/confirm_failed.html", expired=error.expired, form=EmailForm()
         ), 400
     if services.confirm_email(user):
-        db.session.commit()
         flash(_("Thank you: your e-mail address is confirmed. You can log in now."), "success")
     else:
         flash(_("Your e-mail address was already confirmed."), "info")
@@ -209,7 +196,6 @@ def login():
         if outcome is LoginOutcome.OK:
             login_user(user, remember=form.remember.data)
             services.record_login(user)
-            db.session.commit()
             return redirect(next_url or url_for("papers.index"))
         if outcome is LoginOutcome.WRONG:
             g.login_failed = True
@@ -254,14 +240,12 @@ def logout():
 
 
 @bp.route("/reset-password", methods=["GET", "POST"])
-@limiter.limit(_mail_rate_limit, methods=["POST"])
-@limiter.limit(_mail_rate_limit, key_func=_email_key, methods=["POST"])
+@_mail_limited
 def request_reset():
     """Ask for a reset link; the answer is the same whether or not the account exists."""
     form = EmailForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
-        db.session.commit()
         return render_template("accounts/reset_requested.html", email=form.email.data)
     return render_template("accounts/reset_request.html", form=form)
 
@@ -276,7 +260,6 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         services.reset_password(user, form.password.data)
-        db.session.commit()
         if current_user.is_authenticated:
             logout_user()
         flash(_("Your password has been changed. Log in with the new one."), "success")
@@ -331,10 +314,9 @@ def profile():
                 country=form.country.data or None,
             )
         except AccountError as error:
-            db.session.rollback()
+            transaction.discard()
             form.display_name.errors = [*form.display_name.errors, str(error)]
         else:
-            db.session.commit()
             flash(_("Your profile has been saved."), "success")
             return redirect(url_for("accounts.profile"))
     return _profile_page(**({"profile_form": form} if form is not None else {}))
@@ -358,10 +340,9 @@ def change_password():
             user = current_user._get_current_object()
             remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
             login_user(user, remember=remember_cookie in request.cookies)
-            db.session.commit()
             flash(_("Your password has been changed; your other sessions have ended."), "success")
             return redirect(url_for("accounts.profile"))
-        db.session.rollback()
+        transaction.discard()
     return _profile_page(password_form=form)
 
 
@@ -373,7 +354,6 @@ def logout_everywhere():
     if not form.validate_on_submit():
         abort(400)
     services.end_all_sessions(current_user)
-    db.session.commit()
     logout_user()
     flash(_("You have been logged out everywhere."), "info")
     return redirect(url_for("accounts.login"))
@@ -387,7 +367,6 @@ def create_token():
     if not form.validate_on_submit():
         return _profile_page(token_form=form)
     token = services.issue_api_token(current_user, form.label.data)
-    db.session.commit()
     return _profile_page(new_token=token)
 
 
@@ -400,7 +379,6 @@ def revoke_token(token_id: int):
         abort(400)
     if services.revoke_api_token(current_user, token_id) is None:
         abort(404)
-    db.session.commit()
     flash(_("The token has been revoked."), "info")
     return redirect(url_for("accounts.profile") + "#api-tokens")
 
@@ -430,10 +408,9 @@ def delete_account():
         try:
             services.delete_account(current_user, form.delete_password.data)
         except WrongPassword as error:
-            db.session.rollback()
+            transaction.discard()
             form.delete_password.errors = [str(error)]
         else:
-            db.session.commit()
             logout_user()
             flash(_("Your account has been deleted. Thank you for taking part."), "info")
             return redirect(url_for("papers.index"))

@@ -8,17 +8,17 @@ back as `ServiceError`s, which `attach_error` puts on the field at fault.
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import Field, RadioField, SelectField, SubmitField, TextAreaField
+from wtforms import RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from app.annotations.dispositions import MAX_RESPONSE_LENGTH
 from app.annotations.services import MAX_BODY_LENGTH, MAX_LINKS
+from app.core import forms as core_forms
 from app.core.errors import ServiceError
 from app.core.i18n import lazy_gettext as _l
 from app.models.annotation import AnnotationKind, DispositionOutcome
-from app.moderation.labels import FLAG_REASON_LABELS
-from app.moderation.services import MAX_NOTE_LENGTH
+from app.moderation.forms import FlagForm  # noqa: F401 (the flag form of every kind)
 
 # Each kind: its label, its plural and the hint the new-thread form gives.
 KINDS = {
@@ -88,28 +88,15 @@ def excerpt(text: str, length: int = EXCERPT_LENGTH) -> str:
 
 def attach_error(form: FlaskForm, error: ServiceError) -> None:
     """Show a service's refusal on the field at fault, or above the form."""
-    name = _ERROR_FIELDS.get(error.field or "", error.field)
-    field = getattr(form, name, None) if name else None
-    if isinstance(field, Field):
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
-
-
-def choices(labels: dict) -> list[SelectChoice]:
-    """The choices of a field, one for each member of an enum, labelled."""
-    return [SelectChoice(member.value, label) for member, label in labels.items()]
-
-
-def radio(label, labels: dict, **options) -> RadioField:
-    """Radio buttons for the members of an enum; the services judge the value chosen."""
-    return RadioField(label, choices=choices(labels), validate_choice=False, **options)
+    core_forms.attach_error(form, error, _ERROR_FIELDS)
 
 
 class ThreadForm(FlaskForm):
     """Start a thread on a section, or on one of its paragraphs."""
 
-    kind = radio(_l("Kind of contribution"), KIND_LABELS, default=AnnotationKind.COMMENT.value)
+    kind = core_forms.choice_of(
+        _l("Kind of contribution"), KIND_LABELS, default=AnnotationKind.COMMENT.value
+    )
     paragraph = RadioField(
         _l("What is it about?"),
         choices=[SelectChoice("", _l("The whole section"))],
@@ -196,28 +183,6 @@ class DeleteForm(FlaskForm):
     post = SubmitField(_l("Delete"))
 
 
-class FlagForm(FlaskForm):
-    """Report a contribution to the moderators: a reason, and a note if the reason needs one.
-
-    The form checks only that a reason was chosen; the rules (a reason from the list, the
-    note's length, one flag per account) are `app.moderation.services.flag`'s.
-    """
-
-    reason = radio(_l("Why should a moderator look at it?"), FLAG_REASON_LABELS)
-    note = TextAreaField(
-        _l("Note for the moderators (optional)"),
-        description=_l(
-            "What should they know? Say where the problem is, for “other” especially. "
-            "At most %(n)s characters. Only moderators read it.",
-            n=f"{MAX_NOTE_LENGTH:,}",
-        ),
-    )
-
-    def validate_reason(self, field):
-        if not field.data:
-            raise ValidationError(_l("Choose a reason."))
-
-
 class ThreadFilterForm(FlaskForm):
     """Sort and filter a section's threads: a plain GET form, so no CSRF token."""
 
@@ -234,7 +199,7 @@ class ThreadFilterForm(FlaskForm):
         _l("Kind"),
         choices=[
             SelectChoice("", _l("All kinds")),
-            *choices(KIND_PLURALS),
+            *core_forms.enum_choices(KIND_PLURALS),
         ],
         default="",
         validate_choice=False,
@@ -275,7 +240,7 @@ class DispositionForm(FlaskForm):
     length, a later version of the same paper) are `app.annotations.dispositions.answer`'s.
     """
 
-    outcome = radio(_l("Outcome"), OUTCOME_LABELS)
+    outcome = core_forms.choice_of(_l("Outcome"), OUTCOME_LABELS)
     response = TextAreaField(
         _l("Response"),
         description=_l(

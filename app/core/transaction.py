@@ -27,6 +27,7 @@ from flask import Flask, Response, g
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
+from app.core.mail import pending_mail
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -49,8 +50,15 @@ def _discarded() -> bool:
 
 
 def _has_work(session: Session) -> bool:
-    """Whether the session holds writes, flushed or not, that a commit would store."""
-    return bool(session.new or session.dirty or session.deleted or session.info.get(_WROTE))
+    """Whether the session holds writes, flushed or not, that a commit would store, or
+    mail that a commit would send (a password reset queues mail and writes nothing)."""
+    return bool(
+        session.new
+        or session.dirty
+        or session.deleted
+        or session.info.get(_WROTE)
+        or pending_mail(session)
+    )
 
 
 def _note_flush(session: Session, _context) -> None:

@@ -12,13 +12,10 @@ import re
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 
+from app.core.errors import ServiceError
+from app.core.forms import attach_error
 from app.core.i18n import lazy_gettext as _l
-from app.definitions.services import (
-    MAX_DEFINITION_LENGTH,
-    MAX_LINKS,
-    MAX_REASON_LENGTH,
-    DefinitionError,
-)
+from app.definitions.services import MAX_DEFINITION_LENGTH, MAX_LINKS, MAX_REASON_LENGTH
 
 MARKDOWN_HINT = _l(
     "You can use Markdown: *emphasis*, **strong**, [a link](https://example.org), lists and "
@@ -32,19 +29,15 @@ MARKDOWN_HINT = _l(
 class GlossaryForm(FlaskForm):
     """A form that shows a service's refusal where it belongs.
 
-    `FIELDS` maps the field a `DefinitionError` names to this form's field.
+    `FIELDS` maps the field a `DefinitionError` (or a `ModerationError`) names to this
+    form's field.
     """
 
     FIELDS: dict[str, str] = {}
 
-    def attach(self, error: DefinitionError) -> None:
+    def attach(self, error: ServiceError) -> None:
         """Show a service's refusal on the field at fault, or above the form."""
-        name = self.FIELDS.get(error.field or "")
-        target = getattr(self, name, None) if name else None
-        if target is not None:
-            target.errors = [*target.errors, error.message]
-        else:
-            self.form_errors.append(error.message)
+        attach_error(self, error, self.FIELDS)
 
 
 class TermForm(GlossaryForm):

@@ -7,26 +7,42 @@ moderators see what awaits review and what was hidden.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Subquery, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.core.permissions import is_moderator
+from app.definitions.finding import Finder
 from app.extensions import db
 from app.models import (
     CommentStatus,
     DefinitionProposal,
+    Paper,
+    PaperVersion,
     ProposalComment,
     ProposalStatus,
+    Section,
     Term,
     TermStatus,
     User,
     Vote,
 )
 
-FILTERS = ("all", "adopted", "open", "none")
+
+class TermState(enum.StrEnum):
+    """Where a term stands: with an adopted definition, with open proposals only, or with
+    neither."""
+
+    ADOPTED = "adopted"
+    OPEN = "open"
+    NONE = "none"
+
+
+# The glossary's filters: every term, or those in one state.
+FILTERS = ("all", *(state.value for state in TermState))
 
 # Proposals everyone sees: out in the open, settled, or turned down by an editor.
 PUBLIC_PROPOSALS = (
@@ -45,44 +61,37 @@ def _not_restricted(author_id):
     return author_id.not_in(select(User.id).where(User.restricted_at.is_not(None)))
 
 
-def visible_terms(viewer: Any):
-    """A condition on Term: published terms, one's own, and for moderators those awaiting
-    review or hidden."""
-    shown = (Term.status == TermStatus.PUBLISHED) & _not_restricted(Term.author_id)
+def _visible(model: Any, viewer: Any, public: Any, also_for_moderators: list) -> Any:
+    """A condition on a glossary model: what is `public`, unless its author is restricted;
+    one's own contributions; and for moderators also those in `also_for_moderators`."""
+    shown = public & _not_restricted(model.author_id)
     if is_moderator(viewer):
-        return or_(Term.status.in_([TermStatus.PUBLISHED, TermStatus.PENDING, TermStatus.HIDDEN]),
-                   Term.author_id == viewer.id)  # fmt: skip
+        return or_(shown, model.status.in_(also_for_moderators), model.author_id == viewer.id)
     if _authenticated(viewer):
-        return or_(shown, Term.author_id == viewer.id)
+        return or_(shown, model.author_id == viewer.id)
     return shown
+
+
+def visible_terms(viewer: Any):
+    """A condition on Term: published terms, one's own, and for moderators every published
+    one and those awaiting review or hidden."""
+    moderated = [TermStatus.PUBLISHED, TermStatus.PENDING, TermStatus.HIDDEN]
+    return _visible(Term, viewer, Term.status == TermStatus.PUBLISHED, moderated)
 
 
 def visible_proposals(viewer: Any):
     """A condition on DefinitionProposal (see `app.definitions.services.can_see_proposal`)."""
     model = DefinitionProposal
     editor_rejected = (model.status == ProposalStatus.REJECTED) & model.editor_reason.is_not(None)
-    shown = (model.status.in_(PUBLIC_PROPOSALS) | editor_rejected) & _not_restricted(
-        model.author_id
-    )
-    if is_moderator(viewer):
-        return or_(shown, model.status.in_([ProposalStatus.PENDING, ProposalStatus.HIDDEN]),
-                   model.author_id == viewer.id)  # fmt: skip
-    if _authenticated(viewer):
-        return or_(shown, model.author_id == viewer.id)
-    return shown
+    public = model.status.in_(PUBLIC_PROPOSALS) | editor_rejected
+    return _visible(model, viewer, public, [ProposalStatus.PENDING, ProposalStatus.HIDDEN])
 
 
 def visible_comments(viewer: Any):
     """A condition on ProposalComment: as for annotations."""
-    model = ProposalComment
-    shown = (model.status == CommentStatus.PUBLISHED) & _not_restricted(model.author_id)
-    if is_moderator(viewer):
-        moderated = [CommentStatus.PUBLISHED, CommentStatus.PENDING, CommentStatus.HIDDEN]
-        return or_(model.status.in_(moderated),
-                   model.author_id == viewer.id)  # fmt: skip
-    if _authenticated(viewer):
-        return or_(shown, model.author_id == viewer.id)
-    return shown
+    moderated = [CommentStatus.PUBLISHED, CommentStatus.PENDING, CommentStatus.HIDDEN]
+    public = ProposalComment.status == CommentStatus.PUBLISHED
+    return _visible(ProposalComment, viewer, public, moderated)
 
 
 @dataclass
@@ -94,22 +103,27 @@ class TermSummary:
     open_count: int
 
     @property
-    def state(self) -> str:
+    def state(self) -> TermState:
         if self.adopted is not None:
-            return "adopted"
-        return "open" if self.open_count else "none"
+            return TermState.ADOPTED
+        return TermState.OPEN if self.open_count else TermState.NONE
 
 
-def glossary(viewer: Any, state: str = "all") -> list[TermSummary]:
-    """Every term the viewer may see, A–Z, with its adopted definition and the number of
-    open proposals: three queries whatever the number of terms."""
-    open_counts = (
+def open_proposal_counts(viewer: Any) -> Subquery:
+    """A subquery of (term_id, n): the open proposals of each term that the viewer sees."""
+    return (
         select(DefinitionProposal.term_id, func.count(DefinitionProposal.id).label("n"))
         .where(DefinitionProposal.status == ProposalStatus.PUBLISHED)
         .where(visible_proposals(viewer))
         .group_by(DefinitionProposal.term_id)
         .subquery()
     )
+
+
+def glossary(viewer: Any, state: str = "all") -> list[TermSummary]:
+    """Every term the viewer may see, A–Z, with its adopted definition and the number of
+    open proposals: three queries whatever the number of terms."""
+    open_counts = open_proposal_counts(viewer)
     rows = db.session.execute(
         select(Term, func.coalesce(open_counts.c.n, 0))
         .outerjoin(open_counts, open_counts.c.term_id == Term.id)
@@ -119,8 +133,9 @@ def glossary(viewer: Any, state: str = "all") -> list[TermSummary]:
     ids = [term.id for term, _n in rows]
     adopted = adopted_definitions(ids)
     summaries = [TermSummary(term, adopted.get(term.id), n) for term, n in rows]
-    if state in ("adopted", "open", "none"):
-        summaries = [s for s in summaries if s.state == state]
+    wanted = next((s for s in TermState if s.value == state), None)  # None: all of them
+    if wanted is not None:
+        summaries = [s for s in summaries if s.state is wanted]
     return summaries
 
 
@@ -187,26 +202,8 @@ def term_page(term: Term, viewer: Any) -> TermPage:
         )
     )
     ids = [p.id for p in proposals]
-    comments: dict[int, list[ProposalComment]] = {}
-    votes: dict[int, str] = {}
-    if ids:
-        for item in db.session.scalars(
-            select(ProposalComment)
-            .where(ProposalComment.proposal_id.in_(ids))
-            .where(visible_comments(viewer))
-            .options(selectinload(ProposalComment.author))
-            .order_by(ProposalComment.created_at, ProposalComment.id)
-        ):
-            comments.setdefault(item.proposal_id, []).append(item)
-        if _authenticated(viewer):
-            votes = {
-                proposal_id: stance.value
-                for proposal_id, stance in db.session.execute(
-                    select(Vote.proposal_id, Vote.stance).where(
-                        Vote.proposal_id.in_(ids), Vote.user_id == viewer.id
-                    )
-                )
-            }
+    comments = discussions(ids, viewer)
+    votes = votes_of(viewer, ids)
     adopted = next((p for p in proposals if p.status is ProposalStatus.ADOPTED), None)
     history = sorted(
         (p for p in proposals if p.status is ProposalStatus.SUPERSEDED and p.adopted_at),
@@ -345,9 +342,6 @@ class Appearance:
 def appearances(term: Term) -> list[Appearance]:
     """The term's occurrences across all papers' current text (the latest version of each):
     whole words, case-insensitive, aliases included. One query for the sections."""
-    from app.definitions.marking import Finder
-    from app.models import Paper, PaperVersion, Section
-
     latest = (
         select(PaperVersion.paper_id, func.max(PaperVersion.sequence).label("sequence"))
         .group_by(PaperVersion.paper_id)

@@ -1,7 +1,7 @@
 """The rules of the glossary: who may start a term, propose, vote, discuss, withdraw, adopt
 and reject — and within which limits.
 
-Services add and flush; the caller commits once. Every failure is a `DefinitionError`
+Services add and flush; the request's boundary commits once. Every failure is a `DefinitionError`
 with a machine-readable code, a message for people, the field at fault and the HTTP
 status the API answers with. What new accounts contribute starts pending, exactly as
 annotations do (`app.moderation.services.initial_status`).
@@ -20,18 +20,9 @@ from app.core.errors import ServiceError
 from app.core.markdown import render_markdown
 from app.core.permissions import can_adopt, can_annotate, is_author, is_moderator
 from app.extensions import db
-from app.models import (
-    CommentStatus,
-    DefinitionProposal,
-    ProposalComment,
-    ProposalStatus,
-    Term,
-    TermStatus,
-    User,
-    Vote,
-    VoteStance,
-)
+from app.models import DefinitionProposal, ProposalComment, Term, User, Vote
 from app.models.base import utcnow
+from app.models.definitions import CommentStatus, ProposalStatus, TermStatus, VoteStance
 from app.moderation.services import initial_status
 
 MAX_LABEL_LENGTH = 120
@@ -54,6 +45,12 @@ class DefinitionError(ServiceError):
 # --- labels and aliases -------------------------------------------------------------------
 
 
+def _too_long(field: str, limit: int, given: int) -> DefinitionError:
+    return DefinitionError(
+        f"At most {limit:,} characters ({given:,} given).", code="too_long", field=field
+    )
+
+
 def clean_label(value: Any, field: str = "label") -> str:
     """A term's label or alias: text on one line, spaces collapsed, at most 120 characters."""
     if not isinstance(value, str):
@@ -62,11 +59,7 @@ def clean_label(value: Any, field: str = "label") -> str:
     if not label:
         raise DefinitionError("Name the term.", code="empty", field=field)
     if len(label) > MAX_LABEL_LENGTH:
-        raise DefinitionError(
-            f"At most {MAX_LABEL_LENGTH} characters ({len(label)} given).",
-            code="too_long",
-            field=field,
-        )
+        raise _too_long(field, MAX_LABEL_LENGTH, len(label))
     if not re.search(r"\w", label):
         raise DefinitionError("A term needs at least one letter or digit.", field=field)
     return label
@@ -157,9 +150,7 @@ def _markdown(value: Any, field: str, limit: int, *, required: bool) -> tuple[st
             raise DefinitionError("Write something first.", code="empty", field=field)
         return "", ""
     if len(value) > limit:
-        raise DefinitionError(
-            f"At most {limit:,} characters ({len(value):,} given).", code="too_long", field=field
-        )
+        raise _too_long(field, limit, len(value))
     html = render_markdown(value)
     links = len(re.findall(r"<a\s", html))
     if links > MAX_LINKS:
@@ -306,13 +297,8 @@ def vote(user: User, proposal: DefinitionProposal, stance: Any) -> Vote:
     if existing is None:
         try:
             with db.session.begin_nested():
-                existing = Vote(
-                    proposal_id=proposal.id,
-                    user_id=user.id,
-                    stance=stance,
-                    created_at=now,
-                    updated_at=now,
-                )
+                existing = Vote(proposal_id=proposal.id, user_id=user.id, stance=stance)
+                existing.created_at = existing.updated_at = now
                 db.session.add(existing)
         except IntegrityError:
             existing = _vote_of(user, proposal)

@@ -2,15 +2,18 @@
 adopted definition, history, proposals and their discussions, and the plain forms that
 start terms, propose, vote, discuss, withdraw, adopt, reject and flag.
 
-Views are thin: load (404), log in, validate the form, call one service, commit, flash,
-redirect (303) to the place on the term's page. A refused service call (`DefinitionError`)
-stores nothing: the term's page is shown again with the message at the form that was
-sent, and the error's status.
+Views are thin: load (404, one loader per resource: `_load_term`, `_load_proposal`,
+`_flag_target`), log in, validate the form, call one service (`_attempt`), flash,
+redirect (303) to the place on the term's page; the request's work is committed once it
+succeeded (`app.core.transaction`). A refused service call (`DefinitionError`) stores
+nothing: the term's page is shown again with the message at the form that was sent, and
+the error's status.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from string import ascii_uppercase
 from typing import Any
@@ -18,7 +21,6 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.annotations.forms import FlagForm
 from app.core.i18n import gettext as _
 from app.core.i18n import lazy_gettext as _l
 from app.core.permissions import can_annotate, can_flag, is_author
@@ -28,21 +30,26 @@ from app.definitions.forms import (
     AdoptForm,
     AliasesForm,
     CommentForm,
+    GlossaryForm,
     ProposalForm,
     RejectForm,
     TermForm,
 )
 from app.definitions.services import DefinitionError
-from app.extensions import db, login_manager
+from app.extensions import login_manager
 from app.models import (
+    CommentStatus,
     DefinitionProposal,
     ProposalStatus,
     TargetKind,
     Term,
+    TermStatus,
 )
 from app.moderation import queries as moderation_queries
 from app.moderation import services as moderation_services
+from app.moderation.forms import FlagForm, attach_error
 from app.moderation.services import ModerationError
+from app.moderation.states import is_pending, is_published
 
 bp = Blueprint("definitions", __name__, url_prefix="/glossary")
 
@@ -69,6 +76,19 @@ def _letter(term: Term) -> str:
     return first if first.isalpha() else "#"
 
 
+@bp.app_context_processor
+def _statuses() -> dict[str, Any]:
+    """The glossary's status enums and the shared moderation states, so that templates
+    compare a status by identity (`p.status is sameas ProposalStatus.ADOPTED`)."""
+    return {
+        "ProposalStatus": ProposalStatus,
+        "TermStatus": TermStatus,
+        "CommentStatus": CommentStatus,
+        "is_pending": is_pending,
+        "is_published": is_published,
+    }
+
+
 @bp.app_template_global()
 def may_vote_on(proposal: DefinitionProposal) -> bool:
     """Vote buttons: participants, on open proposals that are not their own."""
@@ -92,20 +112,7 @@ def takes_comments(proposal: DefinitionProposal) -> bool:
 @bp.app_template_global()
 def may_flag(item: Any) -> bool:
     """A "Flag" link: for others' published terms, proposals and comments."""
-    return (
-        can_flag(current_user)
-        and not is_author(current_user, item)
-        and str(item.status.value) == "published"
-    )
-
-
-def _discard() -> None:
-    """A refused service call stored nothing; make sure nothing it may have added stays."""
-    db.session.rollback()
-
-
-def _status(error: DefinitionError | ModerationError) -> int:
-    return error.status if error.status in {403, 404, 409, 422} else 422
+    return can_flag(current_user) and not is_author(current_user, item) and is_published(item)
 
 
 def _given(value: str | None) -> str | None:
@@ -114,9 +121,17 @@ def _given(value: str | None) -> str | None:
 
 
 def _waiting(item: Any) -> str:
-    if str(item.status.value) == "pending":
+    if is_pending(item):
         return " " + _("It will appear to others after a moderator approves it.")
     return ""
+
+
+def _done(message: str, slug: str, proposal_id: int | None = None, anchor: str | None = None):
+    """After a change: say so, and go back to its place on the term's page (303)."""
+    flash(message, "success")
+    if anchor is None and proposal_id is not None:
+        anchor = f"proposal-{proposal_id}"
+    return redirect(url_for("definitions.term", slug=slug, _anchor=anchor), 303)
 
 
 # --- the glossary ----------------------------------------------------------------------------
@@ -140,14 +155,9 @@ def index():
             rationale=_given(form.rationale.data),
         )
     except DefinitionError as error:
-        _discard()
         form.attach(error)
-        return _render_index(form, status=_status(error))
-    slug = term.slug
-    message = _("“%(label)s” is in the glossary.", label=term.label) + _waiting(term)
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for("definitions.term", slug=slug), 303)
+        return _render_index(form, status=error.status)
+    return _done(_("“%(label)s” is in the glossary.", label=term.label) + _waiting(term), term.slug)
 
 
 def _render_index(form: TermForm, *, status: int = 200):
@@ -183,17 +193,20 @@ def new():
 
 
 def _load_term(slug: str) -> Term:
+    """The term the viewer may see under `slug`; or 404."""
     term = queries.term_by_slug(slug, current_user)
     if term is None:
         abort(404)
     return term
 
 
-def _load_proposal(term: Term, proposal_id: int) -> DefinitionProposal:
+def _load_proposal(slug: str, proposal_id: int) -> tuple[Term, DefinitionProposal]:
+    """The term and its proposal, both visible to the viewer; or 404."""
+    term = _load_term(slug)
     proposal = queries.proposal_by_id(proposal_id, current_user)
     if proposal is None or proposal.term_id != term.id:
         abort(404)
-    return proposal
+    return term, proposal
 
 
 @dataclass
@@ -226,6 +239,14 @@ class Sent:
     proposal_id: int | None = None
     forms: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+
+    def refused(self, form: GlossaryForm, error: DefinitionError) -> None:
+        """Put a refusal where the page shows it: at the field of the form that was sent,
+        or, for a proposal's buttons and a refusal of no field, at the proposal."""
+        if self.proposal_id is None or (self.forms and error.field):
+            form.attach(error)
+        else:
+            self.error = error.message
 
 
 @bp.get("/<slug>")
@@ -268,78 +289,68 @@ def _render_term(term: Term, sent: Sent | None = None, *, status: int = 200):
     ), status
 
 
-def _refused(slug: str, error: DefinitionError, sent: Sent):
-    """Show the term's page again after a refusal; nothing was stored."""
-    _discard()
-    return _render_term(_load_term(slug), sent, status=_status(error))
+def _attempt(term: Term, form: GlossaryForm, sent: Sent, act: Callable[[], Any], done):
+    """Ask to log in, validate the form, call `act()` and answer `done(its result)`; or
+    answer with the log-in page, or with the term's page again showing what was sent and
+    the refusal where it belongs, with the refusal's status (nothing of it is stored)."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not form.validate_on_submit():
+        return _render_term(term, sent, status=422)
+    try:
+        result = act()
+    except DefinitionError as error:
+        sent.refused(form, error)
+        return _render_term(term, sent, status=error.status)
+    return done(result)
 
 
-def _back(slug: str, proposal_id: int | None = None, anchor: str | None = None):
-    if anchor is None and proposal_id is not None:
-        anchor = f"proposal-{proposal_id}"
-    return redirect(url_for("definitions.term", slug=slug, _anchor=anchor), 303)
+def _on_term(slug: str, form: GlossaryForm, sent: Sent, act, done):
+    """`_attempt` on a term: load it (404), then `act(term)`."""
+    term = _load_term(slug)
+    return _attempt(term, form, sent, lambda: act(term), done)
+
+
+def _on_proposal(slug: str, proposal_id: int, form: GlossaryForm, act, done, form_name=None):
+    """`_attempt` on a proposal: load the term and the proposal (404), then `act(proposal)`;
+    a refusal is shown at the proposal, on its form `form_name` if it has one."""
+    term, proposal = _load_proposal(slug, proposal_id)
+    sent = Sent(proposal_id=proposal_id, forms={form_name: form} if form_name else {})
+    return _attempt(term, form, sent, lambda: act(proposal), done)
 
 
 @bp.post("/<slug>/proposals")
 def propose(slug: str):
     """Propose a definition of the term."""
-    term = _load_term(slug)
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
     form = ProposalForm()
-    if not form.validate_on_submit():
-        return _render_term(term, Sent(propose=form), status=422)
-    try:
-        proposal = services.propose(current_user, term, form.text.data, form.rationale.data)
-    except DefinitionError as error:
-        form.attach(error)
-        return _refused(slug, error, Sent(propose=form))
-    proposal_id, message = proposal.id, _("Your definition is proposed.") + _waiting(proposal)
-    db.session.commit()
-    flash(message, "success")
-    return _back(slug, proposal_id)
+    return _on_term(
+        slug,
+        form,
+        Sent(propose=form),
+        lambda term: services.propose(current_user, term, form.text.data, form.rationale.data),
+        lambda new: _done(_("Your definition is proposed.") + _waiting(new), slug, new.id),
+    )
 
 
 @bp.post("/<slug>/aliases")
 def aliases(slug: str):
     """Editors set the term's aliases."""
-    term = _load_term(slug)
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
     form = AliasesForm()
-    if not form.validate_on_submit():
-        return _render_term(term, Sent(aliases=form), status=422)
-    try:
-        services.set_aliases(current_user, term, form.values)
-    except DefinitionError as error:
-        form.attach(error)
-        return _refused(slug, error, Sent(aliases=form))
-    db.session.commit()
-    flash(_("The aliases are saved."), "success")
-    return _back(slug, anchor="aliases")
+
+    def save(term):
+        return services.set_aliases(current_user, term, form.values)
+
+    def saved(_term):
+        return _done(_("The aliases are saved."), slug, anchor="aliases")
+
+    return _on_term(slug, form, Sent(aliases=form), save, saved)
 
 
-def _proposal_action(slug: str, proposal_id: int, form_name: str | None, form, action):
-    """Load the term and the proposal, log in, validate, call `action(proposal)`, commit;
-    or show the page again with the refusal at the proposal's form."""
-    term = _load_term(slug)
-    proposal = _load_proposal(term, proposal_id)
-    if not current_user.is_authenticated:
-        return None, login_manager.unauthorized()
-    sent_forms = {form_name: form} if form_name else {}
-    if not form.validate_on_submit():
-        return None, _render_term(term, Sent(proposal_id=proposal_id, forms=sent_forms), status=422)
-    try:
-        result = action(proposal)
-    except DefinitionError as error:
-        message = None
-        if form_name and error.field:
-            form.attach(error)
-        else:
-            message = error.message
-        sent = Sent(proposal_id=proposal_id, forms=sent_forms, error=message)
-        return None, _refused(slug, error, sent)
-    return result, None
+VOTED = {
+    "withdraw": _l("Your vote is withdrawn."),
+    "support": _l("You support this proposal."),
+    "oppose": _l("You oppose this proposal."),
+}
 
 
 @bp.post(f"/{PROPOSAL}/vote")
@@ -352,62 +363,55 @@ def vote(slug: str, proposal_id: int):
             return services.withdraw_vote(current_user, proposal)
         return services.vote(current_user, proposal, stance)
 
-    _result, refused = _proposal_action(slug, proposal_id, None, ActionForm(), act)
-    if refused is not None:
-        return refused
-    db.session.commit()
-    if stance == "withdraw":
-        flash(_("Your vote is withdrawn."), "success")
-    elif stance == "support":
-        flash(_("You support this proposal."), "success")
-    else:
-        flash(_("You oppose this proposal."), "success")
-    return _back(slug, proposal_id)
+    def done(_vote):
+        return _done(str(VOTED.get(stance, VOTED["oppose"])), slug, proposal_id)
+
+    return _on_proposal(slug, proposal_id, ActionForm(), act, done)
 
 
 @bp.post(f"/{PROPOSAL}/withdraw")
 def withdraw(slug: str, proposal_id: int):
     """The author withdraws their proposal."""
-    _result, refused = _proposal_action(
-        slug, proposal_id, None, ActionForm(), lambda p: services.withdraw(current_user, p)
+    return _on_proposal(
+        slug,
+        proposal_id,
+        ActionForm(),
+        lambda proposal: services.withdraw(current_user, proposal),
+        lambda _proposal: _done(_("Your proposal is withdrawn."), slug, proposal_id),
     )
-    if refused is not None:
-        return refused
-    db.session.commit()
-    flash(_("Your proposal is withdrawn."), "success")
-    return _back(slug, proposal_id)
+
+
+# An editor's decision on a proposal: its form, the field whose text goes with it, the
+# service, what the editor is told, and where on the term's page they return.
+EDITOR_DECISIONS = {
+    "adopt": (AdoptForm, "text", services.adopt, _l("The definition is adopted."), "definition"),
+    "reject": (RejectForm, "reason", services.reject, _l("The proposal is rejected."), None),
+}
+
+
+def _editor_decides(slug: str, proposal_id: int, name: str):
+    form_class, field_name, decide, message, anchor = EDITOR_DECISIONS[name]
+    form = form_class(prefix=f"{name}{proposal_id}")
+    return _on_proposal(
+        slug,
+        proposal_id,
+        form,
+        lambda proposal: decide(current_user, proposal, form[field_name].data),
+        lambda _proposal: _done(str(message), slug, proposal_id, anchor),
+        name,
+    )
 
 
 @bp.post(f"/{PROPOSAL}/adopt")
 def adopt(slug: str, proposal_id: int):
     """An editor adopts a proposal as the term's definition, possibly edited."""
-    form = AdoptForm(prefix=f"adopt{proposal_id}")
-    _result, refused = _proposal_action(
-        slug, proposal_id, "adopt", form, lambda p: services.adopt(current_user, p, form.text.data)
-    )
-    if refused is not None:
-        return refused
-    db.session.commit()
-    flash(_("The definition is adopted."), "success")
-    return _back(slug, anchor="definition")
+    return _editor_decides(slug, proposal_id, "adopt")
 
 
 @bp.post(f"/{PROPOSAL}/reject")
 def reject(slug: str, proposal_id: int):
     """An editor rejects a proposal, saying why."""
-    form = RejectForm(prefix=f"reject{proposal_id}")
-    _result, refused = _proposal_action(
-        slug,
-        proposal_id,
-        "reject",
-        form,
-        lambda p: services.reject(current_user, p, form.reason.data),
-    )
-    if refused is not None:
-        return refused
-    db.session.commit()
-    flash(_("The proposal is rejected."), "success")
-    return _back(slug, proposal_id)
+    return _editor_decides(slug, proposal_id, "reject")
 
 
 @bp.post(f"/{PROPOSAL}/comments")
@@ -425,13 +429,12 @@ def comment(slug: str, proposal_id: int):
                 )
         return services.comment(current_user, proposal, form.body.data, parent)
 
-    item, refused = _proposal_action(slug, proposal_id, "comment", form, act)
-    if refused is not None:
-        return refused
-    anchor, message = f"comment-{item.id}", _("Your comment is posted.") + _waiting(item)
-    db.session.commit()
-    flash(message, "success")
-    return _back(slug, anchor=anchor)
+    def done(item):
+        return _done(
+            _("Your comment is posted.") + _waiting(item), slug, anchor=f"comment-{item.id}"
+        )
+
+    return _on_proposal(slug, proposal_id, form, act, done, "comment")
 
 
 # --- flags ------------------------------------------------------------------------------------
@@ -463,7 +466,7 @@ def _flag_refusal(kind: str, item: Any) -> tuple[str, int] | None:
         return _("Confirm your e-mail address to flag contributions."), 403
     if is_author(current_user, item):
         return _("You cannot flag your own contribution."), 403
-    if str(item.status.value) != "published":
+    if not is_published(item):
         return _("Only published contributions can be flagged."), 409
     if item.id in moderation_queries.flagged_by(current_user, FLAG_KINDS[kind], [item.id]):
         return _("You have already flagged this contribution."), 409
@@ -498,21 +501,15 @@ def flag(kind: str, item_id: int):
             current_user, FLAG_KINDS[kind], item, form.reason.data, form.note.data
         )
     except ModerationError as error:
-        _discard()
-        item, slug, anchor = _flag_target(kind, item_id)
-        target = getattr(form, error.field, None) if error.field else None
-        if target is not None:
-            target.errors = [*target.errors, error.message]
-            return render(status=_status(error))
-        if error.status in {403, 409}:
+        if error.field is None and error.status in {403, 409}:
             return render(refusal=error.message, status=error.status)
-        form.form_errors.append(error.message)
-        return render(status=_status(error))
-    db.session.commit()
-    flash(_("Thank you. A moderator will look at it."), "success")
-    if kind == "term" and queries.term_by_slug(slug, current_user) is None:
+        attach_error(form, error)
+        return render(status=error.status)
+    message = _("Thank you. A moderator will look at it.")
+    if kind == "term" and queries.term_by_slug(slug, current_user) is None:  # hidden by flags
+        flash(message, "success")
         return redirect(url_for("definitions.index"), 303)
-    return redirect(url_for("definitions.term", slug=slug, _anchor=anchor), 303)
+    return _done(message, slug, anchor=anchor)
 
 
 # What a proposal's status badge says (in words, not only in colour).

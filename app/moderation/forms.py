@@ -9,14 +9,28 @@ narrow what is shown, and a bad value is reported on its field (status 400).
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, Form, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    Form,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from app.core import forms as core_forms
 from app.core.i18n import lazy_gettext as _l
 from app.models import FlagReason, ModerationAction, TargetKind
 from app.moderation.labels import FLAG_REASON_LABELS, action_past_label
-from app.moderation.services import MAX_REASON_LENGTH, ModerationError, parse_target
+from app.moderation.services import (
+    MAX_NOTE_LENGTH,
+    MAX_REASON_LENGTH,
+    ModerationError,
+    parse_target,
+)
+from app.moderation.states import QueueFilter
 from app.moderation.targets import CONTENT_TYPES
 
 REASON_HINT = _l(
@@ -68,12 +82,12 @@ class QueueFilterForm(_FilterForm):
     state = SelectField(
         _l("Show"),
         choices=[
-            SelectChoice("all", _l("Everything waiting")),
-            SelectChoice("pending", _l("Awaiting review")),
-            SelectChoice("flagged", _l("Flagged")),
+            SelectChoice(QueueFilter.ALL.value, _l("Everything waiting")),
+            SelectChoice(QueueFilter.PENDING.value, _l("Awaiting review")),
+            SelectChoice(QueueFilter.FLAGGED.value, _l("Flagged")),
         ],
-        default="all",
-        coerce=lambda value: value or "all",
+        default=QueueFilter.ALL.value,
+        coerce=lambda value: value or QueueFilter.ALL.value,
     )
     kind = SelectField(_l("Type"), coerce=_optional_choice)
     reason = SelectField(_l("Flag reason"), coerce=_optional_choice)
@@ -149,29 +163,28 @@ class LogFilterForm(_FilterForm):
         }
 
 
+def reason_field(label) -> TextAreaField:
+    """A decision's reason: required, at most MAX_REASON_LENGTH characters."""
+    return TextAreaField(
+        label,
+        validators=[
+            DataRequired(_l("Give a reason for the decision.")),
+            Length(max=MAX_REASON_LENGTH),
+        ],
+    )
+
+
 class DecisionForm(FlaskForm):
     """One decision on one item: the button pressed names the action."""
 
     target = StringField()
     action = StringField()
-    reason = TextAreaField(
-        _l("Reason for your decision"),
-        validators=[
-            DataRequired(_l("Give a reason for the decision.")),
-            Length(max=MAX_REASON_LENGTH),
-        ],
-    )
+    reason = reason_field(_l("Reason for your decision"))
     next = StringField()
 
 
 class BulkApprovalForm(FlaskForm):
-    reason = TextAreaField(
-        _l("Reason for approving the selected items"),
-        validators=[
-            DataRequired(_l("Give a reason for the decision.")),
-            Length(max=MAX_REASON_LENGTH),
-        ],
-    )
+    reason = reason_field(_l("Reason for approving the selected items"))
     next = StringField()
 
 
@@ -179,20 +192,36 @@ class AccountDecisionForm(FlaskForm):
     """Suspend, reinstate, restrict or lift a restriction; `until` is for suspensions."""
 
     action = StringField()
-    reason = TextAreaField(
-        _l("Reason for your decision"),
-        validators=[
-            DataRequired(_l("Give a reason for the decision.")),
-            Length(max=MAX_REASON_LENGTH),
-        ],
-    )
+    reason = reason_field(_l("Reason for your decision"))
     until = DateField(_l("Suspended until (optional)"), validators=[Optional()])
+
+
+class FlagForm(FlaskForm):
+    """Report a contribution to the moderators: a reason, and a note if the reason needs one.
+
+    The form checks only that a reason was chosen; the rules (a reason from the list, the
+    note's length, one flag per account) are `app.moderation.services.flag`'s.
+    """
+
+    reason = core_forms.choice_of(_l("Why should a moderator look at it?"), FLAG_REASON_LABELS)
+    note = TextAreaField(
+        _l("Note for the moderators (optional)"),
+        description=_l(
+            "What should they know? Say where the problem is, for “other” especially. "
+            "At most %(n)s characters. Only moderators read it.",
+            n=f"{MAX_NOTE_LENGTH:,}",
+        ),
+    )
+
+    def validate_reason(self, field):
+        if not field.data:
+            raise ValidationError(_l("Choose a reason."))
+
+
+# The fields of the forms above that answer for the fields a `ModerationError` names.
+ERROR_FIELDS = {"reason": "reason", "until": "until", "note": "note"}
 
 
 def attach_error(form: FlaskForm, error: ModerationError) -> None:
     """Show a service's refusal on the field at fault, or above the form."""
-    field = getattr(form, error.field, None) if error.field in ("reason", "until") else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
+    core_forms.attach_error(form, error, ERROR_FIELDS)

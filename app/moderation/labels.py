@@ -1,7 +1,10 @@
 """Human labels of moderation values, marked for translation."""
 
+import enum
+
 from app.core.i18n import lazy_gettext as _l
-from app.models import FlagReason, ModerationAction
+from app.models import AnnotationStatus, FlagReason, ModerationAction
+from app.moderation.states import AccountState, ModerationState
 
 FLAG_REASON_LABELS = {
     FlagReason.SPAM: _l("Spam"),
@@ -34,15 +37,17 @@ ACTION_PAST_LABELS = {
     ModerationAction.UNRESTRICT: _l("Restriction lifted"),
 }
 
+# A state's words, by the state (a kind's status or a log row's stored value finds the
+# same entry: the states are string enums).
 STATE_LABELS = {
-    "pending": _l("awaiting review"),
-    "published": _l("published"),
-    "hidden": _l("hidden"),
-    "rejected": _l("rejected"),
-    "deleted": _l("deleted"),
-    "active": _l("active"),
-    "suspended": _l("suspended"),
-    "restricted": _l("restricted"),
+    ModerationState.PENDING: _l("awaiting review"),
+    ModerationState.PUBLISHED: _l("published"),
+    ModerationState.HIDDEN: _l("hidden"),
+    ModerationState.REJECTED: _l("rejected"),
+    AnnotationStatus.DELETED: _l("deleted"),
+    AccountState.ACTIVE: _l("active"),
+    AccountState.SUSPENDED: _l("suspended"),
+    AccountState.RESTRICTED: _l("restricted"),
 }
 
 
@@ -58,8 +63,11 @@ def action_past_label(action: ModerationAction | str) -> str:
     return str(ACTION_PAST_LABELS[ModerationAction(action)])
 
 
-def state_label(state: str) -> str:
-    return str(STATE_LABELS.get(state, state))
+def state_label(state: enum.Enum | str) -> str:
+    """The words of a state: a moderation or account state, a kind's status, or the value
+    a log row stored."""
+    value = state.value if isinstance(state, enum.Enum) else state
+    return str(STATE_LABELS.get(value, value))
 
 
 TEMPLATE_LABELS = {

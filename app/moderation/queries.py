@@ -27,11 +27,11 @@ from app.models import (
     Term,
     User,
 )
-from app.moderation.services import APPROVED_STATES, HIDDEN, PENDING, PUBLISHED, REJECTED
+from app.moderation.states import ModerationState, QueueFilter, is_approved, is_pending
 from app.moderation.targets import CONTENT_TYPES
 from app.papers.queries import VERSION_COLUMNS
 
-QUEUE_STATES = ("all", "pending", "flagged")
+QUEUE_STATES = tuple(f.value for f in QueueFilter)
 
 
 @dataclass
@@ -91,7 +91,9 @@ class QueuePage:
     has_more: bool
 
 
-def _queue_rows(state: str, kind: TargetKind | None, reason: FlagReason | None) -> Select | None:
+def _queue_rows(
+    state: QueueFilter, kind: TargetKind | None, reason: FlagReason | None
+) -> Select | None:
     """(kind, id, since, pending) of everything waiting for a decision, over all content."""
     parts = []
     for ct in CONTENT_TYPES.values():
@@ -104,16 +106,16 @@ def _queue_rows(state: str, kind: TargetKind | None, reason: FlagReason | None) 
         if reason is not None:
             open_flags = open_flags.where(Flag.reason == reason)
         open_flags = open_flags.group_by(Flag.target_id).subquery()
-        if state in ("all", "pending") and reason is None:
+        if state is not QueueFilter.FLAGGED and reason is None:
             parts.append(
                 select(
                     literal(ct.kind.value).label("kind"),
                     model.id.label("id"),
                     model.created_at.label("since"),
                     literal(1).label("pending"),
-                ).where(model.status == ct.status_enum(PENDING))
+                ).where(model.status == ct.status(ModerationState.PENDING))
             )
-        if state in ("all", "flagged"):
+        if state is not QueueFilter.PENDING:
             parts.append(
                 select(
                     literal(ct.kind.value).label("kind"),
@@ -122,7 +124,11 @@ def _queue_rows(state: str, kind: TargetKind | None, reason: FlagReason | None) 
                     literal(0).label("pending"),
                 )
                 .join(open_flags, open_flags.c.id == model.id)
-                .where(model.status.in_([ct.status_enum(PUBLISHED), ct.status_enum(HIDDEN)]))
+                .where(
+                    model.status.in_(
+                        [ct.status(ModerationState.PUBLISHED), ct.status(ModerationState.HIDDEN)]
+                    )
+                )
             )
     if not parts:
         return None
@@ -131,14 +137,14 @@ def _queue_rows(state: str, kind: TargetKind | None, reason: FlagReason | None) 
 
 def queue(
     *,
-    state: str = "all",
+    state: str | QueueFilter = QueueFilter.ALL,
     kind: TargetKind | None = None,
     reason: FlagReason | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> QueuePage:
     """What waits for a decision, oldest first: pending items and items with open flags."""
-    rows_query = _queue_rows(state, kind, reason)
+    rows_query = _queue_rows(QueueFilter(state), kind, reason)
     if rows_query is None:
         return QueuePage([], 0, False)
     total = db.session.scalar(select(func.count()).select_from(rows_query)) or 0
@@ -170,7 +176,7 @@ def entry(kind: TargetKind, target_id: int) -> QueueEntry | None:
         )
         or item.created_at
     )
-    pending = str(item.status.value) == PENDING
+    pending = is_pending(item)
     return _entries([(kind, target_id, since, pending)])[0]
 
 
@@ -260,12 +266,19 @@ def author_records(user_ids: set[int]) -> dict[int, AuthorRecord]:
         ).all()
         for author_id, status, count in rows:
             record = records.get(author_id)
-            value = str(status.value)
-            if value in APPROVED_STATES:  # an adopted definition counts as published
-                value = PUBLISHED
-            if record is not None and value in (PUBLISHED, PENDING, REJECTED, HIDDEN):
-                setattr(record, value, getattr(record, value) + count)
+            # an adopted definition counts as published
+            state = ModerationState.PUBLISHED if is_approved(status) else ModerationState.of(status)
+            if record is not None and state is not None:
+                setattr(record, state.value, getattr(record, state.value) + count)
     return records
+
+
+def _by_id(model: Any, ids: set[int], *options: Any) -> dict[int, Any]:
+    """Rows of `model` by id: one query, none without ids."""
+    if not ids:
+        return {}
+    query = select(model).where(model.id.in_(ids)).options(*options)
+    return {row.id: row for row in db.session.scalars(query)}
 
 
 def annotation_contexts(annotations: list[Annotation]) -> dict[int, AnnotationContext]:
@@ -275,16 +288,7 @@ def annotation_contexts(annotations: list[Annotation]) -> dict[int, AnnotationCo
     related_ids = {a.root_id for a in annotations if a.root_id} | {
         a.parent_id for a in annotations if a.parent_id
     }
-    related = {}
-    if related_ids:
-        related = {
-            a.id: a
-            for a in db.session.scalars(
-                select(Annotation)
-                .where(Annotation.id.in_(related_ids))
-                .options(selectinload(Annotation.author))
-            )
-        }
+    related = _by_id(Annotation, related_ids, selectinload(Annotation.author))
     pairs = {(a.version_id, a.section_key) for a in annotations}
     sections = {}
     conditions = [
@@ -331,21 +335,9 @@ def glossary_contexts(items: dict[tuple[TargetKind, int], Any]) -> dict[tuple[Ta
         i for (k, i) in items if k is TargetKind.TERM
     }
     terms: dict[int, Term] = {t.id: t for (k, _i), t in items.items() if k is TargetKind.TERM}
-    if term_ids:
-        terms.update(
-            (t.id, t) for t in db.session.scalars(select(Term).where(Term.id.in_(term_ids)))
-        )
+    terms.update(_by_id(Term, term_ids))
     parent_ids = {c.parent_id for c in comments if c.parent_id}
-    parents: dict[int, ProposalComment] = {}
-    if parent_ids:
-        parents = {
-            c.id: c
-            for c in db.session.scalars(
-                select(ProposalComment)
-                .where(ProposalComment.id.in_(parent_ids))
-                .options(selectinload(ProposalComment.author))
-            )
-        }
+    parents = _by_id(ProposalComment, parent_ids, selectinload(ProposalComment.author))
     found: dict[tuple[TargetKind, int], GlossaryContext] = {}
     for (kind, target_id), item in items.items():
         if kind is TargetKind.TERM:
@@ -382,34 +374,27 @@ def glossary_paths(
     """The glossary path of each term, proposal and comment among `targets` (log rows, say):
     one query for any number, none when there is no glossary item."""
     wanted = {kind: {i for k, i in targets if k is kind} for kind in GLOSSARY_KINDS}
+    # Each glossary kind's model, and the joins that lead from it to its term.
+    to_term = {
+        TargetKind.TERM: (Term, []),
+        TargetKind.PROPOSAL: (DefinitionProposal, [(Term, Term.id == DefinitionProposal.term_id)]),
+        TargetKind.COMMENT: (
+            ProposalComment,
+            [
+                (DefinitionProposal, DefinitionProposal.id == ProposalComment.proposal_id),
+                (Term, Term.id == DefinitionProposal.term_id),
+            ],
+        ),
+    }
     parts = []
-    if wanted[TargetKind.TERM]:
-        parts.append(
-            select(
-                literal(TargetKind.TERM.value).label("kind"), Term.id.label("id"), Term.slug
-            ).where(Term.id.in_(wanted[TargetKind.TERM]))
-        )
-    if wanted[TargetKind.PROPOSAL]:
-        parts.append(
-            select(
-                literal(TargetKind.PROPOSAL.value).label("kind"),
-                DefinitionProposal.id.label("id"),
-                Term.slug,
-            )
-            .join(Term, Term.id == DefinitionProposal.term_id)
-            .where(DefinitionProposal.id.in_(wanted[TargetKind.PROPOSAL]))
-        )
-    if wanted[TargetKind.COMMENT]:
-        parts.append(
-            select(
-                literal(TargetKind.COMMENT.value).label("kind"),
-                ProposalComment.id.label("id"),
-                Term.slug,
-            )
-            .join(DefinitionProposal, DefinitionProposal.id == ProposalComment.proposal_id)
-            .join(Term, Term.id == DefinitionProposal.term_id)
-            .where(ProposalComment.id.in_(wanted[TargetKind.COMMENT]))
-        )
+    for kind, ids in wanted.items():
+        if not ids:
+            continue
+        model, joins = to_term[kind]
+        part = select(literal(kind.value).label("kind"), model.id.label("id"), Term.slug)
+        for joined, condition in joins:
+            part = part.join(joined, condition)
+        parts.append(part.where(model.id.in_(ids)))
     if not parts:
         return {}
     query = parts[0] if len(parts) == 1 else union_all(*parts)

@@ -4,15 +4,16 @@ Moderation states change only here, and every change writes exactly one
 `ModerationLog` row. A decision is a compare-and-set on the state the moderator saw:
 when two moderators decide the same item at once, one wins and the other gets a
 `ModerationError` with status 409, and the log has one row. Services add and flush;
-the caller commits once.
+the request's boundary (`app.core.transaction`) commits once.
 """
 
 from __future__ import annotations
 
+import enum
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import current_app
 from sqlalchemy import func, or_, select, update
@@ -25,15 +26,17 @@ from app.extensions import db
 from app.models import Flag, FlagReason, ModerationAction, ModerationLog, TargetKind, User
 from app.models.base import utcnow
 from app.moderation.labels import action_label, state_label
+from app.moderation.states import AccountState, ModerationState, Status, is_approved, is_published
 from app.moderation.targets import CONTENT_TYPES, ContentType, content_type
 
 log = logging.getLogger(__name__)
+E = TypeVar("E", bound=enum.Enum)
 
 MAX_REASON_LENGTH = 2_000
 MAX_NOTE_LENGTH = 1_000
 
-PENDING, PUBLISHED, HIDDEN, REJECTED = "pending", "published", "hidden", "rejected"
-ACTIVE, SUSPENDED, RESTRICTED = "active", "suspended", "restricted"
+PENDING, PUBLISHED, HIDDEN, REJECTED = ModerationState
+ACTIVE, SUSPENDED, RESTRICTED = AccountState
 
 CONTENT_ACTIONS = (
     ModerationAction.APPROVE,
@@ -51,7 +54,7 @@ ACCOUNT_ACTIONS = (
 # action → {state before: state after}. A transition to the same state settles open
 # flags (approve: the item stays; hide: an automatically hidden item stays hidden), so it
 # is allowed only while the item has open flags.
-TRANSITIONS: dict[ModerationAction, dict[str, str]] = {
+TRANSITIONS: dict[ModerationAction, dict[ModerationState, ModerationState]] = {
     ModerationAction.APPROVE: {PENDING: PUBLISHED, PUBLISHED: PUBLISHED},
     ModerationAction.REJECT: {PENDING: REJECTED},
     ModerationAction.HIDE: {PUBLISHED: HIDDEN, HIDDEN: HIDDEN},
@@ -66,16 +69,9 @@ class ModerationError(ServiceError):
 # --- pre-moderation ---------------------------------------------------------------------
 
 
-# States that mean a moderator (or pre-moderation) let the contribution out and nothing
-# took it back: published, and for a definition proposal also adopted by the editors or
-# adopted once and superseded since. A withdrawn proposal is not counted (it may be
-# withdrawn while still pending), nor one an editor rejected.
-APPROVED_STATES = (PUBLISHED, "adopted", "superseded")
-
-
 def approved_statuses(ct: ContentType) -> list[Any]:
-    """The statuses of a content type that count as approved (see APPROVED_STATES)."""
-    return [s for s in ct.status_enum if str(s.value) in APPROVED_STATES]
+    """The statuses of a content type that count as approved (see `states.is_approved`)."""
+    return [s for s in ct.status_enum if is_approved(s)]
 
 
 def approved_count(user_id: int) -> int:
@@ -104,9 +100,10 @@ def needs_review(author: User) -> bool:
     return threshold > 0 and approved_count(author.id) < threshold
 
 
-def initial_status(author: User, status_enum: Any) -> Any:
-    """The status new content of `author` starts with: pending or published."""
-    return status_enum(PENDING if needs_review(author) else PUBLISHED)
+def initial_status(author: User, status_enum: type[Status]) -> Status:
+    """The status new content of `author` starts with: pending or published, as a member
+    of the kind's status enum (`AnnotationStatus`, `TermStatus`...)."""
+    return (PENDING if needs_review(author) else PUBLISHED).of_kind(status_enum)
 
 
 # --- flags ------------------------------------------------------------------------------
@@ -133,14 +130,18 @@ def open_flag_count(kind: TargetKind, target_id: int, *, counting_only: bool = F
     return db.session.scalar(query) or 0
 
 
-def _reason_value(reason: Any) -> FlagReason:
+def _one_of(enum_class: type[E], value: Any, field: str) -> E:
+    """`value` as a member of `enum_class`; else a refusal on `field` that lists the choices."""
     try:
-        return FlagReason(reason)
+        return enum_class(value)
     except ValueError:
-        choices = ", ".join(r.value for r in FlagReason)
-        raise ModerationError(
-            _("Choose a reason: %(choices)s.", choices=choices), field="reason"
-        ) from None
+        choices = ", ".join(member.value for member in enum_class)
+        refusals = {
+            "reason": _("Choose a reason: %(choices)s.", choices=choices),
+            "action": _("Unknown action; choose one of %(choices)s.", choices=choices),
+            "target.type": _("Unknown target type; choose one of %(choices)s.", choices=choices),
+        }
+        raise ModerationError(refusals[field], field=field) from None
 
 
 def flag(reporter: User, kind: TargetKind, item: Any, reason: Any, note: Any = "") -> Flag:
@@ -159,11 +160,11 @@ def flag(reporter: User, kind: TargetKind, item: Any, reason: Any, note: Any = "
         raise ModerationError(
             _("You cannot flag your own contribution."), code="own_content", status=403
         )
-    if str(item.status.value) != PUBLISHED:
+    if not is_published(item):
         raise ModerationError(
             _("Only published contributions can be flagged."), code="not_flaggable", status=409
         )
-    reason = _reason_value(reason)
+    reason = _one_of(FlagReason, reason, "reason")
     if note is None:
         note = ""
     if not isinstance(note, str):
@@ -240,24 +241,11 @@ def clean_reason(reason: Any) -> str:
 
 
 def parse_action(value: Any) -> ModerationAction:
-    try:
-        return ModerationAction(value)
-    except ValueError:
-        choices = ", ".join(a.value for a in ModerationAction)
-        raise ModerationError(
-            _("Unknown action; choose one of %(choices)s.", choices=choices), field="action"
-        ) from None
+    return _one_of(ModerationAction, value, "action")
 
 
 def parse_target(kind: Any, target_id: Any) -> Target:
-    try:
-        parsed = TargetKind(kind)
-    except ValueError:
-        choices = ", ".join(k.value for k in TargetKind)
-        raise ModerationError(
-            _("Unknown target type; choose one of %(choices)s.", choices=choices),
-            field="target.type",
-        ) from None
+    parsed = _one_of(TargetKind, kind, "target.type")
     if isinstance(target_id, bool) or not isinstance(target_id, int) or not 1 <= target_id < 2**31:
         raise ModerationError(_("Give the target's id, a whole number."), field="target.id")
     return Target(parsed, target_id)
@@ -306,11 +294,11 @@ def decide(
             code="own_content",
             status=403,
         )
-    old = str(item.status.value)
-    new = TRANSITIONS[action].get(old)
-    needs_flags = new == old
+    old = ModerationState.of(item.status)
+    new = TRANSITIONS[action].get(old) if old is not None else None
+    needs_flags = new is old
     if new is None or (needs_flags and not open_flag_count(ct.kind, item.id)):
-        raise _conflict(ct, action, old)
+        raise _conflict(ct, action, item.status)
     if not needs_flags and not _compare_and_set(ct, item, old, new):
         raise _conflict(ct, action, None)
     settled = _resolve_flags(ct.kind, item.id)
@@ -334,7 +322,8 @@ def decide_many(
     return done, failed
 
 
-def _conflict(ct: ContentType, action: ModerationAction, state: str | None) -> ModerationError:
+def _conflict(ct: ContentType, action: ModerationAction, state: Any) -> ModerationError:
+    """A refusal: the item's status `state` takes no such action (None: someone was first)."""
     if state is None:
         message = _("Someone decided on this %(what)s a moment ago; reload to see what.",
                     what=ct.label)  # fmt: skip
@@ -348,12 +337,14 @@ def _conflict(ct: ContentType, action: ModerationAction, state: str | None) -> M
     return ModerationError(message, code="conflict", status=409)
 
 
-def _compare_and_set(ct: ContentType, item: Any, old: str, new: str) -> bool:
+def _compare_and_set(
+    ct: ContentType, item: Any, old: ModerationState, new: ModerationState
+) -> bool:
     """Change the status only if it is still `old`; True when this call changed it."""
     result = db.session.execute(
         update(ct.model)
-        .where(ct.model.id == item.id, ct.model.status == ct.status_enum(old))
-        .values(status=ct.status_enum(new))
+        .where(ct.model.id == item.id, ct.model.status == ct.status(old))
+        .values(status=ct.status(new))
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -374,7 +365,7 @@ def _resolve_flags(kind: TargetKind, target_id: int) -> int:
     return result.rowcount
 
 
-def account_state(user: User) -> str:
+def account_state(user: User) -> AccountState:
     if user.is_suspended:
         return SUSPENDED
     return RESTRICTED if user.is_restricted else ACTIVE
@@ -450,8 +441,8 @@ def _write_log(
     target_id: int,
     subject_id: int | None,
     action: ModerationAction,
-    old: str,
-    new: str,
+    old: ModerationState | AccountState,
+    new: ModerationState | AccountState,
     reason: str,
 ) -> ModerationLog:
     row = ModerationLog(
@@ -460,8 +451,8 @@ def _write_log(
         target_kind=kind,
         target_id=target_id,
         action=action,
-        old_state=old,
-        new_state=new,
+        old_state=old.value,
+        new_state=new.value,
         reason=str(reason),
         created_at=utcnow(),
     )
@@ -474,8 +465,8 @@ def _write_log(
         action.value,
         kind.value,
         target_id,
-        old,
-        new,
+        old.value,
+        new.value,
         row.reason,
     )
     return row

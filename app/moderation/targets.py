@@ -1,8 +1,9 @@
 """What can be moderated: one registry, so every kind of content shares one mechanism.
 
-A moderatable model has `id`, `author_id`, `created_at` and a `status` enum whose
-values include pending, published, hidden and rejected. Annotations are registered
-here; definition proposals and terms register the same way.
+A moderatable model has `id`, `author_id`, `created_at` and a `status` enum with the
+members PENDING, PUBLISHED, HIDDEN and REJECTED (`app.moderation.states`); registering
+a kind checks that. Annotations, terms, definition proposals and comments on proposals
+are registered here.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from app.models import (
     Term,
     TermStatus,
 )
+from app.moderation.states import ModerationState
 
 
 @dataclass(frozen=True)
@@ -31,11 +33,20 @@ class ContentType:
     status_enum: Any
     label: Any  # a lazy string: "annotation"
 
+    def status(self, state: ModerationState) -> Any:
+        """The member of this kind's status enum for a shared moderation state."""
+        return state.of_kind(self.status_enum)
+
 
 CONTENT_TYPES: dict[TargetKind, ContentType] = {}
 
 
 def register(content_type: ContentType) -> None:
+    missing = [
+        s.name for s in ModerationState if s.name not in content_type.status_enum.__members__
+    ]
+    if missing:
+        raise TypeError(f"{content_type.status_enum.__name__} lacks {', '.join(missing)}")
     CONTENT_TYPES[content_type.kind] = content_type
 
 

@@ -1,7 +1,8 @@
 """Moderation pages: the queue, decisions, the log (and its CSV export), and accounts.
 
 Views are thin: load (404), authorise (`require(can_moderate)`; the services check the
-rest), validate the form, call one service, commit once, redirect (303). Every page
+rest), validate the form, call one service, redirect (303); the request's work is
+committed once it succeeded (`app.core.transaction`). Every page
 costs a fixed number of queries however many items it lists.
 
 A decision from the queue returns to the queue with `after=1`, and the page puts the
@@ -32,11 +33,12 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from app.accounts.views import safe_next
+from app.core import transaction
 from app.core.access import require
 from app.core.i18n import gettext as _
 from app.core.i18n import ngettext
 from app.core.permissions import can_decide_on, can_moderate, can_sanction
+from app.core.urls import safe_next
 from app.extensions import db
 from app.models import Annotation, ModerationAction, ModerationLog, TargetKind, User
 from app.models.base import utcnow
@@ -54,6 +56,7 @@ from app.moderation.forms import (
 )
 from app.moderation.labels import action_past_label, state_label
 from app.moderation.services import ModerationError
+from app.moderation.states import AccountState, ModerationState, is_deleted, is_gone, is_published
 from app.moderation.targets import CONTENT_TYPES
 from app.papers.queries import VERSION_COLUMNS
 
@@ -78,13 +81,13 @@ def _button_label(action: ModerationAction, same: bool) -> str:
 
 def decisions_for(item, has_open_flags: bool) -> list[tuple[str, str]]:
     """(action, button label) of each content decision that applies to the item now."""
-    state = str(item.status.value)
+    state = ModerationState.of(item.status)
     found = []
     for action in services.CONTENT_ACTIONS:
-        new = services.TRANSITIONS[action].get(state)
-        if new is None or (new == state and not has_open_flags):
+        new = services.TRANSITIONS[action].get(state) if state is not None else None
+        if new is None or (new is state and not has_open_flags):
             continue
-        found.append((action.value, _button_label(action, new == state)))
+        found.append((action.value, _button_label(action, new is state)))
     return found
 
 
@@ -105,8 +108,8 @@ def state_in_words(user: User) -> str:
     elif user.is_suspended:
         words.append(_("suspended indefinitely"))
     if user.is_restricted:
-        words.append(state_label(services.RESTRICTED))
-    return ", ".join(words) or state_label(services.ACTIVE)
+        words.append(state_label(AccountState.RESTRICTED))
+    return ", ".join(words) or state_label(AccountState.ACTIVE)
 
 
 def joined(user: User) -> str:
@@ -126,12 +129,20 @@ def _helpers():
         "account_reason_hint": ACCOUNT_REASON_HINT,
         "content_label": lambda kind: str(CONTENT_TYPES[TargetKind(kind)].label),
         "glossary_path": queries.glossary_path,
+        "TargetKind": TargetKind,
+        "ModerationState": ModerationState,
+        "state_of": ModerationState.of,
+        "is_published": is_published,
+        "is_deleted": is_deleted,
+        "is_gone": is_gone,
     }
 
 
-def _paths(rows) -> dict[tuple[TargetKind, int], str]:
-    """Where each glossary item of some log rows is read: one query, none without any."""
-    return queries.glossary_paths([(row.target_kind, row.target_id) for row in rows])
+def _log_rows(rows) -> dict:
+    """Log rows for a template (`rows`), with where each glossary item among them is read
+    (`paths`): one query, none without any."""
+    paths = queries.glossary_paths([(row.target_kind, row.target_id) for row in rows])
+    return {"rows": rows, "paths": paths}
 
 
 def _page() -> int:
@@ -159,6 +170,12 @@ def _describe(row) -> str:
         return _("account of %(name)s", name=name)
     ct = CONTENT_TYPES.get(row.target_kind)
     return _("%(what)s by %(name)s", what=ct.label if ct else row.target_kind.value, name=name)
+
+
+def _flash_decided(row: ModerationLog) -> None:
+    """ "Approved: annotation by NAME." after a decision."""
+    flash(_("%(done)s: %(what)s.", done=action_past_label(row.action), what=_describe(row)),
+          "success")  # fmt: skip
 
 
 def _form_problem(form) -> str:
@@ -231,12 +248,10 @@ def decide():
         action = services.parse_action(form.action.data)
         row = services.decide(current_user, target, action, form.reason.data)
     except ModerationError as error:
-        db.session.rollback()
+        transaction.discard()
         flash(error.message, "error")
         return redirect(_with_args(back, after=None, focus=target_value), 303)
-    description = _describe(row)
-    db.session.commit()
-    flash(_("%(done)s: %(what)s.", done=action_past_label(row.action), what=description), "success")
+    _flash_decided(row)
     return redirect(_with_args(back, after="1", focus=None), 303)
 
 
@@ -264,10 +279,9 @@ def bulk():
             current_user, targets, ModerationAction.APPROVE, form.reason.data
         )
     except ModerationError as error:
-        db.session.rollback()
+        transaction.discard()
         flash(error.message, "error")
         return redirect(_with_args(back, after=None, focus=None), 303)
-    db.session.commit()
     failed += [(f"{t.kind.value}:{t.id}", e.message) for t, e in refused]
     if done:
         flash(ngettext("Approved %(num)d item.", "Approved %(num)d items.", len(done)), "success")
@@ -320,8 +334,7 @@ def log():
     return render_template(
         "moderation/log.html",
         form=form,
-        rows=rows,
-        paths=_paths(rows),
+        **_log_rows(rows),
         total=total,
         page=page,
         page_size=PAGE_SIZE,
@@ -447,8 +460,7 @@ def _account_page(
         user=user,
         record=record,
         contributions=contributions,
-        rows=rows,
-        paths=_paths(rows),
+        **_log_rows(rows),
         log_total=log_total,
         form=form,
         failed=failed,
@@ -496,12 +508,7 @@ def user_decide(user_id: int):
             until=until,
         )
     except ModerationError as error:
-        db.session.rollback()
         attach_error(form, error)
-        user = _load_user(user_id)
-        status = error.status if error.status in (403, 404, 409, 422) else 422
-        return _account_page(user, form, group, status)
-    description = _describe(row)
-    db.session.commit()
-    flash(_("%(done)s: %(what)s.", done=action_past_label(row.action), what=description), "success")
+        return _account_page(user, form, group, error.status)
+    _flash_decided(row)
     return redirect(url_for("moderation.user", user_id=user.id), 303)
