@@ -23,7 +23,18 @@ from app.annotations import queries, services
 from app.annotations.dispositions import current_dispositions
 from app.annotations.limits import posting_limit
 from app.api import serializers
-from app.api.views import DEFAULT_LIMIT, MAX_ID, MAX_LIMIT, bp
+from app.api.blueprint import (
+    ANNOTATION_ID,
+    DEFAULT_LIMIT,
+    MAX_ID,
+    MAX_LIMIT,
+    Fields,
+    allowed,
+    bp,
+    json_object,
+    json_type,
+    signed_in,
+)
 from app.core.errors import ApiError
 from app.core.permissions import can_annotate, can_read_words
 from app.extensions import db
@@ -33,14 +44,13 @@ from app.models import (
     AnnotationKind,
     ModerationLog,
     PaperVersion,
+    Section,
     TargetKind,
     TargetType,
 )
 from app.moderation import queries as moderation_queries
 from app.papers import queries as paper_queries
 from app.papers.queries import VERSION_COLUMNS
-
-ANNOTATION_ID = f"<int(min=1, max={MAX_ID}):annotation_id>"
 
 ROOT_FIELDS = frozenset(
     {"paper", "version", "section", "body", "kind", "quote", "target", "proposed_text"}
@@ -50,138 +60,17 @@ QUOTE_FIELDS = frozenset({"exact", "prefix", "suffix", "start", "end"})
 PATCH_FIELDS = frozenset({"body", "proposed_text"})
 
 INVALID = "The annotation is not valid; `fields` says what to change."
-LOG_IN_FIRST = (
-    "Log in first: send `Authorization: Bearer <token>`, or the session cookie with an "
-    "X-CSRFToken header."
-)
 
 
-# --- reading the request ---------------------------------------------------------------
-
-
-def _json_object() -> dict[str, Any]:
-    """The request body as a JSON object: 415 when it is not JSON, 400 when it is broken."""
-    if not request.is_json:
-        raise ApiError(
-            415,
-            "Send the body as JSON, with the header Content-Type: application/json.",
-            code="unsupported_media_type",
-        )
-    try:
-        data = json.loads(request.get_data(cache=True), parse_constant=_no_constant)
-    except (ValueError, RecursionError) as error:
-        raise ApiError(400, f"The body is not valid JSON: {error}", code="invalid_json") from None
-    if not isinstance(data, dict):
-        raise ApiError(
-            400, f"The body must be a JSON object, not {_json_type(data)}.", code="invalid_json"
-        )
-    return data
-
-
-def _no_constant(name: str):
-    raise ValueError(f"{name} is not JSON")
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    return "an object"
-
-
-class _Fields:
-    """Collects what is wrong with each field, so that one answer names them all."""
-
-    def __init__(self) -> None:
-        self.problems: dict[str, str] = {}
-
-    def bad(self, name: str, why: str) -> None:
-        self.problems.setdefault(name, why)
-
-    def unknown(self, data: dict, allowed: frozenset[str], prefix: str = "") -> None:
-        for name in sorted(set(data) - allowed):
-            self.bad(prefix + name, f"unknown field (allowed: {', '.join(sorted(allowed))})")
-
-    def text(self, value: Any, name: str, *, nullable: bool = False) -> str | None:
-        if value is None and nullable:
-            return None
-        if not isinstance(value, str):
-            or_null = " or null" if nullable else ""
-            self.bad(name, f"must be a string{or_null}, not {_json_type(value)}")
-            return None
-        if "\x00" in value:
-            self.bad(name, "must not contain the character U+0000")
-            return None
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            self.bad(name, "must be valid Unicode (it contains an unpaired surrogate)")
-            return None
-        return value
-
-    def integer(self, value: Any, name: str, *, nullable: bool = True) -> int | None:
-        if value is None and nullable:
-            return None
-        # JSON true is a Python int, and 3.0 is a float: neither is an offset or an id.
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.bad(name, f"must be a whole number, not {_json_type(value)}")
-            return None
-        return value
-
-    def choice(self, value: Any, name: str, allowed: type) -> Any:
-        text = self.text(value, name)
-        if text is None:
-            return None
-        try:
-            return allowed(text)
-        except ValueError:
-            self.bad(name, f"must be one of {', '.join(m.value for m in allowed)}")
-            return None
-
-    def raise_if_any(self) -> None:
-        if self.problems:
-            raise ApiError(422, INVALID, code="invalid", fields=self.problems)
-
-
-def _require(data: dict, names: tuple[str, ...], fields: _Fields) -> None:
+def _require(data: dict, names: tuple[str, ...], fields: Fields) -> None:
     for name in names:
         if name not in data:
             fields.bad(name, "required")
 
 
-def _service_error(error: services.AnnotationError) -> ApiError:
-    """A broken rule: nothing was stored, and the answer says which field and why."""
-    db.session.rollback()
-    fields = {error.field: error.message} if error.field else None
-    return ApiError(error.status, error.message, code=error.code, fields=fields)
-
-
-def _unauthorized() -> ApiError:
-    return ApiError(401, LOG_IN_FIRST, code="unauthorized")
-
-
 def _participant():
     """The account making a write: 401 without one, 403 when it may not take part."""
-    if not current_user.is_authenticated:
-        raise _unauthorized()
-    user = current_user._get_current_object()
-    if not can_annotate(user):
-        raise ApiError(403, "Log in with a confirmed account to take part.", code="forbidden")
-    return user
-
-
-def _signed_in():
-    """The account making a change to an existing annotation: 401 without one."""
-    if not current_user.is_authenticated:
-        raise _unauthorized()
-    return current_user._get_current_object()
+    return allowed(can_annotate, "Log in with a confirmed account to take part.")
 
 
 def _paper_version(slug: str, label: str):
@@ -262,9 +151,6 @@ def _place_in(root: Annotation, label: str | None) -> tuple[PaperVersion | None,
     return version, anchor
 
 
-# --- answers shared by the whole API ----------------------------------------------------
-
-
 # --- creating ----------------------------------------------------------------------------
 
 
@@ -273,10 +159,9 @@ def _place_in(root: Annotation, label: str | None) -> tuple[PaperVersion | None,
 def create_annotation():
     """Start a thread (`paper`, `version`, `section`, `body`, …) or reply (`parent`, `body`)."""
     user = _participant()
-    data = _json_object()
+    data = json_object()
     create = _create_reply if "parent" in data else _create_root
     annotation, body = create(user, data)
-    db.session.commit()
     response = jsonify(body)
     response.status_code = 201
     response.headers["Location"] = url_for("api.annotation", annotation_id=annotation.id)
@@ -284,7 +169,7 @@ def create_annotation():
 
 
 def _create_root(user, data: dict) -> tuple[Annotation, dict]:
-    fields = _Fields()
+    fields = Fields(INVALID)
     fields.unknown(data, ROOT_FIELDS)
     _require(data, ("paper", "version", "section", "body"), fields)
     slug = fields.text(data.get("paper"), "paper") if "paper" in data else None
@@ -306,38 +191,30 @@ def _create_root(user, data: dict) -> tuple[Annotation, dict]:
     fields.raise_if_any()
 
     paper, version = _paper_version(slug, label)
-    try:
-        section = services.find_section(version, key)
-    except services.AnnotationError as error:
-        # The section is a field of the body: unknown, the request cannot be processed.
-        raise ApiError(
-            422, error.message, code=error.code, fields={"section": error.message}
-        ) from None
-    try:
-        annotation = services.create_thread(
-            user,
-            paper,
-            version,
-            section,
-            body,
-            kind=kind,
-            quote=quote,
-            target=target,
-            proposed_text=proposed,
-        )
-    except services.AnnotationError as error:
-        raise _service_error(error) from None
+    # The section is a field of the body: unknown, the request cannot be processed (422).
+    section = services.find_section(version, key)
+    annotation = services.create_thread(
+        user,
+        paper,
+        version,
+        section,
+        body,
+        kind=kind,
+        quote=quote,
+        target=target,
+        proposed_text=proposed,
+    )
     body_json = serializers.annotation_json(
         annotation, paper=paper, version=version, reply_count=0, author=user
     )
     return annotation, body_json
 
 
-def _quote_input(raw: Any, fields: _Fields) -> services.QuoteInput | None:
+def _quote_input(raw: Any, fields: Fields) -> services.QuoteInput | None:
     if not isinstance(raw, dict):
         fields.bad(
             "quote",
-            f"must be an object {{exact, prefix?, suffix?, start?, end?}}, not {_json_type(raw)}",
+            f"must be an object {{exact, prefix?, suffix?, start?, end?}}, not {json_type(raw)}",
         )
         return None
     fields.unknown(raw, QUOTE_FIELDS, prefix="quote.")
@@ -354,7 +231,7 @@ def _quote_input(raw: Any, fields: _Fields) -> services.QuoteInput | None:
 
 
 def _create_reply(user, data: dict) -> tuple[Annotation, dict]:
-    fields = _Fields()
+    fields = Fields(INVALID)
     for name in sorted(set(data) - REPLY_FIELDS):
         if name in ROOT_FIELDS:
             fields.bad(name, "a reply takes only `parent` and `body`: it joins its parent's thread")
@@ -372,10 +249,7 @@ def _create_reply(user, data: dict) -> tuple[Annotation, dict]:
         raise ApiError(
             404, f"no annotation {parent_id} to reply to", fields={"parent": "no such annotation"}
         )
-    try:
-        annotation = services.reply(user, parent, body)
-    except services.AnnotationError as error:
-        raise _service_error(error) from None
+    annotation = services.reply(user, parent, body)
     body_json = serializers.annotation_json(
         annotation,
         paper=parent.paper,
@@ -438,10 +312,10 @@ def annotation(annotation_id: int):
 @posting_limit
 def edit_annotation(annotation_id: int):
     """Its author changes the body (and a suggestion's wording); the old text is kept."""
-    user = _signed_in()
+    user = signed_in()
     found = _visible(annotation_id)
-    data = _json_object()
-    fields = _Fields()
+    data = json_object()
+    fields = Fields(INVALID)
     fields.unknown(data, PATCH_FIELDS)
     if not set(data) & PATCH_FIELDS:
         fields.bad("body", "required (or proposed_text, for a suggestion)")
@@ -452,26 +326,18 @@ def edit_annotation(annotation_id: int):
             data["proposed_text"], "proposed_text", nullable=True
         )
     fields.raise_if_any()
-    try:
-        services.edit(user, found, body, **changes)
-    except services.AnnotationError as error:
-        raise _service_error(error) from None
+    services.edit(user, found, body, **changes)
     answers = current_dispositions([found.id] if found.parent_id is None else [])
     answer = _json_of(found, queries.reply_count(found, user), dispositions=answers)
-    db.session.commit()
     return jsonify(answer)
 
 
 @bp.delete(f"/annotations/{ANNOTATION_ID}")
 def delete_annotation(annotation_id: int):
     """Its author deletes it: gone, or a placeholder while replies depend on it."""
-    user = _signed_in()
+    user = signed_in()
     found = _visible(annotation_id)
-    try:
-        services.delete(user, found)
-    except services.AnnotationError as error:
-        raise _service_error(error) from None
-    db.session.commit()
+    services.delete(user, found)
     return "", 204
 
 
@@ -508,20 +374,15 @@ def version_annotations(slug: str, label: str):
     if problems:
         raise ApiError(400, "invalid list parameters", code="invalid_parameters", fields=problems)
     section = args.get("section")
-    if section is not None:
-        if "\x00" in section:
-            raise ApiError(
-                404,
-                "no such section",
-                code="unknown_section",
-                fields={"section": "unknown section"},
-            )
-        try:
-            services.find_section(version, section)
-        except services.AnnotationError as error:
-            raise ApiError(
-                404, error.message, code=error.code, fields={"section": error.message}
-            ) from None
+    if section is not None and (
+        "\x00" in section
+        or db.session.scalar(
+            select(Section.id).where(Section.version_id == version.id, Section.key == section)
+        )
+        is None
+    ):
+        message = f"Version {version.label} has no section '{section}'."
+        raise ApiError(404, message, code="unknown_section", fields={"section": message})
 
     query = queries.threads_query(version, current_user, section=section, kind=kind, sort=sort)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))

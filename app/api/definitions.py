@@ -13,25 +13,33 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, jsonify, request, url_for
-from flask_login import current_user
 
 from app.annotations.limits import posting_limit
 from app.api import serializers
-from app.api.annotations import _Fields, _json_object, _json_type, _unauthorized
+from app.api.blueprint import (
+    COMMENT_ID,
+    MAX_ID,
+    PROPOSAL_ID,
+    Fields,
+    allowed,
+    bp,
+    caller,
+    created,
+    fields_named,
+    json_object,
+    json_type,
+    optional_json_object,
+    page_params,
+    signed_in,
+)
 from app.api.moderation import FLAG_FIELDS
-from app.api.views import MAX_ID, bp, page_params
 from app.core.errors import ApiError
 from app.core.permissions import can_adopt, can_annotate, can_flag
 from app.core.ratelimits import account_key
 from app.definitions import queries, services
-from app.definitions.services import DefinitionError
-from app.extensions import db, limiter
+from app.extensions import limiter
 from app.models import FlagReason, ProposalStatus, TargetKind
 from app.moderation import services as moderation
-from app.moderation.services import ModerationError
-
-PROPOSAL_ID = f"<int(min=1, max={MAX_ID}):proposal_id>"
-COMMENT_ID = f"<int(min=1, max={MAX_ID}):comment_id>"
 
 TERM_FIELDS = frozenset({"label", "definition", "rationale"})
 PROPOSAL_FIELDS = frozenset({"text", "rationale"})
@@ -59,52 +67,14 @@ vote_limit = limiter.limit(
 # --- shared -----------------------------------------------------------------------------
 
 
-def _definition_error(error: DefinitionError, rename: dict[str, str] | None = None) -> ApiError:
-    """A broken rule: nothing was stored; `fields` names the field at fault."""
-    db.session.rollback()
-    field = (rename or {}).get(error.field, error.field) if error.field else None
-    fields = {field: error.message} if field else None
-    return ApiError(error.status, error.message, code=error.code, fields=fields)
-
-
-def _moderation_error(error: ModerationError) -> ApiError:
-    db.session.rollback()
-    fields = {error.field: error.message} if error.field else None
-    return ApiError(error.status, error.message, code=error.code, fields=fields)
-
-
-def _viewer():
-    return current_user._get_current_object() if current_user.is_authenticated else None
-
-
-def _signed_in():
-    if not current_user.is_authenticated:
-        raise _unauthorized()
-    return current_user._get_current_object()
-
-
 def _participant():
     """The account making a contribution: 401 without one, 403 when it may not take part."""
-    user = _signed_in()
-    if not can_annotate(user):
-        raise ApiError(403, "Log in with a confirmed account to take part.", code="forbidden")
-    return user
+    return allowed(can_annotate, "Log in with a confirmed account to take part.")
 
 
 def _editor(action: str):
     """The editor making the request: 401 without an account, 403 for others."""
-    user = _signed_in()
-    if not can_adopt(user):
-        raise ApiError(403, f"Only series editors {action}.", code="forbidden")
-    return user
-
-
-def _optional_json_object() -> dict[str, Any]:
-    """A body that may be left out: none (or an empty one) reads as `{}`; one that is sent
-    is read as strictly as any other."""
-    if not request.get_data(cache=True):
-        return {}
-    return _json_object()
+    return allowed(can_adopt, f"Only series editors {action}.")
 
 
 def _term(slug: str, viewer: Any):
@@ -123,28 +93,7 @@ def _proposal(proposal_id: int, viewer: Any):
     return found
 
 
-def _created(body: dict[str, Any], location: str | None = None):
-    response = jsonify(body)
-    response.status_code = 201
-    if location:
-        response.headers["Location"] = location
-    return response
-
-
-class _Body(_Fields):
-    """`_Fields`, answering 422 in the glossary's words."""
-
-    def raise_if_any(self) -> None:
-        if self.problems:
-            raise ApiError(
-                422,
-                "The request is not valid; `fields` says what to change.",
-                code="invalid",
-                fields=self.problems,
-            )
-
-
-def _optional_text(data: dict, name: str, fields: _Fields) -> str | None:
+def _optional_text(data: dict, name: str, fields: Fields) -> str | None:
     return fields.text(data.get(name), name, nullable=True) if name in data else None
 
 
@@ -163,7 +112,7 @@ def terms():
             code="invalid_parameters",
             fields={"state": f"must be one of {', '.join(queries.FILTERS)}"},
         )
-    viewer = _viewer()
+    viewer = caller()
     summaries = queries.glossary(viewer, state)
     total = len(summaries)
     page = summaries[after : after + limit]
@@ -206,7 +155,7 @@ def _term_detail(term: Any, viewer: Any) -> dict[str, Any]:
 @bp.get("/terms/<slug>")
 def term(slug: str):
     """One term: its definition, history and proposals, and where it occurs in the papers."""
-    viewer = _viewer()
+    viewer = caller()
     found = _term(slug, viewer)
     body = _term_detail(found, viewer)
     body["occurrences"] = [
@@ -219,7 +168,7 @@ def term(slug: str):
 @bp.get(f"/proposals/{PROPOSAL_ID}")
 def proposal(proposal_id: int):
     """One proposal with its discussion, oldest first."""
-    viewer = _viewer()
+    viewer = caller()
     found = _proposal(proposal_id, viewer)
     votes = queries.votes_of(viewer, [found.id])
     body = serializers.proposal_json(found, my_vote=votes.get(found.id))
@@ -236,8 +185,8 @@ def proposal(proposal_id: int):
 def create_term():
     """Start a term, with a first proposed definition when `definition` is given."""
     user = _participant()
-    data = _json_object()
-    fields = _Body()
+    data = json_object()
+    fields = Fields()
     fields.unknown(data, TERM_FIELDS)
     if "label" not in data:
         fields.bad("label", "required")
@@ -247,13 +196,10 @@ def create_term():
     if definition is not None and not definition.strip():
         fields.bad("definition", "must not be blank (leave it out to start a term without one)")
     fields.raise_if_any()
-    try:
+    with fields_named({"text": "definition"}):
         term, _first = services.create_term(user, label, definition=definition, rationale=rationale)
-    except DefinitionError as error:
-        raise _definition_error(error, {"text": "definition"}) from None
     body = _term_detail(queries.term_by_slug(term.slug, user), user)
-    db.session.commit()
-    return _created(body, url_for("api.term", slug=term.slug))
+    return created(body, url_for("api.term", slug=term.slug))
 
 
 @bp.post("/terms/<slug>/proposals")
@@ -262,21 +208,17 @@ def create_proposal(slug: str):
     """Propose a definition of a term: `{text, rationale?}`."""
     user = _participant()
     term = _term(slug, user)
-    data = _json_object()
-    fields = _Body()
+    data = json_object()
+    fields = Fields()
     fields.unknown(data, PROPOSAL_FIELDS)
     if "text" not in data:
         fields.bad("text", "required")
     text = fields.text(data.get("text"), "text") if "text" in data else None
     rationale = _optional_text(data, "rationale", fields)
     fields.raise_if_any()
-    try:
-        created = services.propose(user, term, text, rationale)
-    except DefinitionError as error:
-        raise _definition_error(error) from None
-    body = serializers.proposal_json(created, term=term)
-    db.session.commit()
-    return _created(body, url_for("api.proposal", proposal_id=created.id))
+    made = services.propose(user, term, text, rationale)
+    body = serializers.proposal_json(made, term=term)
+    return created(body, url_for("api.proposal", proposal_id=made.id))
 
 
 @bp.put(f"/proposals/{PROPOSAL_ID}/vote")
@@ -285,19 +227,15 @@ def vote(proposal_id: int):
     """Support or oppose a proposal: `{stance}`. One vote per account, which it may change."""
     user = _participant()
     found = _proposal(proposal_id, user)
-    data = _json_object()
-    fields = _Body()
+    data = json_object()
+    fields = Fields()
     fields.unknown(data, VOTE_FIELDS)
     if "stance" not in data:
         fields.bad("stance", "required: support or oppose")
     stance = fields.text(data.get("stance"), "stance") if "stance" in data else None
     fields.raise_if_any()
-    try:
-        row = services.vote(user, found, stance)
-    except DefinitionError as error:
-        raise _definition_error(error) from None
+    row = services.vote(user, found, stance)
     body = serializers.vote_json(row, found)
-    db.session.commit()
     return jsonify(body)
 
 
@@ -306,11 +244,7 @@ def withdraw_vote(proposal_id: int):
     """Take one's vote back (204 whether or not there was one)."""
     user = _participant()
     found = _proposal(proposal_id, user)
-    try:
-        services.withdraw_vote(user, found)
-    except DefinitionError as error:
-        raise _definition_error(error) from None
-    db.session.commit()
+    services.withdraw_vote(user, found)
     return "", 204
 
 
@@ -320,8 +254,8 @@ def create_comment(proposal_id: int):
     """Discuss a proposal: `{body, parent?}` (`parent`: the comment answered)."""
     user = _participant()
     found = _proposal(proposal_id, user)
-    data = _json_object()
-    fields = _Body()
+    data = json_object()
+    fields = Fields()
     fields.unknown(data, COMMENT_FIELDS)
     if "body" not in data:
         fields.bad("body", "required")
@@ -338,13 +272,9 @@ def create_comment(proposal_id: int):
                 f"no comment {parent_id} to answer",
                 fields={"parent": "no such comment"},
             )
-    try:
-        item = services.comment(user, found, body, parent)
-    except DefinitionError as error:
-        raise _definition_error(error) from None
+    item = services.comment(user, found, body, parent)
     answer = serializers.comment_json(item)
-    db.session.commit()
-    return _created(answer, url_for("api.proposal", proposal_id=found.id))
+    return created(answer, url_for("api.proposal", proposal_id=found.id))
 
 
 # --- the author's and the editors' decisions ---------------------------------------------
@@ -353,19 +283,15 @@ def create_comment(proposal_id: int):
 @bp.post(f"/proposals/{PROPOSAL_ID}/withdraw")
 def withdraw(proposal_id: int):
     """Its author withdraws a proposal that is open or awaits review."""
-    user = _signed_in()
+    user = signed_in()
     found = _proposal(proposal_id, user)
-    data = _optional_json_object()
-    fields = _Body()
+    data = optional_json_object()
+    fields = Fields()
     for name in sorted(data):
         fields.bad(name, "unknown field (this request takes no body, or `{}`)")
     fields.raise_if_any()
-    try:
-        services.withdraw(user, found)
-    except DefinitionError as error:
-        raise _definition_error(error) from None
+    services.withdraw(user, found)
     body = serializers.proposal_json(found, my_vote=None)
-    db.session.commit()
     return jsonify(body)
 
 
@@ -374,20 +300,16 @@ def adopt(proposal_id: int):
     """Editors make a proposal the term's definition, as proposed or edited (`{text?}`)."""
     editor = _editor("adopt definitions")
     found = _proposal(proposal_id, editor)
-    data = _optional_json_object()
-    fields = _Body()
+    data = optional_json_object()
+    fields = Fields()
     fields.unknown(data, ADOPT_FIELDS)
     text = _optional_text(data, "text", fields)
     if text is not None and not text.strip():
         fields.bad("text", "must not be blank (leave it out to adopt the text as proposed)")
     fields.raise_if_any()
-    try:
-        services.adopt(editor, found, text)
-    except DefinitionError as error:
-        raise _definition_error(error) from None
+    services.adopt(editor, found, text)
     votes = queries.votes_of(editor, [found.id])
     body = serializers.proposal_json(found, my_vote=votes.get(found.id))
-    db.session.commit()
     return jsonify(body)
 
 
@@ -396,20 +318,16 @@ def reject(proposal_id: int):
     """Editors turn an open proposal down: `{reason}`, shown with it."""
     editor = _editor("reject definitions")
     found = _proposal(proposal_id, editor)
-    data = _json_object()
-    fields = _Body()
+    data = json_object()
+    fields = Fields()
     fields.unknown(data, REJECT_FIELDS)
     if "reason" not in data:
         fields.bad("reason", "required")
     reason = fields.text(data.get("reason"), "reason") if "reason" in data else None
     fields.raise_if_any()
-    try:
-        services.reject(editor, found, reason)
-    except DefinitionError as error:
-        raise _definition_error(error) from None
+    services.reject(editor, found, reason)
     votes = queries.votes_of(editor, [found.id])
     body = serializers.proposal_json(found, my_vote=votes.get(found.id))
-    db.session.commit()
     return jsonify(body)
 
 
@@ -419,25 +337,21 @@ def set_aliases(slug: str):
     the list."""
     editor = _editor("manage aliases")
     found = _term(slug, editor)
-    data = _json_object()
-    fields = _Body()
+    data = json_object()
+    fields = Fields()
     fields.unknown(data, ALIAS_FIELDS)
     if "aliases" not in data:
         fields.bad("aliases", "required (an empty list removes them all)")
     aliases = data.get("aliases")
     if "aliases" in data:
         if not isinstance(aliases, list):
-            fields.bad("aliases", f"must be an array of strings, not {_json_type(aliases)}")
+            fields.bad("aliases", f"must be an array of strings, not {json_type(aliases)}")
         else:
             for index, alias in enumerate(aliases):
                 fields.text(alias, f"aliases[{index}]")
     fields.raise_if_any()
-    try:
-        services.set_aliases(editor, found, aliases)
-    except DefinitionError as error:
-        raise _definition_error(error) from None
+    services.set_aliases(editor, found, aliases)
     body = _term_detail(found, editor)
-    db.session.commit()
     return jsonify(body)
 
 
@@ -445,30 +359,21 @@ def set_aliases(slug: str):
 
 
 def _flag(kind: TargetKind, item: Any, user: Any):
-    data = _json_object()
-    fields = _Body()
+    data = json_object()
+    fields = Fields()
     fields.unknown(data, FLAG_FIELDS)
     if "reason" not in data:
         fields.bad("reason", f"required: one of {', '.join(r.value for r in FlagReason)}")
     reason = fields.text(data.get("reason"), "reason") if "reason" in data else None
     note = fields.text(data.get("note"), "note", nullable=True)
     fields.raise_if_any()
-    try:
-        flag = moderation.flag(user, kind, item, reason, note)
-    except ModerationError as error:
-        raise _moderation_error(error) from None
+    flag = moderation.flag(user, kind, item, reason, note)
     body = serializers.flag_json(flag)
-    db.session.commit()
-    return _created(body)
+    return created(body)
 
 
 def _flagger():
-    user = _signed_in()
-    if not can_flag(user):
-        raise ApiError(
-            403, "Log in with a confirmed account to flag contributions.", code="forbidden"
-        )
-    return user
+    return allowed(can_flag, "Log in with a confirmed account to flag contributions.")
 
 
 @bp.post("/terms/<slug>/flags")

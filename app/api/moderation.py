@@ -16,21 +16,27 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from flask import current_app, jsonify, request, url_for
-from flask_login import current_user
 from sqlalchemy import func, select, union_all
 
 from app.annotations import queries as annotation_queries
 from app.annotations.limits import posting_limit
 from app.api import serializers
-from app.api.annotations import ANNOTATION_ID, _Fields, _json_object, _json_type, _unauthorized
-from app.api.views import bp, page_params
+from app.api.blueprint import (
+    ANNOTATION_ID,
+    Fields,
+    allowed,
+    bp,
+    created,
+    json_object,
+    json_type,
+    page_params,
+)
 from app.core.errors import ApiError
 from app.core.permissions import can_flag, can_moderate
 from app.core.ratelimits import account_key
 from app.extensions import db, limiter
 from app.models import Annotation, FlagReason, TargetKind
 from app.moderation import queries, services
-from app.moderation.services import ModerationError
 from app.moderation.targets import CONTENT_TYPES
 
 FLAG_FIELDS = frozenset({"reason", "note"})
@@ -54,21 +60,9 @@ decision_limit = limiter.limit(
 # --- shared -----------------------------------------------------------------------------
 
 
-def _service_error(error: ModerationError) -> ApiError:
-    """A broken rule or a decision that came too late: nothing was stored."""
-    db.session.rollback()
-    fields = {error.field: error.message} if error.field else None
-    return ApiError(error.status, error.message, code=error.code, fields=fields)
-
-
 def _moderator():
     """The moderator making the request: 401 without an account, 403 for others."""
-    if not current_user.is_authenticated:
-        raise _unauthorized()
-    user = current_user._get_current_object()
-    if not can_moderate(user):
-        raise ApiError(403, "Only moderators may do this.", code="forbidden")
-    return user
+    return allowed(can_moderate, "Only moderators may do this.")
 
 
 def _wrong_types(problems: dict[str, str]) -> None:
@@ -88,33 +82,20 @@ def _wrong_types(problems: dict[str, str]) -> None:
 @posting_limit
 def flag_annotation(annotation_id: int):
     """Report an annotation to the moderators: `{reason, note?}`, once per account."""
-    if not current_user.is_authenticated:
-        raise _unauthorized()
-    user = current_user._get_current_object()
-    if not can_flag(user):
-        raise ApiError(
-            403, "Log in with a confirmed account to flag contributions.", code="forbidden"
-        )
+    user = allowed(can_flag, "Log in with a confirmed account to flag contributions.")
     found = annotation_queries.get_visible(annotation_id, user)
     if found is None:
         raise ApiError(404, f"no annotation {annotation_id}")
-    data = _json_object()
-    fields = _Fields()
+    data = json_object()
+    fields = Fields()
     fields.unknown(data, FLAG_FIELDS)
     if "reason" not in data:
         fields.bad("reason", f"required: one of {', '.join(r.value for r in FlagReason)}")
     reason = fields.text(data.get("reason"), "reason") if "reason" in data else None
     note = fields.text(data.get("note"), "note", nullable=True)
     fields.raise_if_any()
-    try:
-        flag = services.flag(user, TargetKind.ANNOTATION, found, reason, note)
-    except ModerationError as error:
-        raise _service_error(error) from None
-    body = serializers.flag_json(flag)
-    db.session.commit()
-    response = jsonify(body)
-    response.status_code = 201
-    return response
+    flag = services.flag(user, TargetKind.ANNOTATION, found, reason, note)
+    return created(serializers.flag_json(flag))
 
 
 # --- the queue --------------------------------------------------------------------------
@@ -205,9 +186,9 @@ def _reply_counts(annotations: list[Annotation], viewer: Any) -> dict[int, int]:
 def moderation_decision():
     """A moderator decides: `{target: {type, id}, action, reason, until?}` → the log row."""
     moderator = _moderator()
-    data = _json_object()
+    data = json_object()
     types: dict[str, str] = {}
-    fields = _Fields()
+    fields = Fields()
     fields.unknown(data, DECISION_FIELDS)
     for name in ("target", "action", "reason"):
         if name not in data:
@@ -216,7 +197,7 @@ def moderation_decision():
     kind = target_id = None
     if "target" in data:
         if not isinstance(raw_target, dict):
-            types["target"] = f"must be an object {{type, id}}, not {_json_type(raw_target)}"
+            types["target"] = f"must be an object {{type, id}}, not {json_type(raw_target)}"
         else:
             fields.unknown(raw_target, TARGET_FIELDS, prefix="target.")
             for name in ("type", "id"):
@@ -225,19 +206,19 @@ def moderation_decision():
             kind = raw_target.get("type")
             target_id = raw_target.get("id")
             if "type" in raw_target and not isinstance(kind, str):
-                types["target.type"] = f"must be a string, not {_json_type(kind)}"
+                types["target.type"] = f"must be a string, not {json_type(kind)}"
             if "id" in raw_target and (
                 isinstance(target_id, bool) or not isinstance(target_id, int)
             ):
-                types["target.id"] = f"must be a whole number, not {_json_type(target_id)}"
+                types["target.id"] = f"must be a whole number, not {json_type(target_id)}"
     for name in ("action", "reason"):
         if name in data and not isinstance(data[name], str):
-            types[name] = f"must be a string, not {_json_type(data[name])}"
+            types[name] = f"must be a string, not {json_type(data[name])}"
     until = None
     if data.get("until") is not None:
         if not isinstance(data["until"], str):
             types["until"] = (
-                f"must be an ISO 8601 date or date-time, not {_json_type(data['until'])}"
+                f"must be an ISO 8601 date or date-time, not {json_type(data['until'])}"
             )
         else:
             until = _parse_until(data["until"])
@@ -246,17 +227,10 @@ def moderation_decision():
     _wrong_types(types)
     fields.raise_if_any()
 
-    try:
-        target = services.parse_target(kind, target_id)
-        action = services.parse_action(data["action"])
-        row = services.decide(moderator, target, action, data["reason"], until=until)
-    except ModerationError as error:
-        raise _service_error(error) from None
-    body = serializers.decision_json(row, moderator)
-    db.session.commit()
-    response = jsonify(body)
-    response.status_code = 201
-    return response
+    target = services.parse_target(kind, target_id)
+    action = services.parse_action(data["action"])
+    row = services.decide(moderator, target, action, data["reason"], until=until)
+    return created(serializers.decision_json(row, moderator))
 
 
 def _parse_until(value: str) -> datetime | None:

@@ -13,7 +13,7 @@ from flask import current_app, jsonify
 
 from app.annotations.dispositions import MAX_RESPONSE_LENGTH
 from app.annotations.services import MAX_BODY_LENGTH, MAX_LINKS
-from app.api.views import DEFAULT_LIMIT, MAX_LIMIT, bp
+from app.api.blueprint import DEFAULT_LIMIT, MAX_LIMIT, bp
 from app.core.anchoring import CONTEXT_LENGTH, MAX_QUOTE_LENGTH
 from app.models import (
     AnnotationKind,

@@ -416,7 +416,7 @@ def _queue_term_ref(term: Any) -> dict[str, Any] | None:
 
 def _queue_words(item: Any) -> tuple[str, str]:
     """A comment's words, empty once deleted (as for annotations)."""
-    if str(item.status.value) == "deleted":
+    if item.status is CommentStatus.DELETED:
         return "", ""
     return item.body, item.body_html
 
