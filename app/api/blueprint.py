@@ -150,94 +150,16 @@ def fields_named(names: dict[str, str]) -> Iterator[None]:
 # --- answers ----------------------------------------------------------------------------
 
 
-def created(body: dict[str, Any], location: str | None = None):
-    """201 with the new resource, and where it lives."""
-    response = jsonify(body)
-    response.status_code = 201
+def answer(model: Any, status: int = 200, location: str | None = None):
+    """The answer a presenter built (a model of `app.api.schemas`), as JSON: what it was
+    given, nothing it was not (members left out stay out)."""
+    response = jsonify(model.model_dump(mode="json", exclude_unset=True))
+    response.status_code = status
     if location:
         response.headers["Location"] = location
     return response
 
 
-# --- list parameters --------------------------------------------------------------------
-
-
-def _whole_number(text: str) -> bool:
-    """ASCII digits only ("²".isdigit() is true, but int() refuses it)."""
-    return text.isascii() and text.isdigit() and len(text) <= 12
-
-
-def page_params() -> tuple[int, int]:
-    """`limit` (1–200) and the cursor `after` of a list request, or a 400 naming the field."""
-    fields = {}
-    limit, after = DEFAULT_LIMIT, 0
-    raw_limit = request.args.get("limit")
-    if raw_limit is not None:
-        if not _whole_number(raw_limit) or not 1 <= int(raw_limit) <= MAX_LIMIT:
-            fields["limit"] = f"must be a whole number from 1 to {MAX_LIMIT}"
-        else:
-            limit = int(raw_limit)
-    raw_after = request.args.get("after")
-    if raw_after is not None:
-        if not _whole_number(raw_after) or int(raw_after) > MAX_ID:
-            fields["after"] = "must be the cursor given in `next`"
-        else:
-            after = int(raw_after)
-    if fields:
-        raise ApiError(400, "invalid list parameters", code="invalid_parameters", fields=fields)
-    return limit, after
-
-
-class Fields:
-    """Collects what is wrong with each field, so that one answer names them all."""
-
-    def __init__(self, message: str = "The request is not valid; `fields` says what to change."):
-        self.problems: dict[str, str] = {}
-        self.message = message
-
-    def bad(self, name: str, why: str) -> None:
-        self.problems.setdefault(name, why)
-
-    def unknown(self, data: dict, allowed: frozenset[str], prefix: str = "") -> None:
-        for name in sorted(set(data) - allowed):
-            self.bad(prefix + name, f"unknown field (allowed: {', '.join(sorted(allowed))})")
-
-    def text(self, value: Any, name: str, *, nullable: bool = False) -> str | None:
-        if value is None and nullable:
-            return None
-        if not isinstance(value, str):
-            or_null = " or null" if nullable else ""
-            self.bad(name, f"must be a string{or_null}, not {json_type(value)}")
-            return None
-        if "\x00" in value:
-            self.bad(name, "must not contain the character U+0000")
-            return None
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            self.bad(name, "must be valid Unicode (it contains an unpaired surrogate)")
-            return None
-        return value
-
-    def integer(self, value: Any, name: str, *, nullable: bool = True) -> int | None:
-        if value is None and nullable:
-            return None
-        # JSON true is a Python int, and 3.0 is a float: neither is an offset or an id.
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.bad(name, f"must be a whole number, not {json_type(value)}")
-            return None
-        return value
-
-    def choice(self, value: Any, name: str, allowed: type) -> Any:
-        text = self.text(value, name)
-        if text is None:
-            return None
-        try:
-            return allowed(text)
-        except ValueError:
-            self.bad(name, f"must be one of {', '.join(m.value for m in allowed)}")
-            return None
-
-    def raise_if_any(self) -> None:
-        if self.problems:
-            raise ApiError(422, self.message, code="invalid", fields=self.problems)
+def created(model: Any, location: str | None = None):
+    """201 with the new resource, and where it lives."""
+    return answer(model, 201, location)

@@ -3,21 +3,18 @@
 `POST /annotations/{id}/disposition` — editors and admins: `{outcome, response, version?}`
 → 201 with the answer. The thread's JSON then carries it in `disposition`. The view is
 thin, as in `app.api.annotations`: authenticate (401), authorise (403), read the JSON
-strictly (400, 415, 422), load the thread (404), call the service, commit once, answer.
+strictly (400, 415, 422), load the thread (404), call the service, answer.
 """
 
 from __future__ import annotations
 
 from app.annotations import dispositions, queries
-from app.api import serializers
-from app.api.blueprint import ANNOTATION_ID, Fields, allowed, bp, created, json_object
+from app.api import presenters, schemas, validation
+from app.api.blueprint import ANNOTATION_ID, allowed, bp, created
 from app.core.errors import ApiError
 from app.core.permissions import can_answer
 from app.models import PaperVersion
-from app.models.annotation import DispositionOutcome
 from app.papers import queries as paper_queries
-
-DISPOSITION_FIELDS = frozenset({"outcome", "response", "version"})
 
 
 def _editor():
@@ -40,23 +37,10 @@ def _version_named(paper_slug: str, label: str) -> PaperVersion:
 def answer_thread(annotation_id: int):
     """An editor answers a thread: accepted, partly accepted, not accepted or noted."""
     editor = _editor()
-    data = json_object()
-    fields = Fields()
-    fields.unknown(data, DISPOSITION_FIELDS)
-    if "outcome" not in data:
-        fields.bad("outcome", "required")
-    outcome = (
-        fields.choice(data["outcome"], "outcome", DispositionOutcome)
-        if ("outcome" in data)
-        else None
-    )
-    response = fields.text(data.get("response", ""), "response", nullable=True)
-    label = fields.text(data.get("version"), "version", nullable=True)
-    fields.raise_if_any()
-
+    new = validation.body(schemas.NewDisposition)
     root = queries.get_visible(annotation_id, editor)
     if root is None:
         raise ApiError(404, f"no annotation {annotation_id}")
-    version = _version_named(root.paper.slug, label) if label is not None else None
-    answer = dispositions.answer(editor, root, outcome, response, version)
-    return created(serializers.disposition_json(answer))
+    version = _version_named(root.paper.slug, new.version) if new.version is not None else None
+    given = dispositions.answer(editor, root, new.outcome, new.response, version)
+    return created(presenters.disposition(given))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request, url_for
+from flask import jsonify, url_for
 
-from app.api import serializers
-from app.api.blueprint import Fields, bp, json_object, page_params, signed_in
+from app.api import presenters, schemas, validation
+from app.api.blueprint import answer, bp, created, signed_in
 from app.core.errors import ApiError, error_json
 from app.core.permissions import can_edit_papers
 from app.core.ratelimits import account_key
@@ -13,8 +13,6 @@ from app.extensions import limiter
 from app.papers import publishing, queries
 from app.papers.services import VersionConflict
 from app.papers.source import SourceError
-
-DRY_RUN_VALUES = {"1": True, "true": True, "0": False, "false": False}
 
 
 @bp.errorhandler(SourceError)
@@ -33,20 +31,16 @@ def source_error(error: SourceError):
 @bp.route("/papers")
 def papers():
     """The published papers, a page at a time."""
-    limit, after = page_params()
+    asked = validation.query(schemas.Page)
+    limit, after = asked.limit, asked.after
     summaries = queries.paper_summaries(limit=limit + 1, after_id=after)
     more = len(summaries) > limit
     summaries = summaries[:limit]
     next_url = None
     if more:
         next_url = url_for("api.papers", limit=limit, after=summaries[-1].paper.id, _external=True)
-    return jsonify(
-        {
-            "items": [serializers.paper_item(s.paper, s.latest) for s in summaries],
-            "total": queries.paper_count(),
-            "next": next_url,
-        }
-    )
+    items = [presenters.paper_item(s.paper, s.latest) for s in summaries]
+    return answer(schemas.PaperList(items=items, total=queries.paper_count(), next=next_url))
 
 
 @bp.route("/papers/<slug>")
@@ -56,7 +50,7 @@ def paper(slug: str):
     if found is None:
         raise ApiError(404, f"no paper '{slug}'")
     paper, versions = found
-    return jsonify(serializers.paper_detail(paper, versions, queries.comment_period(paper)))
+    return answer(presenters.paper_detail(paper, versions, queries.comment_period(paper)))
 
 
 @bp.route("/papers/<slug>/versions/<label>")
@@ -70,7 +64,7 @@ def version(slug: str, label: str):
             404, f"paper '{slug}' has no version '{label}' (versions: {found.known_labels})"
         )
     chosen = found.version
-    return jsonify(serializers.version_detail(found.paper, chosen, queries.sections_of(chosen)))
+    return answer(presenters.version_detail(found.paper, chosen, queries.sections_of(chosen)))
 
 
 @bp.post("/papers/<slug>/versions")
@@ -91,24 +85,8 @@ def publish_version(slug: str):
     editor = signed_in("Authenticate with a bearer token or a session.")
     if not can_edit_papers(editor):
         raise ApiError(403, "Only series editors publish versions.", code="forbidden")
-    raw = request.args.get("dry_run", "0").strip().lower()
-    if raw not in DRY_RUN_VALUES:
-        raise ApiError(
-            400,
-            "invalid parameters",
-            code="invalid_parameters",
-            fields={"dry_run": "must be 1 or 0 (true or false)"},
-        )
-    dry_run = DRY_RUN_VALUES[raw]
-    data = json_object()
-    fields = Fields()
-    fields.unknown(data, frozenset({"source"}))
-    if "source" not in data:
-        fields.bad("source", "required")
-    source = fields.text(data.get("source"), "source") if "source" in data else None
-    if source is not None and not source.strip():
-        fields.bad("source", "must not be empty")
-    fields.raise_if_any()
+    dry_run = validation.query(schemas.PublishQuery).dry_run
+    source = validation.body(schemas.NewVersion).source
     found = queries.paper_with_versions(slug)
     if found is None:
         raise ApiError(
@@ -121,10 +99,7 @@ def publish_version(slug: str):
         result = publishing.preview(slug, source, filename)  # reads only
         if result.error is not None:
             raise result.error
-        return jsonify(serializers.publish_preview_json(paper, result))
+        return answer(presenters.publish_preview(paper, result))
     version, counts = publishing.publish(editor, slug, source, filename)
-    body = serializers.published_version_json(paper, version, queries.sections_of(version), counts)
-    response = jsonify(body)
-    response.status_code = 201
-    response.headers["Location"] = url_for("api.version", slug=slug, label=version.label)
-    return response
+    body = presenters.published_version(paper, version, queries.sections_of(version), counts)
+    return created(body, url_for("api.version", slug=slug, label=version.label))
