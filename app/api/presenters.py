@@ -47,6 +47,11 @@ def _day(value: Any) -> str | None:
     return value.isoformat() if value else None
 
 
+def _copy(obj: Any, *names: str) -> dict[str, Any]:
+    """The attributes of `obj` that an answer carries under the same names."""
+    return {name: getattr(obj, name) for name in names}
+
+
 def site_url(path: str) -> str:
     """An absolute address on this site, with the scheme and host the API was reached by."""
     return url_for("api.papers", _external=True).removesuffix(url_for("api.papers")) + path
@@ -57,10 +62,7 @@ def site_url(path: str) -> str:
 
 def paper_item(paper: Paper, latest: PaperVersion) -> schemas.PaperItem:
     return schemas.PaperItem(
-        slug=paper.slug,
-        title=paper.title,
-        number=paper.number,
-        series=paper.series,
+        **_copy(paper, "slug", "title", "number", "series"),
         latest_version=latest.label,
         url=url_for("api.paper", slug=paper.slug, _external=True),
     )
@@ -75,12 +77,8 @@ def period(period: CommentPeriod) -> schemas.CommentPeriod:
 def paper_detail(paper: Paper, versions: list[PaperVersion], period_: CommentPeriod):
     latest = versions[-1]
     return schemas.Paper(
-        slug=paper.slug,
-        title=paper.title,
-        number=paper.number,
-        series=paper.series,
-        authors=latest.authors,
-        editors=latest.editors,
+        **_copy(paper, "slug", "title", "number", "series"),
+        **_copy(latest, "authors", "editors"),
         latest_version=latest.label,
         comment_period=period(period_),
         versions=[
@@ -104,14 +102,8 @@ def section(section: Any, notes: list[schemas.Note] | None = None) -> schemas.Se
             schemas.Note(label=n["label"], text=n["text"], html=n["html"]) for n in section.notes
         ]
     return schemas.Section(
-        key=section.key,
-        number=section.number,
-        title=section.title,
-        level=section.level,
+        **_copy(section, "key", "number", "title", "level", "position", "text", "html"),
         parent=section.parent_key,
-        position=section.position,
-        text=section.text,
-        html=section.html,
         notes=notes,
     )
 
@@ -232,21 +224,12 @@ def anchor(root: Annotation, version: PaperVersion, placed: Anchor | None = None
     own version; in a later version, where re-anchoring placed it (exact, moved, fuzzy or
     orphaned, when its words are gone)."""
     if placed is None:
-        return schemas.Anchor(
-            version=version.label,
-            section=root.section_key,
-            start=root.quote_start,
-            end=root.quote_end,
-            exact=root.quote_exact,
-            status="exact",
-        )
+        where = (root.section_key, root.quote_start, root.quote_end, root.quote_exact, "exact")
+    else:
+        where = (placed.section_key, placed.start, placed.end, placed.exact, placed.status.value)
+    section, start, end, exact, status = where
     return schemas.Anchor(
-        version=version.label,
-        section=placed.section_key,
-        start=placed.start,
-        end=placed.end,
-        exact=placed.exact,
-        status=placed.status.value,
+        version=version.label, section=section, start=start, end=end, exact=exact, status=status
     )
 
 
@@ -425,10 +408,7 @@ def author_record(record: Any) -> schemas.AuthorRecord | None:
         id=user.id,
         name=user.display_name,
         joined=iso(user.created_at),
-        published=record.published,
-        pending=record.pending,
-        rejected=record.rejected,
-        hidden=record.hidden,
+        **_copy(record, "published", "pending", "rejected", "hidden"),
         suspended=user.is_suspended,
         restricted=user.is_restricted,
     )

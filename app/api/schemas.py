@@ -64,6 +64,8 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
     # Why a missing field is needed, when "required" alone would not say enough.
     required_messages: ClassVar[dict[str, str]] = {}
+    # What a field of the wrong type must be, when "a string" would not say enough.
+    type_messages: ClassVar[dict[str, str]] = {}
     invalid_message: ClassVar[str] = "The request is not valid; `fields` says what to change."
 
     @classmethod
@@ -180,6 +182,8 @@ def _until(value: str | None) -> datetime | None:
 
 class NewDecision(Body):
     """A moderator's decision on one item."""
+
+    type_messages: ClassVar[dict[str, str]] = {"until": "must be an ISO 8601 date or date-time"}
 
     target: DecisionTarget
     action: Text
@@ -701,9 +705,10 @@ class QueuedTerm(Answer):
     html_url: Url
 
 
-class QueuedProposal(Answer):
+class ProposalWords(Answer):
+    """What a proposal says and who proposed it."""
+
     id: int
-    term: str | None
     text: str
     text_html: str
     rationale: str
@@ -711,18 +716,10 @@ class QueuedProposal(Answer):
     author: Person | None
     status: str
     created: Time | None
-    html_url: Url | None
 
 
-class QueuedComment(Answer):
-    id: int
-    proposal: int
-    parent: int | None
-    body: str
-    body_html: str
-    author: Person | None
-    status: str
-    created: Time | None
+class QueuedProposal(ProposalWords):
+    term: str | None
     html_url: Url | None
 
 
@@ -762,18 +759,10 @@ class AdoptedWording(Answer):
     edited: bool
 
 
-class Proposal(Answer):
-    id: int
+class Proposal(ProposalWords):
     term: str
-    text: str
-    text_html: str
-    rationale: str
-    rationale_html: str
-    author: Person | None
-    status: str
     votes: Votes
     my_vote: str | None
-    created: Time | None
     updated: Time | None
     adopted: AdoptedWording | None
     superseded_at: Time | None
@@ -790,6 +779,10 @@ class ProposalComment(Answer):
     author: Person | None
     status: str
     created: Time | None
+
+
+class QueuedComment(ProposalComment):
+    html_url: Url | None
 
 
 class ProposalDetail(Proposal):

@@ -74,6 +74,9 @@ def _why(model: type[BaseModel], item: dict[str, Any]) -> str:
     if kind == "extra_forbidden":
         return _model_at(model, loc[:-1]).unknown_message(loc[-1])
     if kind == "string_type":
+        must = getattr(_model_at(model, loc[:-1]), "type_messages", {}).get(loc[-1])
+        if must:
+            return f"{must}, not {json_type(value)}"
         or_null = " or null" if _nullable(model, loc) else ""
         return f"must be a string{or_null}, not {json_type(value)}"
     if kind == "int_type":
