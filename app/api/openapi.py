@@ -9,13 +9,12 @@ pydantic models that validate the requests and shape the answers.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
 from flask import current_app, jsonify
 from pydantic import BaseModel
-from werkzeug.routing import IntegerConverter
 
 from app.api import schemas as s
 from app.api.blueprint import DEFAULT_LIMIT, MAX_ID, MAX_LIMIT, bp
@@ -66,6 +65,8 @@ TAGS = {
     "meta": "About the API itself.",
 }
 MODULE_TAGS = {"definitions": "glossary", "dispositions": "annotations", "openapi": "meta"}
+# `<name>`, `<int:name>` or `<int(min=1, max=...):name>` in a rule: (converter, name).
+PATH_PARAMETER = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 READ_SECURITY = [{}, {"bearerAuth": []}, {"sessionCookie": []}]
 WRITE_SECURITY = [{"bearerAuth": []}, {"sessionCookie": [], "csrfHeader": []}]
 WRITE_ERRORS = (400, 401, 403, 404, 415, 422, 429)
@@ -91,7 +92,7 @@ class Route:
     query: type[s.Query] | None = None
     body: tuple[type[s.Body], ...] = ()
     errors: tuple[int, ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
+    body_optional: bool = False
 
 
 FLAG = Route({201: s.Flag}, body=(s.NewFlag,), errors=(409,))
@@ -122,8 +123,8 @@ ROUTES: dict[str, Route] = {
     "vote": Route({200: s.Vote}, body=(s.NewVote,), errors=(409,)),
     "withdraw_vote": Route({204: None}, errors=(409,)),
     "create_comment": Route({201: s.ProposalComment}, body=(s.NewProposalComment,), errors=(409,)),
-    "withdraw": Route({200: s.Proposal}, body=(s.NoBody,), errors=(409,)),
-    "adopt": Route({200: s.Proposal}, body=(s.Adoption,), errors=(409,)),
+    "withdraw": Route({200: s.Proposal}, body=(s.NoBody,), errors=(409,), body_optional=True),
+    "adopt": Route({200: s.Proposal}, body=(s.Adoption,), errors=(409,), body_optional=True),
     "reject": Route({200: s.Proposal}, body=(s.Rejection,), errors=(409,)),
     "set_aliases": Route({200: s.TermDetail}, body=(s.Aliases,), errors=(409,)),
     "flag_term": FLAG,
@@ -181,9 +182,9 @@ def _operation(rule: Any, method: str, route: Route, parts: _Components) -> dict
     if description.strip():
         operation["description"] = " ".join(description.split())
     parameters = []
-    for name, converter in rule._converters.items():
+    for converter, name in PATH_PARAMETER.findall(rule.rule):
         schema = {"type": "string"}
-        if isinstance(converter, IntegerConverter):
+        if converter == "int":
             schema = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
         parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
     if route.query is not None:
@@ -194,8 +195,7 @@ def _operation(rule: Any, method: str, route: Route, parts: _Components) -> dict
     if route.body:
         refs = [parts.ref(model, "validation") for model in route.body]
         schema = refs[0] if len(refs) == 1 else {"oneOf": refs}
-        required = route.body != (s.NoBody,) and route.body != (s.Adoption,)
-        operation["requestBody"] = {"required": required, "content": _json(schema)}
+        operation["requestBody"] = {"required": not route.body_optional, "content": _json(schema)}
     errors = set(route.errors)
     if writes:
         errors |= {401, 403, 404} if method == "delete" else set(WRITE_ERRORS)
@@ -227,7 +227,7 @@ def _paths(parts: _Components) -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for rule in rules:
         route = ROUTES[rule.endpoint.removeprefix("api.")]
-        path = re.sub(r"<(?:[^<>:]+:)?([^<>:]+)>", r"{\1}", rule.rule.removeprefix(prefix))
+        path = PATH_PARAMETER.sub(r"{\2}", rule.rule.removeprefix(prefix))
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             paths.setdefault(path, {})[method.lower()] = _operation(rule, method, route, parts)
     return paths

@@ -23,9 +23,16 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from app.annotations.queries import SORTS
+from app.annotations.services import MAX_BODY_LENGTH, MAX_LINKS
 from app.api.blueprint import DEFAULT_LIMIT, MAX_ID, MAX_LIMIT
 from app.definitions.queries import FILTERS
-from app.models import AnnotationKind, DispositionOutcome, FlagReason, TargetType
+from app.models import (
+    AnnotationKind,
+    AnnotationStatus,
+    DispositionOutcome,
+    FlagReason,
+    TargetType,
+)
 from app.moderation.queries import QUEUE_STATES
 from app.moderation.targets import CONTENT_TYPES
 
@@ -61,7 +68,7 @@ def _blank(value: str | None) -> bool:
 class Body(BaseModel):
     """A request body: unknown fields are refused, naming what is allowed."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
     # Why a missing field is needed, when "required" alone would not say enough.
     required_messages: ClassVar[dict[str, str]] = {}
     # What a field of the wrong type must be, when "a string" would not say enough.
@@ -75,13 +82,20 @@ class Body(BaseModel):
 
 
 class QuoteInput(Body):
-    """The passage commented on: its exact words, with context and offsets to find them."""
+    """The passage commented on. With `start` and `end` the quote must stand exactly there.
+    Without them it must occur once in the section, or once among the places where the
+    given `prefix`/`suffix` agree."""
 
     exact: Text
+    """The words quoted."""
     prefix: Text | None = None
+    """The words just before, to tell one occurrence from another."""
     suffix: Text | None = None
+    """The words just after."""
     start: WholeNumber | None = None
+    """Offset in Unicode code points in the section's `text`."""
     end: WholeNumber | None = None
+    """Offset just past the quote."""
 
 
 class NewThread(Body):
@@ -90,13 +104,23 @@ class NewThread(Body):
     invalid_message: ClassVar[str] = "The annotation is not valid; `fields` says what to change."
 
     paper: Text
-    version: Text
+    """The paper's slug."""
+    version: Text = Field(examples=["5.0"])
     section: Text
-    body: Text
+    """The section's key."""
+    body: Text = Field(
+        description=f"Markdown; not blank; at most {MAX_LINKS} links.",
+        json_schema_extra={"maxLength": MAX_BODY_LENGTH},
+    )
     kind: AnnotationKind | None = None
+    """Default: `comment`."""
     quote: QuoteInput | None = None
     target: TargetType | None = None
+    """Default: `passage` with a quote, else `section`. A `paragraph` or `passage` needs a
+    quote; a `section` takes none."""
     proposed_text: Text | None = None
+    """Required for, and only for, kind `suggestion` (which also needs a quote): the
+    wording proposed instead of the quote."""
 
     @model_validator(mode="after")
     def _consistent(self) -> NewThread:
@@ -113,7 +137,8 @@ class NewReply(Body):
     invalid_message: ClassVar[str] = NewThread.invalid_message
 
     parent: WholeNumber
-    body: Text
+    """The annotation answered."""
+    body: Text = Field(json_schema_extra={"maxLength": MAX_BODY_LENGTH})
 
     @classmethod
     def unknown_message(cls, name: str) -> str:
@@ -388,7 +413,9 @@ Url = Annotated[str, Field(json_schema_extra={"format": "uri"})]
 
 
 class Answer(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """An answer: presenters build it, views dump it (members left out stay out)."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
 
 class ErrorDetail(Answer):
@@ -401,6 +428,8 @@ class ErrorDetail(Answer):
 
 
 class Error(Answer):
+    """A refusal, in the CONTRACT's format."""
+
     error: ErrorDetail
 
 
@@ -541,12 +570,17 @@ class Quote(Answer):
 
 
 class Anchor(Answer):
+    """Where a thread stands in the version asked for: where it was made on its own
+    version; in a later one, where re-anchoring placed it."""
+
     version: str
     section: str | None
     start: int | None
     end: int | None
     exact: str | None
     status: str
+    """`exact` on its own version; later `exact`, `moved`, `fuzzy` or `orphaned` (its words
+    are gone)."""
 
 
 class Disposition(Answer):
@@ -554,13 +588,19 @@ class Disposition(Answer):
     response: str | None
     response_html: str | None
     version: str | None
+    """The label of the version that answers it; null when none is named."""
     editor: Person | None
+    """null once the editor's account is gone."""
     created: Time | None
 
 
 class Moderation(Answer):
+    """Where an annotation stands with the moderators."""
+
     state: str
     reason: str | None
+    """The reason given with the latest decision; null while nobody has decided (a new
+    pending contribution)."""
     decided_at: Time | None
 
 
@@ -573,39 +613,57 @@ class AnnotationLinks(Answer):
 
 
 class Annotation(Answer):
-    """An annotation; `moderation` only for its author and moderators, while it is
-    pending, hidden or rejected."""
+    """A thread's root or a reply. A deleted contribution that still has replies stays as a
+    placeholder: status `deleted`, `body` and `body_html` empty, `author` null (the words
+    and the name go together)."""
 
     id: int
     paper: str
+    """The paper's slug."""
     version: str
+    """The version it was made on."""
     section: str | None
-    kind: str
+    """The section's key."""
+    kind: AnnotationKind
+    """Replies are `comment`."""
     body: str
+    """Markdown, exactly as written."""
     body_html: str
+    """The body rendered and sanitised: no scripts, styles or event handlers; links are
+    http, https or mailto only."""
     author: Person | None
     created: Time | None
     updated: Time | None
     parent: int | None
+    """null for a root."""
     root: int
-    status: str
+    """The id of the thread's root (its own id for a root)."""
+    status: AnnotationStatus
     quote: Quote | None
     anchor: Anchor
-    reply_count: int
+    reply_count: int = Field(ge=0)
+    """For a root, the visible replies in its thread; for a reply, the visible direct
+    answers to it."""
     disposition: Disposition | None
-    target: str | None = None
-    depth: int = 0
+    """The editors' current answer to a thread (its latest disposition); null while there
+    is none, for replies, and for placeholders."""
+    target: TargetType | None = None
+    """What a root is about; null for replies."""
+    depth: int = Field(0, ge=0)
+    """0 for a root."""
     edited: bool = False
     edited_at: Time | None = None
     proposed_text: str | None = None
-    proposed_diff: list[tuple[Literal[-1, 0, 1], str]] | None = Field(
-        None,
-        description="Word-level change from the quote to the proposed wording: [op, text] "
-        "pairs, op -1 deleted, 0 kept, 1 inserted.",
-    )
+    """A suggestion's proposed wording."""
+    proposed_diff: list[tuple[Literal[-1, 0, 1], str]] | None = None
+    """Word-level change from the quote to the proposed wording: [op, text] pairs, op -1
+    deleted, 0 kept, 1 inserted."""
     url: Url | None = None
+    """The thread's page on the site."""
     links: AnnotationLinks | None = None
     moderation: Moderation | None = None
+    """Where it stands with the moderators: present only for its author and moderators,
+    and only while its status is pending, hidden or rejected; absent otherwise."""
 
 
 class Thread(Annotation):
