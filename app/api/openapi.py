@@ -1,15 +1,14 @@
 """The OpenAPI 3.1 description of the JSON API, served at /api/v1/openapi.json.
 
-Generated, not written: each route of the blueprint is declared once below (its query
-parameters, body and answers, as models of `app.api.schemas`), its method and path come
-from the URL map, its summary from the view's docstring, and every schema from the same
-pydantic models that validate the requests and shape the answers.
+Generated, not written: what each route takes and answers is declared once in
+`app.api.routes`, its method and path come from the URL map, its summary from the view's
+docstring, and every schema from the same pydantic models that validate the requests and
+shape the answers.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
@@ -18,6 +17,7 @@ from pydantic import BaseModel
 
 from app.api import schemas as s
 from app.api.blueprint import DEFAULT_LIMIT, MAX_ID, MAX_LIMIT, bp
+from app.api.routes import ROUTES, Route
 
 DESCRIPTION = f"""\
 The JSON API of Think Paper Commons: versioned think papers, discussed section by section.
@@ -84,56 +84,6 @@ REASONS = {
 }
 
 
-@dataclass(frozen=True)
-class Route:
-    """What a route takes and answers; its method and path come from the URL map."""
-
-    answers: dict[int, type[BaseModel] | None]
-    query: type[s.Query] | None = None
-    body: tuple[type[s.Body], ...] = ()
-    errors: tuple[int, ...] = ()
-    body_optional: bool = False
-
-
-FLAG = Route({201: s.Flag}, body=(s.NewFlag,), errors=(409,))
-ROUTES: dict[str, Route] = {
-    "papers": Route({200: s.PaperList}, query=s.Page),
-    "paper": Route({200: s.Paper}),
-    "version": Route({200: s.Version}),
-    "publish_version": Route(
-        {200: s.VersionPreview, 201: s.PublishedVersion},
-        query=s.PublishQuery,
-        body=(s.NewVersion,),
-        errors=(409,),
-    ),
-    "create_annotation": Route({201: s.Annotation}, body=(s.NewThread, s.NewReply), errors=(409,)),
-    "annotation": Route({200: s.Thread}, query=s.ThreadQuery),
-    "edit_annotation": Route({200: s.Annotation}, body=(s.AnnotationChange,), errors=(409,)),
-    "delete_annotation": Route({204: None}, errors=(409,)),
-    "version_annotations": Route({200: s.AnnotationList}, query=s.ThreadsQuery),
-    "answer_thread": Route({201: s.Disposition}, body=(s.NewDisposition,), errors=(409,)),
-    "flag_annotation": FLAG,
-    "moderation_queue": Route({200: s.ModerationQueue}, query=s.QueueQuery, errors=(401, 403)),
-    "moderation_decision": Route({201: s.Decision}, body=(s.NewDecision,), errors=(409,)),
-    "terms": Route({200: s.TermList}, query=s.TermsQuery),
-    "term": Route({200: s.TermDetail}),
-    "proposal": Route({200: s.ProposalDetail}),
-    "create_term": Route({201: s.TermDetail}, body=(s.NewTerm,), errors=(409,)),
-    "create_proposal": Route({201: s.Proposal}, body=(s.NewProposal,), errors=(409,)),
-    "vote": Route({200: s.Vote}, body=(s.NewVote,), errors=(409,)),
-    "withdraw_vote": Route({204: None}, errors=(409,)),
-    "create_comment": Route({201: s.ProposalComment}, body=(s.NewProposalComment,), errors=(409,)),
-    "withdraw": Route({200: s.Proposal}, body=(s.NoBody,), errors=(409,), body_optional=True),
-    "adopt": Route({200: s.Proposal}, body=(s.Adoption,), errors=(409,), body_optional=True),
-    "reject": Route({200: s.Proposal}, body=(s.Rejection,), errors=(409,)),
-    "set_aliases": Route({200: s.TermDetail}, body=(s.Aliases,), errors=(409,)),
-    "flag_term": FLAG,
-    "flag_proposal": FLAG,
-    "flag_comment": FLAG,
-    "openapi_document": Route({200: None}),
-}
-
-
 class _Components:
     """The schemas and query parameters the operations refer to, each named once."""
 
@@ -157,11 +107,9 @@ class _Components:
             parameter = {"name": name, "in": "query", "required": False, "schema": schema}
             if description:
                 parameter["description"] = description
-            key = (
-                name
-                if self.parameters.get(name, parameter) == parameter
-                else (f"{model.__name__}.{name}")
-            )
+            # A name met again with another meaning (`after`: an id, or a cursor) is kept apart.
+            same = self.parameters.get(name, parameter) == parameter
+            key = name if same else f"{model.__name__}.{name}"
             self.parameters[key] = parameter
             refs.append({"$ref": f"#/components/parameters/{key}"})
         return refs
@@ -171,38 +119,19 @@ def _json(schema: dict[str, Any]) -> dict[str, Any]:
     return {"application/json": {"schema": schema}}
 
 
-def _operation(rule: Any, method: str, route: Route, parts: _Components) -> dict[str, Any]:
-    view = current_app.view_functions[rule.endpoint]
-    summary, _, description = (view.__doc__ or rule.endpoint).strip().partition("\n")
-    operation: dict[str, Any] = {
-        "operationId": rule.endpoint.removeprefix("api."),
-        "summary": summary.strip(),
-        "tags": [MODULE_TAGS.get(view.__module__.rsplit(".")[-1], view.__module__.rsplit(".")[-1])],
-    }
-    if description.strip():
-        operation["description"] = " ".join(description.split())
+def _parameters(rule: Any, route: Route, parts: _Components) -> list[dict[str, Any]]:
+    """The path parameters of the rule (`<int(...):x>` an id), then the query's."""
     parameters = []
     for converter, name in PATH_PARAMETER.findall(rule.rule):
         schema = {"type": "string"}
         if converter == "int":
             schema = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
         parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
-    if route.query is not None:
-        parameters += parts.query(route.query)
-    if parameters:
-        operation["parameters"] = parameters
-    writes = method != "get"
-    if route.body:
-        refs = [parts.ref(model, "validation") for model in route.body]
-        schema = refs[0] if len(refs) == 1 else {"oneOf": refs}
-        operation["requestBody"] = {"required": not route.body_optional, "content": _json(schema)}
-    errors = set(route.errors)
-    if writes:
-        errors |= {401, 403, 404} if method == "delete" else set(WRITE_ERRORS)
-    if route.query is not None:
-        errors.add(400)
-    if rule.arguments:
-        errors.add(404)
+    return parameters + (parts.query(route.query) if route.query is not None else [])
+
+
+def _responses(rule: Any, method: str, route: Route, parts: _Components) -> dict[str, Any]:
+    """The answers declared, then the refusals a request of this kind may meet."""
     responses: dict[str, Any] = {}
     for status, model in route.answers.items():
         if status == 204:
@@ -212,10 +141,40 @@ def _operation(rule: Any, method: str, route: Route, parts: _Components) -> dict
         else:
             described = (model.__doc__ or model.__name__).split("\n")[0]
             responses[str(status)] = {"description": described, "content": _json(parts.ref(model))}
+    errors = set(route.errors)
+    if method == "delete":
+        errors |= {401, 403, 404}
+    elif method != "get":
+        errors |= set(WRITE_ERRORS)
+    if route.query is not None:
+        errors.add(400)
+    if rule.arguments:
+        errors.add(404)
     for status in sorted(errors):
         responses[str(status)] = {"$ref": f"#/components/responses/E{status}"}
-    operation["responses"] = responses
-    operation["security"] = WRITE_SECURITY if writes else READ_SECURITY
+    return responses
+
+
+def _operation(rule: Any, method: str, route: Route, parts: _Components) -> dict[str, Any]:
+    view = current_app.view_functions[rule.endpoint]
+    summary, *more = [" ".join(p.split()) for p in (view.__doc__ or "").strip().split("\n\n")]
+    module = view.__module__.rsplit(".", 1)[-1]
+    operation: dict[str, Any] = {
+        "operationId": rule.endpoint.removeprefix("api."),
+        "summary": summary or rule.endpoint,
+        "tags": [MODULE_TAGS.get(module, module)],
+        "security": READ_SECURITY if method == "get" else WRITE_SECURITY,
+    }
+    if more:
+        operation["description"] = " ".join(more)
+    parameters = _parameters(rule, route, parts)
+    if parameters:
+        operation["parameters"] = parameters
+    if route.body:
+        refs = [parts.ref(model, "validation") for model in route.body]
+        schema = refs[0] if len(refs) == 1 else {"oneOf": refs}
+        operation["requestBody"] = {"required": not route.body_optional, "content": _json(schema)}
+    operation["responses"] = _responses(rule, method, route, parts)
     return operation
 
 

@@ -140,7 +140,7 @@ def test_real_answers_match_their_schemas(client, paper, create_user, db, docume
 
 
 def test_every_route_is_declared_once_and_every_declaration_routed(app):
-    from app.api.openapi import ROUTES
+    from app.api.routes import ROUTES
 
     endpoints = {r.endpoint for r in app.url_map.iter_rules() if r.endpoint.startswith("api.")}
     assert {f"api.{name}" for name in ROUTES} == endpoints
