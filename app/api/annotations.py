@@ -1,7 +1,7 @@
 """JSON API for annotations: start threads, reply, read, edit and delete, list a version's threads.
 
 Views stay thin: authenticate (401), authorise (403), read the JSON strictly (400, 415,
-422), load what it names (404), call one service, commit once, answer. Input is checked
+422), load what it names (404), call one service, answer. Input is checked
 before any service runs, and unknown fields are refused rather than ignored, so that a
 typo (`qoute`) is an error instead of a comment silently posted without its quote.
 """
@@ -14,16 +14,25 @@ import json
 from datetime import datetime
 from typing import Any
 
-from flask import jsonify, request, url_for
-from flask_login import current_user
+from flask import url_for
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import load_only
 
 from app.annotations import queries, services
 from app.annotations.dispositions import current_dispositions
 from app.annotations.limits import posting_limit
-from app.api import serializers
-from app.api.views import DEFAULT_LIMIT, MAX_ID, MAX_LIMIT, bp
+from app.api import presenters, schemas, validation
+from app.api.blueprint import (
+    ANNOTATION_ID,
+    MAX_ID,
+    allowed,
+    answer,
+    bp,
+    caller,
+    created,
+    json_object,
+    signed_in,
+)
 from app.core.errors import ApiError
 from app.core.permissions import can_annotate, can_read_words
 from app.extensions import db
@@ -33,189 +42,48 @@ from app.models import (
     AnnotationKind,
     ModerationLog,
     PaperVersion,
+    Section,
     TargetKind,
-    TargetType,
 )
 from app.moderation import queries as moderation_queries
 from app.papers import queries as paper_queries
 from app.papers.queries import VERSION_COLUMNS
 
-ANNOTATION_ID = f"<int(min=1, max={MAX_ID}):annotation_id>"
-
-ROOT_FIELDS = frozenset(
-    {"paper", "version", "section", "body", "kind", "quote", "target", "proposed_text"}
-)
-REPLY_FIELDS = frozenset({"parent", "body"})
-QUOTE_FIELDS = frozenset({"exact", "prefix", "suffix", "start", "end"})
-PATCH_FIELDS = frozenset({"body", "proposed_text"})
-
-INVALID = "The annotation is not valid; `fields` says what to change."
-LOG_IN_FIRST = (
-    "Log in first: send `Authorization: Bearer <token>`, or the session cookie with an "
-    "X-CSRFToken header."
-)
-
-
-# --- reading the request ---------------------------------------------------------------
-
-
-def _json_object() -> dict[str, Any]:
-    """The request body as a JSON object: 415 when it is not JSON, 400 when it is broken."""
-    if not request.is_json:
-        raise ApiError(
-            415,
-            "Send the body as JSON, with the header Content-Type: application/json.",
-            code="unsupported_media_type",
-        )
-    try:
-        data = json.loads(request.get_data(cache=True), parse_constant=_no_constant)
-    except (ValueError, RecursionError) as error:
-        raise ApiError(400, f"The body is not valid JSON: {error}", code="invalid_json") from None
-    if not isinstance(data, dict):
-        raise ApiError(
-            400, f"The body must be a JSON object, not {_json_type(data)}.", code="invalid_json"
-        )
-    return data
-
-
-def _no_constant(name: str):
-    raise ValueError(f"{name} is not JSON")
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    return "an object"
-
-
-class _Fields:
-    """Collects what is wrong with each field, so that one answer names them all."""
-
-    def __init__(self) -> None:
-        self.problems: dict[str, str] = {}
-
-    def bad(self, name: str, why: str) -> None:
-        self.problems.setdefault(name, why)
-
-    def unknown(self, data: dict, allowed: frozenset[str], prefix: str = "") -> None:
-        for name in sorted(set(data) - allowed):
-            self.bad(prefix + name, f"unknown field (allowed: {', '.join(sorted(allowed))})")
-
-    def text(self, value: Any, name: str, *, nullable: bool = False) -> str | None:
-        if value is None and nullable:
-            return None
-        if not isinstance(value, str):
-            or_null = " or null" if nullable else ""
-            self.bad(name, f"must be a string{or_null}, not {_json_type(value)}")
-            return None
-        if "\x00" in value:
-            self.bad(name, "must not contain the character U+0000")
-            return None
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            self.bad(name, "must be valid Unicode (it contains an unpaired surrogate)")
-            return None
-        return value
-
-    def integer(self, value: Any, name: str, *, nullable: bool = True) -> int | None:
-        if value is None and nullable:
-            return None
-        # JSON true is a Python int, and 3.0 is a float: neither is an offset or an id.
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.bad(name, f"must be a whole number, not {_json_type(value)}")
-            return None
-        return value
-
-    def choice(self, value: Any, name: str, allowed: type) -> Any:
-        text = self.text(value, name)
-        if text is None:
-            return None
-        try:
-            return allowed(text)
-        except ValueError:
-            self.bad(name, f"must be one of {', '.join(m.value for m in allowed)}")
-            return None
-
-    def raise_if_any(self) -> None:
-        if self.problems:
-            raise ApiError(422, INVALID, code="invalid", fields=self.problems)
-
-
-def _require(data: dict, names: tuple[str, ...], fields: _Fields) -> None:
-    for name in names:
-        if name not in data:
-            fields.bad(name, "required")
-
-
-def _service_error(error: services.AnnotationError) -> ApiError:
-    """A broken rule: nothing was stored, and the answer says which field and why."""
-    db.session.rollback()
-    fields = {error.field: error.message} if error.field else None
-    return ApiError(error.status, error.message, code=error.code, fields=fields)
-
-
-def _unauthorized() -> ApiError:
-    return ApiError(401, LOG_IN_FIRST, code="unauthorized")
-
 
 def _participant():
     """The account making a write: 401 without one, 403 when it may not take part."""
-    if not current_user.is_authenticated:
-        raise _unauthorized()
-    user = current_user._get_current_object()
-    if not can_annotate(user):
-        raise ApiError(403, "Log in with a confirmed account to take part.", code="forbidden")
-    return user
-
-
-def _signed_in():
-    """The account making a change to an existing annotation: 401 without one."""
-    if not current_user.is_authenticated:
-        raise _unauthorized()
-    return current_user._get_current_object()
+    return allowed(can_annotate, "Log in with a confirmed account to take part.")
 
 
 def _paper_version(slug: str, label: str):
     """The paper and version named in a URL or a body, or a 404 saying which is unknown."""
     if "\x00" in slug:
         raise ApiError(404, "no such paper", fields={"paper": "unknown paper"})
-    found = paper_queries.paper_with_versions(slug)
+    found = paper_queries.version_by_label(slug, label)
     if found is None:
         raise ApiError(404, f"no paper '{slug}'", fields={"paper": "unknown paper"})
-    paper, versions = found
-    version = next((v for v in versions if v.label == label), None)
-    if version is None:
-        known = ", ".join(v.label for v in versions)
+    if found.version is None:
         raise ApiError(
             404,
-            f"paper '{slug}' has no version '{label}' (versions: {known})",
+            f"paper '{slug}' has no version '{label}' (versions: {found.known_labels})",
             fields={"version": "unknown version"},
         )
-    return paper, version
+    return found.paper, found.version
 
 
 def _visible(annotation_id: int) -> Annotation:
-    annotation = queries.get_visible(annotation_id, current_user)
+    annotation = queries.get_visible(annotation_id, caller())
     if annotation is None:
         raise ApiError(404, f"no annotation {annotation_id}")
     return annotation
 
 
-def _decisions(annotations: list[Annotation]) -> dict[int, ModerationLog]:
-    """The latest decisions on those of `annotations` whose moderation the caller is told
+def decisions_for(annotations: list[Annotation], viewer: Any) -> dict[int, ModerationLog]:
+    """The latest decisions on those of `annotations` whose moderation the viewer is told
     about (their own, or any for moderators, while pending, hidden or rejected): one query
-    at most."""
-    ids = [a.id for a in annotations if serializers.shows_moderation(a)]
-    return moderation_queries.latest_decisions(TargetKind.ANNOTATION, ids)
+    at most, none when there is nothing to tell."""
+    ids = [a.id for a in annotations if presenters.shows_moderation(a, viewer)]
+    return moderation_queries.latest_decisions(TargetKind.ANNOTATION, ids) if ids else {}
 
 
 def _thread_root(annotation: Annotation) -> Annotation:
@@ -225,15 +93,23 @@ def _thread_root(annotation: Annotation) -> Annotation:
     return db.session.get(Annotation, annotation.root_id)
 
 
-def _json_of(
-    annotation: Annotation, reply_count: int, *, shown_in: PaperVersion | None = None, **extra
-) -> dict[str, Any]:
-    return serializers.annotation_json(
+def _present(
+    annotation: Annotation,
+    viewer: Any,
+    reply_count: int,
+    *,
+    shown_in: PaperVersion | None = None,
+    **extra,
+) -> schemas.Annotation:
+    """One annotation on its own, with the decision its viewer is told of."""
+    return presenters.annotation(
         annotation,
+        viewer=viewer,
         paper=annotation.paper,
         version=shown_in or annotation.version,
         reply_count=reply_count,
         root=_thread_root(annotation),
+        decisions=decisions_for([annotation], viewer),
         **extra,
     )
 
@@ -262,9 +138,6 @@ def _place_in(root: Annotation, label: str | None) -> tuple[PaperVersion | None,
     return version, anchor
 
 
-# --- answers shared by the whole API ----------------------------------------------------
-
-
 # --- creating ----------------------------------------------------------------------------
 
 
@@ -272,119 +145,61 @@ def _place_in(root: Annotation, label: str | None) -> tuple[PaperVersion | None,
 @posting_limit
 def create_annotation():
     """Start a thread (`paper`, `version`, `section`, `body`, …) or reply (`parent`, `body`)."""
-    user = _participant()
-    data = _json_object()
-    create = _create_reply if "parent" in data else _create_root
-    annotation, body = create(user, data)
-    db.session.commit()
-    response = jsonify(body)
-    response.status_code = 201
-    response.headers["Location"] = url_for("api.annotation", annotation_id=annotation.id)
-    return response
+    user = allowed(can_annotate, "Log in with a confirmed account to take part.")
+    data = json_object()
+    if "parent" in data:
+        annotation, body = _create_reply(user, validation.body(schemas.NewReply, data=data))
+    else:
+        annotation, body = _create_root(user, validation.body(schemas.NewThread, data=data))
+    return created(body, url_for("api.annotation", annotation_id=annotation.id))
 
 
-def _create_root(user, data: dict) -> tuple[Annotation, dict]:
-    fields = _Fields()
-    fields.unknown(data, ROOT_FIELDS)
-    _require(data, ("paper", "version", "section", "body"), fields)
-    slug = fields.text(data.get("paper"), "paper") if "paper" in data else None
-    label = fields.text(data.get("version"), "version") if "version" in data else None
-    key = fields.text(data.get("section"), "section") if "section" in data else None
-    body = fields.text(data.get("body"), "body") if "body" in data else None
-    kind = AnnotationKind.COMMENT
-    if data.get("kind") is not None:
-        kind = fields.choice(data["kind"], "kind", AnnotationKind)
-    target = None
-    if data.get("target") is not None:
-        target = fields.choice(data["target"], "target", TargetType)
-    proposed = fields.text(data.get("proposed_text"), "proposed_text", nullable=True)
-    quote = _quote_input(data.get("quote"), fields) if data.get("quote") is not None else None
-    if target is TargetType.SECTION and data.get("quote") is not None:
-        fields.bad("target", "a comment on a whole section has no quote; use passage")
-    if key is not None and not key.strip():
-        fields.bad("section", "required")
-    fields.raise_if_any()
-
-    paper, version = _paper_version(slug, label)
-    try:
-        section = services.find_section(version, key)
-    except services.AnnotationError as error:
-        # The section is a field of the body: unknown, the request cannot be processed.
-        raise ApiError(
-            422, error.message, code=error.code, fields={"section": error.message}
-        ) from None
-    try:
-        annotation = services.create_thread(
-            user,
-            paper,
-            version,
-            section,
-            body,
-            kind=kind,
-            quote=quote,
-            target=target,
-            proposed_text=proposed,
-        )
-    except services.AnnotationError as error:
-        raise _service_error(error) from None
-    body_json = serializers.annotation_json(
-        annotation, paper=paper, version=version, reply_count=0, author=user
+def _new(annotation: Annotation, user, paper, version, root: Annotation | None = None):
+    """A new annotation as its author gets it back."""
+    presented = presenters.annotation(
+        annotation,
+        viewer=user,
+        paper=paper,
+        version=version,
+        reply_count=0,
+        root=root,
+        author=user,
+        decisions=decisions_for([annotation], user),
     )
-    return annotation, body_json
+    return annotation, presented
 
 
-def _quote_input(raw: Any, fields: _Fields) -> services.QuoteInput | None:
-    if not isinstance(raw, dict):
-        fields.bad(
-            "quote",
-            f"must be an object {{exact, prefix?, suffix?, start?, end?}}, not {_json_type(raw)}",
-        )
-        return None
-    fields.unknown(raw, QUOTE_FIELDS, prefix="quote.")
-    if "exact" not in raw:
-        fields.bad("quote.exact", "required")
-    exact = fields.text(raw.get("exact"), "quote.exact") if "exact" in raw else None
-    prefix = fields.text(raw.get("prefix"), "quote.prefix", nullable=True)
-    suffix = fields.text(raw.get("suffix"), "quote.suffix", nullable=True)
-    start = fields.integer(raw.get("start"), "quote.start")
-    end = fields.integer(raw.get("end"), "quote.end")
-    if exact is None or any(f.startswith("quote") for f in fields.problems):
-        return None
-    return services.QuoteInput(exact=exact, prefix=prefix, suffix=suffix, start=start, end=end)
+def _create_root(user, new: schemas.NewThread) -> tuple[Annotation, schemas.Annotation]:
+    paper, version = _paper_version(new.paper, new.version)
+    # The section is a field of the body: unknown, the request cannot be processed (422).
+    section = services.find_section(version, new.section)
+    quote = None
+    if new.quote is not None:
+        quote = services.QuoteInput(**new.quote.model_dump())
+    annotation = services.create_thread(
+        user,
+        paper,
+        version,
+        section,
+        new.body,
+        kind=new.kind or AnnotationKind.COMMENT,
+        quote=quote,
+        target=new.target,
+        proposed_text=new.proposed_text,
+    )
+    return _new(annotation, user, paper, version)
 
 
-def _create_reply(user, data: dict) -> tuple[Annotation, dict]:
-    fields = _Fields()
-    for name in sorted(set(data) - REPLY_FIELDS):
-        if name in ROOT_FIELDS:
-            fields.bad(name, "a reply takes only `parent` and `body`: it joins its parent's thread")
-        else:
-            fields.bad(name, "unknown field (allowed in a reply: body, parent)")
-    _require(data, ("body",), fields)
-    parent_id = fields.integer(data["parent"], "parent", nullable=False)
-    body = fields.text(data.get("body"), "body") if "body" in data else None
-    fields.raise_if_any()
-
+def _create_reply(user, new: schemas.NewReply) -> tuple[Annotation, schemas.Annotation]:
     parent = None
-    if 1 <= parent_id <= MAX_ID:
-        parent = queries.get_visible(parent_id, user)
+    if 1 <= new.parent <= MAX_ID:
+        parent = queries.get_visible(new.parent, user)
     if parent is None:
         raise ApiError(
-            404, f"no annotation {parent_id} to reply to", fields={"parent": "no such annotation"}
+            404, f"no annotation {new.parent} to reply to", fields={"parent": "no such annotation"}
         )
-    try:
-        annotation = services.reply(user, parent, body)
-    except services.AnnotationError as error:
-        raise _service_error(error) from None
-    body_json = serializers.annotation_json(
-        annotation,
-        paper=parent.paper,
-        version=parent.version,
-        reply_count=0,
-        root=_thread_root(parent),
-        author=user,
-    )
-    return annotation, body_json
+    annotation = services.reply(user, parent, new.body)
+    return _new(annotation, user, parent.paper, parent.version, _thread_root(parent))
 
 
 # --- one annotation ---------------------------------------------------------------------
@@ -393,85 +208,70 @@ def _create_reply(user, data: dict) -> tuple[Annotation, dict]:
 @bp.get(f"/annotations/{ANNOTATION_ID}")
 def annotation(annotation_id: int):
     """One annotation; a root comes with its thread's visible replies, oldest first."""
+    viewer = caller()
     found = _visible(annotation_id)
-    shown, anchor = _place_in(_thread_root(found), request.args.get("version"))
+    asked = validation.query(schemas.ThreadQuery)
+    shown, anchor = _place_in(_thread_root(found), asked.version)
     shown = shown or found.version
     if found.parent_id is not None:
-        count = queries.reply_count(found, current_user)
+        count = queries.reply_count(found, viewer)
         own = found.version
-        return jsonify(_json_of(found, count, shown_in=shown, anchor=anchor, made_on=own))
-    replies = queries.thread_replies(found, current_user)
-    if not replies and not can_read_words(current_user, found):
+        return answer(_present(found, viewer, count, shown_in=shown, anchor_=anchor, made_on=own))
+    replies = queries.thread_replies(found, viewer)
+    if not replies and not can_read_words(viewer, found):
         # A placeholder keeps its replies' place; with none left there is nothing to show.
         raise ApiError(404, f"no annotation {annotation_id}")
     children: dict[int, int] = {}
     for reply in replies:
         children[reply.parent_id] = children.get(reply.parent_id, 0) + 1
-    decisions = _decisions([found, *replies])
-    body = serializers.annotation_json(
+    decisions = decisions_for([found, *replies], viewer)
+    common = {"viewer": viewer, "paper": found.paper, "version": shown, "decisions": decisions}
+    thread = presenters.annotation(
         found,
-        paper=found.paper,
-        version=shown,
+        **common,
         reply_count=len(replies),
-        decisions=decisions,
         dispositions=current_dispositions([found.id]),
-        anchor=anchor,
+        anchor_=anchor,
         made_on=found.version,
     )
-    body["replies"] = [
-        serializers.annotation_json(
+    replies_ = [
+        presenters.annotation(
             reply,
-            paper=found.paper,
-            version=shown,
+            **common,
             reply_count=children.get(reply.id, 0),
             root=found,
-            decisions=decisions,
-            anchor=anchor,
+            anchor_=anchor,
             made_on=found.version,
         )
         for reply in replies
     ]
-    return jsonify(body)
+    return answer(schemas.Thread(**_fields(thread), replies=replies_))
+
+
+def _fields(model: schemas.Annotation) -> dict[str, Any]:
+    """The members a presenter set, to build a larger answer on them."""
+    return {name: getattr(model, name) for name in model.model_fields_set}
 
 
 @bp.patch(f"/annotations/{ANNOTATION_ID}")
 @posting_limit
 def edit_annotation(annotation_id: int):
     """Its author changes the body (and a suggestion's wording); the old text is kept."""
-    user = _signed_in()
+    user = signed_in()
     found = _visible(annotation_id)
-    data = _json_object()
-    fields = _Fields()
-    fields.unknown(data, PATCH_FIELDS)
-    if not set(data) & PATCH_FIELDS:
-        fields.bad("body", "required (or proposed_text, for a suggestion)")
-    body = fields.text(data["body"], "body") if "body" in data else found.body
-    changes: dict[str, Any] = {}
-    if "proposed_text" in data:
-        changes["proposed_text"] = fields.text(
-            data["proposed_text"], "proposed_text", nullable=True
-        )
-    fields.raise_if_any()
-    try:
-        services.edit(user, found, body, **changes)
-    except services.AnnotationError as error:
-        raise _service_error(error) from None
+    change = validation.body(schemas.AnnotationChange)
+    changes = change.model_dump(include={"proposed_text"}, exclude_unset=True)
+    services.edit(user, found, change.body if change.body is not None else found.body, **changes)
     answers = current_dispositions([found.id] if found.parent_id is None else [])
-    answer = _json_of(found, queries.reply_count(found, user), dispositions=answers)
-    db.session.commit()
-    return jsonify(answer)
+    count = queries.reply_count(found, user)
+    return answer(_present(found, user, count, dispositions=answers))
 
 
 @bp.delete(f"/annotations/{ANNOTATION_ID}")
 def delete_annotation(annotation_id: int):
     """Its author deletes it: gone, or a placeholder while replies depend on it."""
-    user = _signed_in()
-    found = _visible(annotation_id)
-    try:
-        services.delete(user, found)
-    except services.AnnotationError as error:
-        raise _service_error(error) from None
-    db.session.commit()
+    user = signed_in()
+    services.delete(user, _visible(annotation_id))
     return "", 204
 
 
@@ -481,84 +281,68 @@ def delete_annotation(annotation_id: int):
 @bp.get("/papers/<slug>/versions/<label>/annotations")
 def version_annotations(slug: str, label: str):
     """The threads of a version (or of one section) the caller may see, a page at a time."""
+    viewer = caller()
     paper, version = _paper_version(slug, label)
-    args = request.args
-    problems: dict[str, str] = {}
-    kind = None
-    if args.get("kind") is not None:
-        try:
-            kind = AnnotationKind(args["kind"])
-        except ValueError:
-            problems["kind"] = f"must be one of {', '.join(k.value for k in AnnotationKind)}"
-    sort = args.get("sort", "oldest")
-    if sort not in queries.SORTS:
-        problems["sort"] = f"must be one of {', '.join(queries.SORTS)}"
-    limit = DEFAULT_LIMIT
-    if args.get("limit") is not None:
-        raw = args["limit"]
-        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:
-            problems["limit"] = f"must be a whole number from 1 to {MAX_LIMIT}"
-        else:
-            limit = int(raw)
+    asked = validation.query(schemas.ThreadsQuery)
     cursor = None
-    if args.get("after") is not None and "sort" not in problems:
-        cursor = _read_cursor(args["after"], sort)
+    if asked.after is not None:
+        cursor = _read_cursor(asked.after, asked.sort)
         if cursor is None:
-            problems["after"] = "must be the cursor given in `next`, with the same sort"
-    if problems:
-        raise ApiError(400, "invalid list parameters", code="invalid_parameters", fields=problems)
-    section = args.get("section")
-    if section is not None:
-        if "\x00" in section:
             raise ApiError(
-                404,
-                "no such section",
-                code="unknown_section",
-                fields={"section": "unknown section"},
+                400,
+                schemas.ThreadsQuery.invalid_message,
+                code="invalid_parameters",
+                fields={"after": "must be the cursor given in `next`, with the same sort"},
             )
-        try:
-            services.find_section(version, section)
-        except services.AnnotationError as error:
-            raise ApiError(
-                404, error.message, code=error.code, fields={"section": error.message}
-            ) from None
+    section, sort = asked.section, asked.sort
+    kind = AnnotationKind(asked.kind) if asked.kind is not None else None
+    if section is not None and (
+        "\x00" in section
+        or db.session.scalar(
+            select(Section.id).where(Section.version_id == version.id, Section.key == section)
+        )
+        is None
+    ):
+        message = f"Version {version.label} has no section '{section}'."
+        raise ApiError(404, message, code="unknown_section", fields={"section": message})
 
-    query = queries.threads_query(version, current_user, section=section, kind=kind, sort=sort)
+    query = queries.threads_query(version, viewer, section=section, kind=kind, sort=sort)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     if cursor is not None:
         reply_count = query.column_descriptions[1]["expr"]
         query = query.where(_after(cursor, sort, reply_count))
-    rows = db.session.execute(query.limit(limit + 1)).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows = db.session.execute(query.limit(asked.limit + 1)).all()
+    more = len(rows) > asked.limit
+    rows = rows[: asked.limit]
     next_url = None
     if more:
         last, count, _anchor = rows[-1]
-        kept = {k: args[k] for k in ("section", "kind", "sort") if args.get(k) is not None}
+        kept = asked.model_dump(include={"section", "kind", "sort"}, exclude_unset=True)
         next_url = url_for(
             "api.version_annotations",
             slug=paper.slug,
             label=version.label,
-            **kept,
-            limit=limit,
+            **{k: v for k, v in kept.items() if v is not None},
+            limit=asked.limit,
             after=_write_cursor(last, count, sort),
             _external=True,
         )
-    decisions = _decisions([root for root, _count, _anchor in rows])
+    decisions = decisions_for([root for root, _count, _anchor in rows], viewer)
     answers = current_dispositions(row[0].id for row in rows)
     items = [
-        serializers.annotation_json(
+        presenters.annotation(
             root,
+            viewer=viewer,
             paper=paper,
             version=version,
             reply_count=count,
             decisions=decisions,
             dispositions=answers,
-            anchor=anchor,
+            anchor_=anchor,
         )
         for root, count, anchor in rows
     ]
-    return jsonify({"items": items, "total": total, "next": next_url})
+    return answer(schemas.AnnotationList(items=items, total=total, next=next_url))
 
 
 # Cursors are opaque to clients: base64url of the sort key of the last item given.
@@ -567,7 +351,7 @@ def version_annotations(slug: str, label: str):
 
 
 def _write_cursor(root: Annotation, count: int, sort: str) -> str:
-    key: dict[str, Any] = {"s": sort, "t": serializers.iso(root.created_at), "i": root.id}
+    key: dict[str, Any] = {"s": sort, "t": presenters.iso(root.created_at), "i": root.id}
     if sort == "replies":
         key["n"] = count
     raw = json.dumps(key, separators=(",", ":")).encode()

@@ -3,7 +3,7 @@
 Views stay thin, as in `app.api.annotations`: authenticate (401), read the JSON strictly
 (400 for malformed JSON, 415 when it is not JSON, 422 for wrong types and unknown
 fields), load what the URL names (404 when it is unknown or the caller may not see it),
-call one service from `app.definitions.services`, commit once, answer. Editors' actions
+call one service from `app.definitions.services`, answer. Editors' actions
 check the role before reading the body, so that a participant learns 403 at once. A
 `DefinitionError` answers with its own status, code and field; nothing is stored.
 """
@@ -12,34 +12,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify, request, url_for
-from flask_login import current_user
+from flask import current_app, url_for
+from sqlalchemy import inspect as sa_inspect
 
 from app.annotations.limits import posting_limit
-from app.api import serializers
-from app.api.annotations import _Fields, _json_object, _json_type, _unauthorized
-from app.api.moderation import FLAG_FIELDS
-from app.api.views import MAX_ID, bp, page_params
+from app.api import presenters, schemas, validation
+from app.api.blueprint import (
+    COMMENT_ID,
+    MAX_ID,
+    PROPOSAL_ID,
+    allowed,
+    answer,
+    bp,
+    caller,
+    created,
+    fields_named,
+    signed_in,
+)
+from app.api.moderation import flag, flagger
 from app.core.errors import ApiError
-from app.core.permissions import can_adopt, can_annotate, can_flag
+from app.core.permissions import can_adopt, can_annotate
 from app.core.ratelimits import account_key
 from app.definitions import queries, services
-from app.definitions.services import DefinitionError
 from app.extensions import db, limiter
-from app.models import FlagReason, ProposalStatus, TargetKind
-from app.moderation import services as moderation
-from app.moderation.services import ModerationError
-
-PROPOSAL_ID = f"<int(min=1, max={MAX_ID}):proposal_id>"
-COMMENT_ID = f"<int(min=1, max={MAX_ID}):comment_id>"
-
-TERM_FIELDS = frozenset({"label", "definition", "rationale"})
-PROPOSAL_FIELDS = frozenset({"text", "rationale"})
-VOTE_FIELDS = frozenset({"stance"})
-ADOPT_FIELDS = frozenset({"text"})
-REJECT_FIELDS = frozenset({"reason"})
-ALIAS_FIELDS = frozenset({"aliases"})
-COMMENT_FIELDS = frozenset({"body", "parent"})
+from app.models import ProposalStatus, TargetKind, Term
 
 
 def _vote_rate() -> str:
@@ -59,52 +55,14 @@ vote_limit = limiter.limit(
 # --- shared -----------------------------------------------------------------------------
 
 
-def _definition_error(error: DefinitionError, rename: dict[str, str] | None = None) -> ApiError:
-    """A broken rule: nothing was stored; `fields` names the field at fault."""
-    db.session.rollback()
-    field = (rename or {}).get(error.field, error.field) if error.field else None
-    fields = {field: error.message} if field else None
-    return ApiError(error.status, error.message, code=error.code, fields=fields)
-
-
-def _moderation_error(error: ModerationError) -> ApiError:
-    db.session.rollback()
-    fields = {error.field: error.message} if error.field else None
-    return ApiError(error.status, error.message, code=error.code, fields=fields)
-
-
-def _viewer():
-    return current_user._get_current_object() if current_user.is_authenticated else None
-
-
-def _signed_in():
-    if not current_user.is_authenticated:
-        raise _unauthorized()
-    return current_user._get_current_object()
-
-
 def _participant():
     """The account making a contribution: 401 without one, 403 when it may not take part."""
-    user = _signed_in()
-    if not can_annotate(user):
-        raise ApiError(403, "Log in with a confirmed account to take part.", code="forbidden")
-    return user
+    return allowed(can_annotate, "Log in with a confirmed account to take part.")
 
 
 def _editor(action: str):
     """The editor making the request: 401 without an account, 403 for others."""
-    user = _signed_in()
-    if not can_adopt(user):
-        raise ApiError(403, f"Only series editors {action}.", code="forbidden")
-    return user
-
-
-def _optional_json_object() -> dict[str, Any]:
-    """A body that may be left out: none (or an empty one) reads as `{}`; one that is sent
-    is read as strictly as any other."""
-    if not request.get_data(cache=True):
-        return {}
-    return _json_object()
+    return allowed(can_adopt, f"Only series editors {action}.")
 
 
 def _term(slug: str, viewer: Any):
@@ -123,29 +81,35 @@ def _proposal(proposal_id: int, viewer: Any):
     return found
 
 
-def _created(body: dict[str, Any], location: str | None = None):
-    response = jsonify(body)
-    response.status_code = 201
-    if location:
-        response.headers["Location"] = location
-    return response
+def _people(*rows: Any) -> dict[int, Any]:
+    """The accounts that `rows` (terms, proposals, comments) name and have not loaded:
+    one query for all of them, none when every one is loaded."""
+    wanted = set()
+    for row in rows:
+        unloaded = sa_inspect(row).unloaded
+        for name in ("author", "adopted_by"):
+            key = getattr(row, f"{name}_id", None)
+            if name in unloaded and key is not None:
+                wanted.add(key)
+    return queries.users_by_id(wanted)
 
 
-class _Body(_Fields):
-    """`_Fields`, answering 422 in the glossary's words."""
-
-    def raise_if_any(self) -> None:
-        if self.problems:
-            raise ApiError(
-                422,
-                "The request is not valid; `fields` says what to change.",
-                code="invalid",
-                fields=self.problems,
-            )
+def _term_of(proposal: Any) -> Any:
+    """The term of a proposal: loaded with it, or from the session."""
+    if "term" not in sa_inspect(proposal).unloaded:
+        return proposal.term
+    return db.session.get(Term, proposal.term_id)
 
 
-def _optional_text(data: dict, name: str, fields: _Fields) -> str | None:
-    return fields.text(data.get(name), name, nullable=True) if name in data else None
+def _proposal_answer(found: Any, viewer: Any, **extra: Any) -> schemas.Proposal:
+    votes = queries.votes_of(viewer, [found.id])
+    return presenters.proposal(
+        found,
+        term=_term_of(found),
+        people=_people(found),
+        my_vote=votes.get(found.id),
+        **extra,
+    )
 
 
 # --- reading ----------------------------------------------------------------------------
@@ -154,17 +118,10 @@ def _optional_text(data: dict, name: str, fields: _Fields) -> str | None:
 @bp.get("/terms")
 def terms():
     """The glossary A–Z: each term with its adopted definition and its open proposals."""
-    limit, after = page_params()
-    state = request.args.get("state", "all")
-    if state not in queries.FILTERS:
-        raise ApiError(
-            400,
-            "invalid list parameters",
-            code="invalid_parameters",
-            fields={"state": f"must be one of {', '.join(queries.FILTERS)}"},
-        )
-    viewer = _viewer()
-    summaries = queries.glossary(viewer, state)
+    asked = validation.query(schemas.TermsQuery)
+    limit, after = asked.limit, asked.after
+    viewer = caller()
+    summaries = queries.glossary(viewer, asked.state)
     total = len(summaries)
     page = summaries[after : after + limit]
     adopted = [s.adopted for s in page if s.adopted is not None]
@@ -174,58 +131,68 @@ def terms():
     votes = queries.votes_of(viewer, [p.id for p in adopted])
     next_url = None
     if after + limit < total:
-        kept = {"state": state} if "state" in request.args else {}
+        kept = asked.model_dump(include={"state"}, exclude_unset=True)
         # Terms are in alphabetical order, not by id: the cursor counts the terms given.
         next_url = url_for("api.terms", **kept, limit=limit, after=after + limit, _external=True)
     items = [
-        serializers.term_json(
-            s.term, adopted=s.adopted, open_proposals=s.open_count, users=users, votes=votes
+        presenters.term(
+            s.term, adopted=s.adopted, open_proposals=s.open_count, people=users, votes=votes
         )
         for s in page
     ]
-    return jsonify({"items": items, "total": total, "next": next_url})
+    return answer(schemas.TermList(items=items, total=total, next=next_url))
 
 
-def _term_detail(term: Any, viewer: Any) -> dict[str, Any]:
+def _term_detail(term: Any, viewer: Any, **extra: Any) -> schemas.TermDetail:
     """A term with its definition, its proposals (open ones by support first) and the
     definitions adopted before, newest first."""
     page = queries.term_page(term, viewer)
     settled = ([page.adopted] if page.adopted else []) + page.history
     votes = queries.votes_of(viewer, [p.id for p in settled])
     open_count = sum(1 for v in page.proposals if v.proposal.status is ProposalStatus.PUBLISHED)
-    body = serializers.term_json(term, adopted=page.adopted, open_proposals=open_count, votes=votes)
-    body["proposals"] = [
-        serializers.proposal_json(v.proposal, term=term, my_vote=v.my_vote) for v in page.proposals
-    ]
-    body["history"] = [
-        serializers.proposal_json(p, term=term, my_vote=votes.get(p.id)) for p in page.history
-    ]
-    return body
+    people = _people(term, *settled, *(v.proposal for v in page.proposals))
+    return presenters.term(
+        term,
+        adopted=page.adopted,
+        open_proposals=open_count,
+        votes=votes,
+        people=people,
+        model=schemas.TermDetail,
+        proposals=[
+            presenters.proposal(v.proposal, term=term, my_vote=v.my_vote, people=people)
+            for v in page.proposals
+        ],
+        history=[
+            presenters.proposal(p, term=term, my_vote=votes.get(p.id), people=people)
+            for p in page.history
+        ],
+        **extra,
+    )
 
 
 @bp.get("/terms/<slug>")
 def term(slug: str):
     """One term: its definition, history and proposals, and where it occurs in the papers."""
-    viewer = _viewer()
+    viewer = caller()
     found = _term(slug, viewer)
-    body = _term_detail(found, viewer)
-    body["occurrences"] = [
-        {"paper": a.paper_slug, "version": a.version, "section": a.section_key, "count": a.count}
+    occurrences = [
+        schemas.Occurrence(
+            paper=a.paper_slug, version=a.version, section=a.section_key, count=a.count
+        )
         for a in queries.appearances(found)
     ]
-    return jsonify(body)
+    return answer(_term_detail(found, viewer, occurrences=occurrences))
 
 
 @bp.get(f"/proposals/{PROPOSAL_ID}")
 def proposal(proposal_id: int):
     """One proposal with its discussion, oldest first."""
-    viewer = _viewer()
+    viewer = caller()
     found = _proposal(proposal_id, viewer)
-    votes = queries.votes_of(viewer, [found.id])
-    body = serializers.proposal_json(found, my_vote=votes.get(found.id))
     comments = queries.discussions([found.id], viewer).get(found.id, [])
-    body["comments"] = [serializers.comment_json(c) for c in comments]
-    return jsonify(body)
+    people = _people(*comments)
+    listed = [presenters.proposal_comment(c, people) for c in comments]
+    return answer(_proposal_answer(found, viewer, model=schemas.ProposalDetail, comments=listed))
 
 
 # --- contributing -----------------------------------------------------------------------
@@ -236,24 +203,13 @@ def proposal(proposal_id: int):
 def create_term():
     """Start a term, with a first proposed definition when `definition` is given."""
     user = _participant()
-    data = _json_object()
-    fields = _Body()
-    fields.unknown(data, TERM_FIELDS)
-    if "label" not in data:
-        fields.bad("label", "required")
-    label = fields.text(data.get("label"), "label") if "label" in data else None
-    definition = _optional_text(data, "definition", fields)
-    rationale = _optional_text(data, "rationale", fields)
-    if definition is not None and not definition.strip():
-        fields.bad("definition", "must not be blank (leave it out to start a term without one)")
-    fields.raise_if_any()
-    try:
-        term, _first = services.create_term(user, label, definition=definition, rationale=rationale)
-    except DefinitionError as error:
-        raise _definition_error(error, {"text": "definition"}) from None
-    body = _term_detail(queries.term_by_slug(term.slug, user), user)
-    db.session.commit()
-    return _created(body, url_for("api.term", slug=term.slug))
+    new = validation.body(schemas.NewTerm)
+    with fields_named({"text": "definition"}):
+        made, _first = services.create_term(
+            user, new.label, definition=new.definition, rationale=new.rationale
+        )
+    body = _term_detail(queries.term_by_slug(made.slug, user), user)
+    return created(body, url_for("api.term", slug=made.slug))
 
 
 @bp.post("/terms/<slug>/proposals")
@@ -261,22 +217,11 @@ def create_term():
 def create_proposal(slug: str):
     """Propose a definition of a term: `{text, rationale?}`."""
     user = _participant()
-    term = _term(slug, user)
-    data = _json_object()
-    fields = _Body()
-    fields.unknown(data, PROPOSAL_FIELDS)
-    if "text" not in data:
-        fields.bad("text", "required")
-    text = fields.text(data.get("text"), "text") if "text" in data else None
-    rationale = _optional_text(data, "rationale", fields)
-    fields.raise_if_any()
-    try:
-        created = services.propose(user, term, text, rationale)
-    except DefinitionError as error:
-        raise _definition_error(error) from None
-    body = serializers.proposal_json(created, term=term)
-    db.session.commit()
-    return _created(body, url_for("api.proposal", proposal_id=created.id))
+    found = _term(slug, user)
+    new = validation.body(schemas.NewProposal)
+    made = services.propose(user, found, new.text, new.rationale)
+    body = presenters.proposal(made, term=found, people=_people(made))
+    return created(body, url_for("api.proposal", proposal_id=made.id))
 
 
 @bp.put(f"/proposals/{PROPOSAL_ID}/vote")
@@ -285,32 +230,16 @@ def vote(proposal_id: int):
     """Support or oppose a proposal: `{stance}`. One vote per account, which it may change."""
     user = _participant()
     found = _proposal(proposal_id, user)
-    data = _json_object()
-    fields = _Body()
-    fields.unknown(data, VOTE_FIELDS)
-    if "stance" not in data:
-        fields.bad("stance", "required: support or oppose")
-    stance = fields.text(data.get("stance"), "stance") if "stance" in data else None
-    fields.raise_if_any()
-    try:
-        row = services.vote(user, found, stance)
-    except DefinitionError as error:
-        raise _definition_error(error) from None
-    body = serializers.vote_json(row, found)
-    db.session.commit()
-    return jsonify(body)
+    new = validation.body(schemas.NewVote)
+    row = services.vote(user, found, new.stance)
+    return answer(presenters.vote(row, found))
 
 
 @bp.delete(f"/proposals/{PROPOSAL_ID}/vote")
 def withdraw_vote(proposal_id: int):
     """Take one's vote back (204 whether or not there was one)."""
     user = _participant()
-    found = _proposal(proposal_id, user)
-    try:
-        services.withdraw_vote(user, found)
-    except DefinitionError as error:
-        raise _definition_error(error) from None
-    db.session.commit()
+    services.withdraw_vote(user, _proposal(proposal_id, user))
     return "", 204
 
 
@@ -320,31 +249,18 @@ def create_comment(proposal_id: int):
     """Discuss a proposal: `{body, parent?}` (`parent`: the comment answered)."""
     user = _participant()
     found = _proposal(proposal_id, user)
-    data = _json_object()
-    fields = _Body()
-    fields.unknown(data, COMMENT_FIELDS)
-    if "body" not in data:
-        fields.bad("body", "required")
-    body = fields.text(data.get("body"), "body") if "body" in data else None
-    parent_id = fields.integer(data.get("parent"), "parent")
-    fields.raise_if_any()
+    new = validation.body(schemas.NewProposalComment)
     parent = None
-    if parent_id is not None:
-        if 1 <= parent_id <= MAX_ID:
-            parent = queries.comment_by_id(parent_id, user)
+    if new.parent is not None:
+        if 1 <= new.parent <= MAX_ID:
+            parent = queries.comment_by_id(new.parent, user)
         if parent is None:
             raise ApiError(
-                404,
-                f"no comment {parent_id} to answer",
-                fields={"parent": "no such comment"},
+                404, f"no comment {new.parent} to answer", fields={"parent": "no such comment"}
             )
-    try:
-        item = services.comment(user, found, body, parent)
-    except DefinitionError as error:
-        raise _definition_error(error) from None
-    answer = serializers.comment_json(item)
-    db.session.commit()
-    return _created(answer, url_for("api.proposal", proposal_id=found.id))
+    item = services.comment(user, found, new.body, parent)
+    body = presenters.proposal_comment(item, _people(item))
+    return created(body, url_for("api.proposal", proposal_id=found.id))
 
 
 # --- the author's and the editors' decisions ---------------------------------------------
@@ -353,20 +269,12 @@ def create_comment(proposal_id: int):
 @bp.post(f"/proposals/{PROPOSAL_ID}/withdraw")
 def withdraw(proposal_id: int):
     """Its author withdraws a proposal that is open or awaits review."""
-    user = _signed_in()
+    user = signed_in()
     found = _proposal(proposal_id, user)
-    data = _optional_json_object()
-    fields = _Body()
-    for name in sorted(data):
-        fields.bad(name, "unknown field (this request takes no body, or `{}`)")
-    fields.raise_if_any()
-    try:
-        services.withdraw(user, found)
-    except DefinitionError as error:
-        raise _definition_error(error) from None
-    body = serializers.proposal_json(found, my_vote=None)
-    db.session.commit()
-    return jsonify(body)
+    validation.body(schemas.NoBody, optional=True)
+    services.withdraw(user, found)
+    body = presenters.proposal(found, term=_term_of(found), people=_people(found))
+    return answer(body)
 
 
 @bp.post(f"/proposals/{PROPOSAL_ID}/adopt")
@@ -374,21 +282,9 @@ def adopt(proposal_id: int):
     """Editors make a proposal the term's definition, as proposed or edited (`{text?}`)."""
     editor = _editor("adopt definitions")
     found = _proposal(proposal_id, editor)
-    data = _optional_json_object()
-    fields = _Body()
-    fields.unknown(data, ADOPT_FIELDS)
-    text = _optional_text(data, "text", fields)
-    if text is not None and not text.strip():
-        fields.bad("text", "must not be blank (leave it out to adopt the text as proposed)")
-    fields.raise_if_any()
-    try:
-        services.adopt(editor, found, text)
-    except DefinitionError as error:
-        raise _definition_error(error) from None
-    votes = queries.votes_of(editor, [found.id])
-    body = serializers.proposal_json(found, my_vote=votes.get(found.id))
-    db.session.commit()
-    return jsonify(body)
+    new = validation.body(schemas.Adoption, optional=True)
+    services.adopt(editor, found, new.text)
+    return answer(_proposal_answer(found, editor))
 
 
 @bp.post(f"/proposals/{PROPOSAL_ID}/reject")
@@ -396,21 +292,9 @@ def reject(proposal_id: int):
     """Editors turn an open proposal down: `{reason}`, shown with it."""
     editor = _editor("reject definitions")
     found = _proposal(proposal_id, editor)
-    data = _json_object()
-    fields = _Body()
-    fields.unknown(data, REJECT_FIELDS)
-    if "reason" not in data:
-        fields.bad("reason", "required")
-    reason = fields.text(data.get("reason"), "reason") if "reason" in data else None
-    fields.raise_if_any()
-    try:
-        services.reject(editor, found, reason)
-    except DefinitionError as error:
-        raise _definition_error(error) from None
-    votes = queries.votes_of(editor, [found.id])
-    body = serializers.proposal_json(found, my_vote=votes.get(found.id))
-    db.session.commit()
-    return jsonify(body)
+    new = validation.body(schemas.Rejection)
+    services.reject(editor, found, new.reason)
+    return answer(_proposal_answer(found, editor))
 
 
 @bp.put("/terms/<slug>/aliases")
@@ -419,80 +303,36 @@ def set_aliases(slug: str):
     the list."""
     editor = _editor("manage aliases")
     found = _term(slug, editor)
-    data = _json_object()
-    fields = _Body()
-    fields.unknown(data, ALIAS_FIELDS)
-    if "aliases" not in data:
-        fields.bad("aliases", "required (an empty list removes them all)")
-    aliases = data.get("aliases")
-    if "aliases" in data:
-        if not isinstance(aliases, list):
-            fields.bad("aliases", f"must be an array of strings, not {_json_type(aliases)}")
-        else:
-            for index, alias in enumerate(aliases):
-                fields.text(alias, f"aliases[{index}]")
-    fields.raise_if_any()
-    try:
-        services.set_aliases(editor, found, aliases)
-    except DefinitionError as error:
-        raise _definition_error(error) from None
-    body = _term_detail(found, editor)
-    db.session.commit()
-    return jsonify(body)
+    new = validation.body(schemas.Aliases)
+    services.set_aliases(editor, found, new.aliases)
+    return answer(_term_detail(found, editor))
 
 
 # --- flags ------------------------------------------------------------------------------
-
-
-def _flag(kind: TargetKind, item: Any, user: Any):
-    data = _json_object()
-    fields = _Body()
-    fields.unknown(data, FLAG_FIELDS)
-    if "reason" not in data:
-        fields.bad("reason", f"required: one of {', '.join(r.value for r in FlagReason)}")
-    reason = fields.text(data.get("reason"), "reason") if "reason" in data else None
-    note = fields.text(data.get("note"), "note", nullable=True)
-    fields.raise_if_any()
-    try:
-        flag = moderation.flag(user, kind, item, reason, note)
-    except ModerationError as error:
-        raise _moderation_error(error) from None
-    body = serializers.flag_json(flag)
-    db.session.commit()
-    return _created(body)
-
-
-def _flagger():
-    user = _signed_in()
-    if not can_flag(user):
-        raise ApiError(
-            403, "Log in with a confirmed account to flag contributions.", code="forbidden"
-        )
-    return user
 
 
 @bp.post("/terms/<slug>/flags")
 @posting_limit
 def flag_term(slug: str):
     """Report a term to the moderators: `{reason, note?}`, once per account."""
-    user = _flagger()
-    return _flag(TargetKind.TERM, _term(slug, user), user)
+    user = flagger()
+    return flag(TargetKind.TERM, _term(slug, user), user)
 
 
 @bp.post(f"/proposals/{PROPOSAL_ID}/flags")
 @posting_limit
 def flag_proposal(proposal_id: int):
     """Report a proposal to the moderators: `{reason, note?}`, once per account."""
-    user = _flagger()
-    return _flag(TargetKind.PROPOSAL, _proposal(proposal_id, user), user)
+    user = flagger()
+    return flag(TargetKind.PROPOSAL, _proposal(proposal_id, user), user)
 
 
 @bp.post(f"/proposal-comments/{COMMENT_ID}/flags")
 @posting_limit
 def flag_comment(comment_id: int):
     """Report a comment on a proposal to the moderators: `{reason, note?}`, once per account."""
-    user = _flagger()
+    user = flagger()
     found = queries.comment_by_id(comment_id, user)
     if found is None:
         raise ApiError(404, f"no comment {comment_id}")
-    return _flag(TargetKind.COMMENT, found, user)
+    return flag(TargetKind.COMMENT, found, user)

@@ -5,37 +5,28 @@ a glossary item `term`, `proposal` or `comment`, each with its own `context`.
 
 Views stay thin, as in `app.api.annotations`: authenticate (401), authorise (403), read
 the JSON strictly (400 for malformed JSON, 415 when it is not JSON, 422 for wrong types
-and for values that break a rule), call one service, commit once, answer. The
+and for values that break a rule), call one service, answer. The
 services decide as a compare-and-set, so two moderators deciding the same item at
 once get one 201 and one 409 `conflict`, and the log gets one row.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
 from typing import Any
 
-from flask import current_app, jsonify, request, url_for
-from flask_login import current_user
+from flask import current_app, url_for
 from sqlalchemy import func, select, union_all
 
 from app.annotations import queries as annotation_queries
 from app.annotations.limits import posting_limit
-from app.api import serializers
-from app.api.annotations import ANNOTATION_ID, _Fields, _json_object, _json_type, _unauthorized
-from app.api.views import bp, page_params
+from app.api import presenters, schemas, validation
+from app.api.blueprint import ANNOTATION_ID, allowed, answer, bp, created
 from app.core.errors import ApiError
 from app.core.permissions import can_flag, can_moderate
 from app.core.ratelimits import account_key
 from app.extensions import db, limiter
 from app.models import Annotation, FlagReason, TargetKind
 from app.moderation import queries, services
-from app.moderation.services import ModerationError
-from app.moderation.targets import CONTENT_TYPES
-
-FLAG_FIELDS = frozenset({"reason", "note"})
-DECISION_FIELDS = frozenset({"target", "action", "reason", "until"})
-TARGET_FIELDS = frozenset({"type", "id"})
 
 
 def _decision_rate() -> str:
@@ -54,67 +45,35 @@ decision_limit = limiter.limit(
 # --- shared -----------------------------------------------------------------------------
 
 
-def _service_error(error: ModerationError) -> ApiError:
-    """A broken rule or a decision that came too late: nothing was stored."""
-    db.session.rollback()
-    fields = {error.field: error.message} if error.field else None
-    return ApiError(error.status, error.message, code=error.code, fields=fields)
-
-
 def _moderator():
     """The moderator making the request: 401 without an account, 403 for others."""
-    if not current_user.is_authenticated:
-        raise _unauthorized()
-    user = current_user._get_current_object()
-    if not can_moderate(user):
-        raise ApiError(403, "Only moderators may do this.", code="forbidden")
-    return user
-
-
-def _wrong_types(problems: dict[str, str]) -> None:
-    if problems:
-        raise ApiError(
-            422,
-            "The body has fields of the wrong type; `fields` says which.",
-            code="invalid",
-            fields=problems,
-        )
+    return allowed(can_moderate, "Only moderators may do this.")
 
 
 # --- flags ------------------------------------------------------------------------------
+
+
+def flagger():
+    """The account raising a flag: 401 without one, 403 when it may not flag."""
+    return allowed(can_flag, "Log in with a confirmed account to flag contributions.")
+
+
+def flag(kind: TargetKind, item: Any, user: Any):
+    """Report `item` to the moderators, `{reason, note?}`: 201 with the flag."""
+    new = validation.body(schemas.NewFlag)
+    row = services.flag(user, kind, item, new.reason, new.note)
+    return created(presenters.flag(row))
 
 
 @bp.post(f"/annotations/{ANNOTATION_ID}/flags")
 @posting_limit
 def flag_annotation(annotation_id: int):
     """Report an annotation to the moderators: `{reason, note?}`, once per account."""
-    if not current_user.is_authenticated:
-        raise _unauthorized()
-    user = current_user._get_current_object()
-    if not can_flag(user):
-        raise ApiError(
-            403, "Log in with a confirmed account to flag contributions.", code="forbidden"
-        )
+    user = flagger()
     found = annotation_queries.get_visible(annotation_id, user)
     if found is None:
         raise ApiError(404, f"no annotation {annotation_id}")
-    data = _json_object()
-    fields = _Fields()
-    fields.unknown(data, FLAG_FIELDS)
-    if "reason" not in data:
-        fields.bad("reason", f"required: one of {', '.join(r.value for r in FlagReason)}")
-    reason = fields.text(data.get("reason"), "reason") if "reason" in data else None
-    note = fields.text(data.get("note"), "note", nullable=True)
-    fields.raise_if_any()
-    try:
-        flag = services.flag(user, TargetKind.ANNOTATION, found, reason, note)
-    except ModerationError as error:
-        raise _service_error(error) from None
-    body = serializers.flag_json(flag)
-    db.session.commit()
-    response = jsonify(body)
-    response.status_code = 201
-    return response
+    return flag(TargetKind.ANNOTATION, found, user)
 
 
 # --- the queue --------------------------------------------------------------------------
@@ -124,50 +83,38 @@ def flag_annotation(annotation_id: int):
 def moderation_queue():
     """What waits for a decision, oldest first: pending items and items with open flags."""
     moderator = _moderator()
-    limit, after = page_params()
-    args = request.args
-    problems: dict[str, str] = {}
-    state = args.get("state", "all")
-    if state not in queries.QUEUE_STATES:
-        problems["state"] = f"must be one of {', '.join(queries.QUEUE_STATES)}"
-    kind = None
-    if args.get("type") is not None:
-        kinds = [k.value for k in CONTENT_TYPES]
-        if args["type"] not in kinds:
-            problems["type"] = f"must be one of {', '.join(kinds)}"
-        else:
-            kind = TargetKind(args["type"])
-    reason = None
-    if args.get("reason") is not None:
-        try:
-            reason = FlagReason(args["reason"])
-        except ValueError:
-            problems["reason"] = f"must be one of {', '.join(r.value for r in FlagReason)}"
-    if problems:
-        raise ApiError(400, "invalid list parameters", code="invalid_parameters", fields=problems)
-
-    page = queries.queue(state=state, kind=kind, reason=reason, limit=limit, offset=after)
+    asked = validation.query(schemas.QueueQuery)
+    limit, after = asked.limit, asked.after
+    kind = TargetKind(asked.type) if asked.type is not None else None
+    reason = FlagReason(asked.reason) if asked.reason is not None else None
+    page = queries.queue(state=asked.state, kind=kind, reason=reason, limit=limit, offset=after)
     annotations = [e.item for e in page.entries if e.kind is TargetKind.ANNOTATION]
     counts = _reply_counts(annotations, moderator)
     decisions = queries.latest_decisions(TargetKind.ANNOTATION, [a.id for a in annotations])
     items = [
-        serializers.queue_item_json(
-            entry, reply_count=counts.get(entry.item.id, 0), decisions=decisions
+        presenters.queue_annotation(
+            entry,
+            viewer=moderator,
+            reply_count=counts.get(entry.item.id, 0),
+            decisions=decisions,
         )
         if entry.kind is TargetKind.ANNOTATION
-        else serializers.QUEUE_GLOSSARY_SERIALIZERS[entry.kind](entry)
+        else presenters.QUEUE_GLOSSARY_PRESENTERS[entry.kind](entry)
         for entry in page.entries
-        if entry.kind is TargetKind.ANNOTATION
-        or entry.kind in serializers.QUEUE_GLOSSARY_SERIALIZERS
+        if entry.kind is TargetKind.ANNOTATION or entry.kind in presenters.QUEUE_GLOSSARY_PRESENTERS
     ]
     next_url = None
     if page.has_more:
-        kept = {k: args[k] for k in ("state", "type", "reason") if args.get(k) is not None}
+        kept = asked.model_dump(include={"state", "type", "reason"}, exclude_unset=True)
         # The queue is ordered by time, not by id: the cursor counts the items given so far.
         next_url = url_for(
-            "api.moderation_queue", **kept, limit=limit, after=after + limit, _external=True
+            "api.moderation_queue",
+            **{k: v for k, v in kept.items() if v is not None},
+            limit=limit,
+            after=after + limit,
+            _external=True,
         )
-    return jsonify({"items": items, "total": page.total, "next": next_url})
+    return answer(schemas.ModerationQueue(items=items, total=page.total, next=next_url))
 
 
 def _reply_counts(annotations: list[Annotation], viewer: Any) -> dict[int, int]:
@@ -205,72 +152,8 @@ def _reply_counts(annotations: list[Annotation], viewer: Any) -> dict[int, int]:
 def moderation_decision():
     """A moderator decides: `{target: {type, id}, action, reason, until?}` → the log row."""
     moderator = _moderator()
-    data = _json_object()
-    types: dict[str, str] = {}
-    fields = _Fields()
-    fields.unknown(data, DECISION_FIELDS)
-    for name in ("target", "action", "reason"):
-        if name not in data:
-            fields.bad(name, "required")
-    raw_target = data.get("target")
-    kind = target_id = None
-    if "target" in data:
-        if not isinstance(raw_target, dict):
-            types["target"] = f"must be an object {{type, id}}, not {_json_type(raw_target)}"
-        else:
-            fields.unknown(raw_target, TARGET_FIELDS, prefix="target.")
-            for name in ("type", "id"):
-                if name not in raw_target:
-                    fields.bad(f"target.{name}", "required")
-            kind = raw_target.get("type")
-            target_id = raw_target.get("id")
-            if "type" in raw_target and not isinstance(kind, str):
-                types["target.type"] = f"must be a string, not {_json_type(kind)}"
-            if "id" in raw_target and (
-                isinstance(target_id, bool) or not isinstance(target_id, int)
-            ):
-                types["target.id"] = f"must be a whole number, not {_json_type(target_id)}"
-    for name in ("action", "reason"):
-        if name in data and not isinstance(data[name], str):
-            types[name] = f"must be a string, not {_json_type(data[name])}"
-    until = None
-    if data.get("until") is not None:
-        if not isinstance(data["until"], str):
-            types["until"] = (
-                f"must be an ISO 8601 date or date-time, not {_json_type(data['until'])}"
-            )
-        else:
-            until = _parse_until(data["until"])
-            if until is None:
-                fields.bad("until", "must be an ISO 8601 date (2030-01-31) or date-time")
-    _wrong_types(types)
-    fields.raise_if_any()
-
-    try:
-        target = services.parse_target(kind, target_id)
-        action = services.parse_action(data["action"])
-        row = services.decide(moderator, target, action, data["reason"], until=until)
-    except ModerationError as error:
-        raise _service_error(error) from None
-    body = serializers.decision_json(row, moderator)
-    db.session.commit()
-    response = jsonify(body)
-    response.status_code = 201
-    return response
-
-
-def _parse_until(value: str) -> datetime | None:
-    """An ISO 8601 date (the suspension lasts through that day, UTC, as on the account
-    page) or date-time (UTC unless it says otherwise); None when it is neither."""
-    value = value.strip()
-    if not value or len(value) > 40 or not value.isascii():
-        return None
-    try:
-        if len(value) == 10:
-            return datetime.combine(date.fromisoformat(value), time.max, UTC)
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    new = validation.body(schemas.NewDecision)
+    target = services.parse_target(new.target.type, new.target.id)
+    action = services.parse_action(new.action)
+    row = services.decide(moderator, target, action, new.reason, until=new.until)
+    return created(presenters.decision(row, moderator))

@@ -137,3 +137,27 @@ def test_real_answers_match_their_schemas(client, paper, create_user, db, docume
     _check(document, "NewThread", root(quote={"exact": "x", "start": 1, "end": 2}))
     _check(document, "NewReply", {"parent": 1, "body": "x"})
     assert list(_validator(document, "NewThread").iter_errors({**root(), "qoute": {}}))
+
+
+def test_every_route_is_declared_once_and_every_declaration_routed(app):
+    from app.api.routes import ROUTES
+
+    endpoints = {r.endpoint for r in app.url_map.iter_rules() if r.endpoint.startswith("api.")}
+    assert {f"api.{name}" for name in ROUTES} == endpoints
+
+
+def test_the_document_is_generated_from_the_models(document):
+    """The schemas are those of the models that read requests and shape answers."""
+    from app.api import schemas
+
+    components = document["components"]
+    for name in ("NewThread", "NewReply", "Annotation", "Thread", "TermDetail", "NewDecision"):
+        model = getattr(schemas, name)
+        assert set(components["schemas"][name]["properties"]) == set(model.model_fields)
+    threads = document["paths"]["/papers/{slug}/versions/{label}/annotations"]["get"]
+    names = {p.get("name") or p["$ref"].rsplit("/", 1)[-1] for p in threads["parameters"]}
+    assert {"slug", "label", "section", "kind", "sort", "limit"} <= names
+    publish = document["paths"]["/papers/{slug}/versions"]["post"]
+    assert set(publish["responses"]) >= {"200", "201", "409", "422"}
+    ref = publish["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert ref.endswith("/NewVersion")

@@ -1,0 +1,106 @@
+"""JSON API for papers: read them and their versions; editors publish new versions."""
+
+from __future__ import annotations
+
+from flask import jsonify, url_for
+
+from app.api import presenters, schemas, validation
+from app.api.blueprint import answer, bp, created, signed_in
+from app.core.errors import ApiError, error_json
+from app.core.permissions import can_edit_papers
+from app.core.ratelimits import account_key
+from app.editor import publishing
+from app.extensions import limiter
+from app.papers import queries
+from app.papers.services import VersionConflict
+from app.papers.source import SourceError
+
+
+@bp.errorhandler(SourceError)
+def source_error(error: SourceError):
+    """An error in a paper's source (422) or a version that cannot be published (409):
+    the answer gives the line."""
+    status, code = (409, "conflict") if isinstance(error, VersionConflict) else (422, "invalid")
+    where = f"line {error.line}: {error.message}"
+    response = error_json(status, where, code, {"source": where})
+    body = response.get_json()
+    body["error"]["line"] = error.line
+    response.set_data(jsonify(body).get_data())
+    return response
+
+
+@bp.route("/papers")
+def papers():
+    """The published papers, a page at a time."""
+    asked = validation.query(schemas.Page)
+    limit, after = asked.limit, asked.after
+    summaries = queries.paper_summaries(limit=limit + 1, after_id=after)
+    more = len(summaries) > limit
+    summaries = summaries[:limit]
+    next_url = None
+    if more:
+        next_url = url_for("api.papers", limit=limit, after=summaries[-1].paper.id, _external=True)
+    items = [presenters.paper_item(s.paper, s.latest) for s in summaries]
+    return answer(schemas.PaperList(items=items, total=queries.paper_count(), next=next_url))
+
+
+@bp.route("/papers/<slug>")
+def paper(slug: str):
+    """One paper and its versions."""
+    found = queries.paper_with_versions(slug)
+    if found is None:
+        raise ApiError(404, f"no paper '{slug}'")
+    paper, versions = found
+    return answer(presenters.paper_detail(paper, versions, queries.comment_period(paper)))
+
+
+@bp.route("/papers/<slug>/versions/<label>")
+def version(slug: str, label: str):
+    """One version with its sections and their text, against which offsets count."""
+    found = queries.version_by_label(slug, label)
+    if found is None:
+        raise ApiError(404, f"no paper '{slug}'")
+    if found.version is None:
+        raise ApiError(
+            404, f"paper '{slug}' has no version '{label}' (versions: {found.known_labels})"
+        )
+    chosen = found.version
+    return answer(presenters.version_detail(found.paper, chosen, queries.sections_of(chosen)))
+
+
+@bp.post("/papers/<slug>/versions")
+@limiter.limit(
+    "30 per minute",
+    key_func=account_key,
+    error_message="Too many versions published or previewed at once; wait a minute.",
+)
+def publish_version(slug: str):
+    """Editors publish a new version of an existing paper from its Markdown source, with
+    the paper's threads carried forward; `?dry_run=1` previews and stores nothing.
+
+    401 without credentials, 403 for non-editors, 400/415/422 for the body, 404 for an
+    unknown paper (a paper's first version comes from `flask papers import`), 422 with
+    the line for an error in the source, 409 for a version number already published or
+    older than the latest.
+    """
+    editor = signed_in("Authenticate with a bearer token or a session.")
+    if not can_edit_papers(editor):
+        raise ApiError(403, "Only series editors publish versions.", code="forbidden")
+    dry_run = validation.query(schemas.PublishQuery).dry_run
+    source = validation.body(schemas.NewVersion).source
+    found = queries.paper_with_versions(slug)
+    if found is None:
+        raise ApiError(
+            404,
+            f"no paper '{slug}'; a paper's first version is imported with `flask papers import`",
+        )
+    paper = found[0]
+    filename = f"{slug}.md"
+    if dry_run:
+        result = publishing.preview(slug, source, filename)  # reads only
+        if result.error is not None:
+            raise result.error
+        return answer(presenters.publish_preview(paper, result))
+    version, counts = publishing.publish(editor, slug, source, filename)
+    body = presenters.published_version(paper, version, queries.sections_of(version), counts)
+    return created(body, url_for("api.version", slug=slug, label=version.label))
