@@ -127,9 +127,10 @@ def _register_template_context(app: Flask) -> None:
     app.jinja_env.globals.update(MODERATION_LABELS)
     app.jinja_env.globals["format_date"] = format_date
     # States are compared by identity in templates too (`is sameas PeriodState.OPEN`).
+    from app.models import TargetKind
     from app.papers.queries import PeriodState
 
-    app.jinja_env.globals["PeriodState"] = PeriodState
+    app.jinja_env.globals.update(PeriodState=PeriodState, TargetKind=TargetKind)
 
     @app.context_processor
     def locale():

@@ -121,7 +121,7 @@ def terms():
     asked = validation.query(schemas.TermsQuery)
     limit, after = asked.limit, asked.after
     viewer = caller()
-    summaries = queries.glossary(viewer, asked.state)
+    summaries = queries.glossary(viewer, queries.term_filter(asked.state))
     total = len(summaries)
     page = summaries[after : after + limit]
     adopted = [s.adopted for s in page if s.adopted is not None]

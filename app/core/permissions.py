@@ -77,14 +77,6 @@ def role_rank(role: Role) -> int:
     return _RANK[role]
 
 
-TEMPLATE_PREDICATES = {
-    "can_moderate": can_moderate,
-    "can_edit_papers": can_edit_papers,
-    "is_admin": is_admin,
-    "can_answer": can_answer,
-}
-
-
 def can_annotate(user: Any) -> bool:
     """May start threads and reply: a logged-in, active account with a confirmed address.
 
@@ -144,16 +136,23 @@ def can_read_words(user: Any, annotation: Any) -> bool:
     return True
 
 
-TEMPLATE_PREDICATES.update(
-    {
-        "can_flag": can_flag,
-        "can_adopt": can_adopt,
-        "can_read_words": can_read_words,
-        "can_decide_on": can_decide_on,
-        "can_sanction": can_sanction,
-        "is_moderator": is_moderator,
-        "can_annotate": can_annotate,
-        "can_edit_annotation": can_edit_annotation,
-        "can_delete_annotation": can_delete_annotation,
-    }
-)
+# The predicates templates ask, by the same names as here.
+TEMPLATE_PREDICATES = {
+    fn.__name__: fn
+    for fn in (
+        can_moderate,
+        can_edit_papers,
+        is_admin,
+        can_answer,
+        is_staff,
+        can_flag,
+        can_adopt,
+        can_read_words,
+        can_decide_on,
+        can_sanction,
+        is_moderator,
+        can_annotate,
+        can_edit_annotation,
+        can_delete_annotation,
+    )
+}

@@ -41,8 +41,15 @@ class TermState(enum.StrEnum):
     NONE = "none"
 
 
-# The glossary's filters: every term, or those in one state.
-FILTERS = ("all", *(state.value for state in TermState))
+# The glossary's filters: every term ("all"), or those in one state.
+ALL_TERMS = "all"
+FILTERS = (ALL_TERMS, *(state.value for state in TermState))
+
+
+def term_filter(value: str | None) -> TermState | None:
+    """The state a glossary filter asks for; None for every term (or a filter not known)."""
+    return next((state for state in TermState if state.value == value), None)
+
 
 # Proposals everyone sees: out in the open, settled, or turned down by an editor.
 PUBLIC_PROPOSALS = (
@@ -120,9 +127,9 @@ def open_proposal_counts(viewer: Any) -> Subquery:
     )
 
 
-def glossary(viewer: Any, state: str = "all") -> list[TermSummary]:
-    """Every term the viewer may see, A–Z, with its adopted definition and the number of
-    open proposals: three queries whatever the number of terms."""
+def glossary(viewer: Any, wanted: TermState | None = None) -> list[TermSummary]:
+    """Every term the viewer may see (or those in the state `wanted`), A–Z, with its adopted
+    definition and the number of open proposals: three queries whatever the number of terms."""
     open_counts = open_proposal_counts(viewer)
     rows = db.session.execute(
         select(Term, func.coalesce(open_counts.c.n, 0))
@@ -133,7 +140,6 @@ def glossary(viewer: Any, state: str = "all") -> list[TermSummary]:
     ids = [term.id for term, _n in rows]
     adopted = adopted_definitions(ids)
     summaries = [TermSummary(term, adopted.get(term.id), n) for term, n in rows]
-    wanted = next((s for s in TermState if s.value == state), None)  # None: all of them
     if wanted is not None:
         summaries = [s for s in summaries if s.state is wanted]
     return summaries

@@ -83,6 +83,7 @@ def _statuses() -> dict[str, Any]:
     return {
         "ProposalStatus": ProposalStatus,
         "TermStatus": TermStatus,
+        "TermState": queries.TermState,
         "CommentStatus": CommentStatus,
         "is_pending": is_pending,
         "is_published": is_published,
@@ -161,10 +162,8 @@ def index():
 
 
 def _render_index(form: TermForm, *, status: int = 200):
-    state = request.args.get("state", "all")
-    if state not in queries.FILTERS:
-        state = "all"
-    summaries = queries.glossary(current_user, state)
+    wanted = queries.term_filter(request.args.get("state"))
+    summaries = queries.glossary(current_user, wanted)
     groups: dict[str, list] = {}
     for summary in summaries:
         groups.setdefault(_letter(summary.term), []).append(summary)
@@ -174,7 +173,8 @@ def _render_index(form: TermForm, *, status: int = 200):
         groups=groups,
         letters=letters,
         count=len(summaries),
-        state=state,
+        state=wanted.value if wanted else queries.ALL_TERMS,
+        filtered=wanted is not None,
         filters=FILTER_LABELS,
         form=form,
     ), status
@@ -440,19 +440,19 @@ def comment(slug: str, proposal_id: int):
 # --- flags ------------------------------------------------------------------------------------
 
 
-def _flag_target(kind: str, item_id: int) -> tuple[Any, str, str]:
+def _flag_target(kind: TargetKind, item_id: int) -> tuple[Any, str, str]:
     """The item, its term's slug and the anchor it has on the term's page; or 404."""
-    if kind == "term":
+    if kind is TargetKind.TERM:
         term = queries.term_by_id(item_id, current_user)
         if term is None:
             abort(404)
         return term, term.slug, "term"
-    if kind == "proposal":
+    if kind is TargetKind.PROPOSAL:
         proposal = queries.proposal_by_id(item_id, current_user)
         if proposal is None or queries.term_by_id(proposal.term_id, current_user) is None:
             abort(404)
         return proposal, proposal.term.slug, f"proposal-{proposal.id}"
-    if kind == "comment":
+    if kind is TargetKind.COMMENT:
         item = queries.comment_by_id(item_id, current_user)
         if item is None:
             abort(404)
@@ -460,7 +460,7 @@ def _flag_target(kind: str, item_id: int) -> tuple[Any, str, str]:
     abort(404)
 
 
-def _flag_refusal(kind: str, item: Any) -> tuple[str, int] | None:
+def _flag_refusal(kind: TargetKind, item: Any) -> tuple[str, int] | None:
     """Why the viewer cannot flag this item at all, and the status that says so."""
     if not can_flag(current_user):
         return _("Confirm your e-mail address to flag contributions."), 403
@@ -468,7 +468,7 @@ def _flag_refusal(kind: str, item: Any) -> tuple[str, int] | None:
         return _("You cannot flag your own contribution."), 403
     if not is_published(item):
         return _("Only published contributions can be flagged."), 409
-    if item.id in moderation_queries.flagged_by(current_user, FLAG_KINDS[kind], [item.id]):
+    if item.id in moderation_queries.flagged_by(current_user, kind, [item.id]):
         return _("You have already flagged this contribution."), 409
     return None
 
@@ -476,7 +476,10 @@ def _flag_refusal(kind: str, item: Any) -> tuple[str, int] | None:
 @bp.route("/flag/<kind>/<int(min=1, max=2147483647):item_id>", methods=["GET", "POST"])
 def flag(kind: str, item_id: int):
     """Report a term, a proposal or a comment to the moderators."""
-    item, slug, anchor = _flag_target(kind, item_id)
+    target_kind = FLAG_KINDS.get(kind)
+    if target_kind is None:
+        abort(404)
+    item, slug, anchor = _flag_target(target_kind, item_id)
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     form = FlagForm()
@@ -484,7 +487,7 @@ def flag(kind: str, item_id: int):
     def render(refusal=None, status=200):
         return render_template(
             "definitions/flag.html",
-            kind=kind,
+            kind=target_kind,
             item=item,
             form=form,
             refusal=refusal,
@@ -492,21 +495,20 @@ def flag(kind: str, item_id: int):
         ), status
 
     if request.method == "GET":
-        refusal = _flag_refusal(kind, item)
+        refusal = _flag_refusal(target_kind, item)
         return render(*refusal) if refusal else render()
     if not form.validate_on_submit():
         return render(status=422)
     try:
-        moderation_services.flag(
-            current_user, FLAG_KINDS[kind], item, form.reason.data, form.note.data
-        )
+        moderation_services.flag(current_user, target_kind, item, form.reason.data, form.note.data)
     except ModerationError as error:
         if error.field is None and error.status in {403, 409}:
             return render(refusal=error.message, status=error.status)
         attach_error(form, error)
         return render(status=error.status)
     message = _("Thank you. A moderator will look at it.")
-    if kind == "term" and queries.term_by_slug(slug, current_user) is None:  # hidden by flags
+    if target_kind is TargetKind.TERM and not queries.term_by_slug(slug, current_user):
+        # The flag hid the term: its page is gone for this viewer.
         flash(message, "success")
         return redirect(url_for("definitions.index"), 303)
     return _done(message, slug, anchor=anchor)

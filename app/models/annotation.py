@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, UTCDateTime, utcnow
+from app.models.base import Base, UTCDateTime, enum_column, utcnow
 from app.models.paper import Paper, PaperVersion
-from app.models.user import User, _enum
+from app.models.user import User
 
 
 class AnnotationKind(enum.StrEnum):
@@ -63,13 +63,13 @@ class Annotation(Base):
     depth: Mapped[int] = mapped_column(Integer, default=0)
 
     kind: Mapped[AnnotationKind] = mapped_column(
-        _enum(AnnotationKind, "annotation_kind"), default=AnnotationKind.COMMENT
+        enum_column(AnnotationKind, "annotation_kind"), default=AnnotationKind.COMMENT
     )
     status: Mapped[AnnotationStatus] = mapped_column(
-        _enum(AnnotationStatus, "annotation_status"), default=AnnotationStatus.PUBLISHED
+        enum_column(AnnotationStatus, "annotation_status"), default=AnnotationStatus.PUBLISHED
     )
     target: Mapped[TargetType] = mapped_column(
-        _enum(TargetType, "annotation_target"), default=TargetType.SECTION
+        enum_column(TargetType, "annotation_target"), default=TargetType.SECTION
     )
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
@@ -158,7 +158,7 @@ class Anchor(Base):
     annotation_id: Mapped[int] = mapped_column(ForeignKey("annotations.id", ondelete="CASCADE"))
     version_id: Mapped[int] = mapped_column(ForeignKey("paper_versions.id", ondelete="CASCADE"))
     section_key: Mapped[str | None] = mapped_column(String(100))
-    status: Mapped[AnchorStatus] = mapped_column(_enum(AnchorStatus, "anchor_status"))
+    status: Mapped[AnchorStatus] = mapped_column(enum_column(AnchorStatus, "anchor_status"))
     start: Mapped[int | None] = mapped_column(Integer)
     end: Mapped[int | None] = mapped_column(Integer)
     exact: Mapped[str | None] = mapped_column(Text)
@@ -190,7 +190,7 @@ class Disposition(Base):
     )
     editor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     outcome: Mapped[DispositionOutcome] = mapped_column(
-        _enum(DispositionOutcome, "disposition_outcome")
+        enum_column(DispositionOutcome, "disposition_outcome")
     )
     response: Mapped[str] = mapped_column(Text, default="")
     response_html: Mapped[str] = mapped_column(Text, default="")

@@ -14,8 +14,8 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, UTCDateTime, utcnow
-from app.models.user import User, _enum
+from app.models.base import Base, UTCDateTime, enum_column, utcnow
+from app.models.user import User
 
 
 class TermStatus(enum.StrEnum):
@@ -38,7 +38,7 @@ class Term(Base):
     aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     status: Mapped[TermStatus] = mapped_column(
-        _enum(TermStatus, "term_status"), default=TermStatus.PUBLISHED
+        enum_column(TermStatus, "term_status"), default=TermStatus.PUBLISHED
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -74,7 +74,7 @@ class DefinitionProposal(Base):
     rationale: Mapped[str] = mapped_column(Text, default="")
     rationale_html: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[ProposalStatus] = mapped_column(
-        _enum(ProposalStatus, "proposal_status"), default=ProposalStatus.PUBLISHED
+        enum_column(ProposalStatus, "proposal_status"), default=ProposalStatus.PUBLISHED
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -116,7 +116,7 @@ class Vote(Base):
         ForeignKey("definition_proposals.id", ondelete="CASCADE"), index=True
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    stance: Mapped[VoteStance] = mapped_column(_enum(VoteStance, "vote_stance"))
+    stance: Mapped[VoteStance] = mapped_column(enum_column(VoteStance, "vote_stance"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -149,7 +149,7 @@ class ProposalComment(Base):
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
     status: Mapped[CommentStatus] = mapped_column(
-        _enum(CommentStatus, "comment_status"), default=CommentStatus.PUBLISHED
+        enum_column(CommentStatus, "comment_status"), default=CommentStatus.PUBLISHED
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

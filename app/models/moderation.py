@@ -12,8 +12,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from app.models.base import Base, UTCDateTime, utcnow
-from app.models.user import User, _enum
+from app.models.base import Base, UTCDateTime, enum_column, utcnow
+from app.models.user import User
 
 
 class TargetKind(enum.StrEnum):
@@ -60,10 +60,10 @@ class Flag(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    target_kind: Mapped[TargetKind] = mapped_column(_enum(TargetKind, "target_kind"))
+    target_kind: Mapped[TargetKind] = mapped_column(enum_column(TargetKind, "target_kind"))
     target_id: Mapped[int] = mapped_column(Integer)
     reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    reason: Mapped[FlagReason] = mapped_column(_enum(FlagReason, "flag_reason"))
+    reason: Mapped[FlagReason] = mapped_column(enum_column(FlagReason, "flag_reason"))
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -86,9 +86,11 @@ class ModerationLog(Base):
     # Accounts are anonymised, never deleted, so these references always resolve.
     moderator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     subject_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    target_kind: Mapped[TargetKind] = mapped_column(_enum(TargetKind, "target_kind"))
+    target_kind: Mapped[TargetKind] = mapped_column(enum_column(TargetKind, "target_kind"))
     target_id: Mapped[int] = mapped_column(Integer)
-    action: Mapped[ModerationAction] = mapped_column(_enum(ModerationAction, "moderation_action"))
+    action: Mapped[ModerationAction] = mapped_column(
+        enum_column(ModerationAction, "moderation_action")
+    )
     old_state: Mapped[str] = mapped_column(String(32))
     new_state: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(Text)

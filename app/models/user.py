@@ -6,10 +6,10 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, UTCDateTime, utcnow
+from app.models.base import Base, UTCDateTime, enum_column, utcnow
 
 
 class Role(enum.StrEnum):
@@ -28,18 +28,6 @@ class StakeholderType(enum.StrEnum):
     OTHER = "other"
 
 
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    """A portable enum column: a VARCHAR with a CHECK constraint, values as stored."""
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=32,
-        values_callable=lambda members: [m.value for m in members],
-    )
-
-
 class User(UserMixin, Base):
     __tablename__ = "users"
 
@@ -47,10 +35,10 @@ class User(UserMixin, Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(80))
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    role: Mapped[Role] = mapped_column(_enum(Role, "role"), default=Role.PARTICIPANT)
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"), default=Role.PARTICIPANT)
     affiliation: Mapped[str] = mapped_column(String(200), default="")
     stakeholder_type: Mapped[StakeholderType] = mapped_column(
-        _enum(StakeholderType, "stakeholder_type"), default=StakeholderType.OTHER
+        enum_column(StakeholderType, "stakeholder_type"), default=StakeholderType.OTHER
     )
     country: Mapped[str | None] = mapped_column(String(2))
     terms_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
