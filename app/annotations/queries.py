@@ -10,15 +10,17 @@ from sqlalchemy.orm import aliased, contains_eager, selectinload
 
 from app.core.permissions import is_moderator
 from app.extensions import db
-from app.models import PaperVersion, Section, User
-from app.models.annotation import (
+from app.models import (
     Anchor,
     AnchorStatus,
     Annotation,
     AnnotationKind,
-    AnnotationRevision,
     AnnotationStatus,
+    PaperVersion,
+    Section,
+    User,
 )
+from app.models.annotation import AnnotationRevision
 from app.papers.queries import VERSION_COLUMNS
 
 SORTS = ("oldest", "newest", "replies")

@@ -1,1 +1,4 @@
-"""The JSON API under /api/v1: read papers now; annotations, terms and moderation later."""
+"""The JSON API under /api/v1: papers and versions, annotations, dispositions, the glossary
+and moderation. Shapes are declared once (`schemas`, `routes`) and serve to validate
+requests, to build answers (`presenters`) and to generate the OpenAPI document (`openapi`).
+"""

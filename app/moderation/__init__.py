@@ -1,1 +1,3 @@
-"""Moderation: the moderators' view of accounts and, later, of contributions."""
+"""Moderation: one mechanism for every kind of contribution (pre-moderation, flags,
+decisions as compare-and-set on typed states, an append-only log) and the sanctions on
+accounts, with the moderators' queue, log and account pages."""
