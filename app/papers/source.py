@@ -12,6 +12,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -26,6 +27,10 @@ NOTE_START = re.compile(r"^\[\^([^\]\s]+)\]:[ \t]?(.*)$")
 FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
 REQUIRED_FIELDS = ("title", "version", "authors", "date")
 PREAMBLE_KEY = "preamble"
+# Front matter fields that hold a link ("url", "source_link", "project_url", ...), at any
+# depth: their values must be http(s) URLs, the only links a page builds from a source.
+URL_FIELD = re.compile(r"^(?:.*[_-])?(?:url|uri|link|href|website|homepage)s?$", re.IGNORECASE)
+LINK_SCHEMES = frozenset({"http", "https"})
 
 
 class SourceError(ValueError):
@@ -179,7 +184,43 @@ def _check_meta(meta: dict[str, Any], lines: list[str], body_start: int, filenam
     for name in ("acknowledgement", "change_note", "series"):
         if meta.get(name) is not None and not isinstance(meta[name], str):
             fail(name, f"{name} must be text")
+    for name, path, value in _url_fields(meta):
+        if not is_http_url(value):
+            fail(
+                name,
+                f"{path} must be an http or https address such as https://example.org/, "
+                f"not {value!r}",
+            )
     return version
+
+
+def is_http_url(value: Any) -> bool:
+    """Whether `value` is an absolute http(s) URL, with a host and nothing a browser ignores."""
+    if not isinstance(value, str) or not value or re.search(r"[\x00-\x20\x7f-\x9f]", value):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in LINK_SCHEMES and bool(parts.hostname)
+
+
+def _url_fields(value: Any, path: str = "", top: str = ""):
+    """(top-level field, path, value) of every link-holding field of the front matter."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = str(key)
+            where = f"{path}.{name}" if path else name
+            if URL_FIELD.match(name):
+                items = item if isinstance(item, list) else [item]
+                for entry in items:
+                    if entry is not None:
+                        yield top or name, where, entry
+            else:
+                yield from _url_fields(item, where, top or name)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _url_fields(item, f"{path}[{index}]", top)
 
 
 def _extract_notes(

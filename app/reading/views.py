@@ -26,8 +26,13 @@ from app.definitions.marking import DEFAULT_MODE, MODES, mark_sections
 from app.models import DispositionOutcome, Paper, PaperVersion
 from app.papers import queries
 from app.papers.compare import compare_versions
+from app.papers.source import is_http_url
 
 bp = Blueprint("papers", __name__)
+
+# `{% if url is http_url %}`: a link from a source's front matter is made only of an
+# http(s) address (the importer refuses others; versions stored before it did stay safe).
+bp.add_app_template_test(is_http_url, "http_url")
 
 
 @bp.route("/")
