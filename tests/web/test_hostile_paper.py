@@ -37,6 +37,7 @@ URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "srcdoc",
                   "poster", "background", "cite", "srcset"}  # fmt: skip
 BAD_SCHEMES = ("javascript:", "data:", "vbscript:")
 IGNORED_IN_URLS = re.compile(r"[\x00-\x20\x7f-\x9f]")
+FRAGMENT = {"X-Requested-With": "fetch", "Accept": "text/html+fragment"}
 INJECTED_ELEMENTS = {"img", "svg", "iframe", "object", "embed", "style", "form", "math", "base"}
 
 # Routes that never show a paper's text or metadata, and why; every other GET route must
@@ -337,7 +338,9 @@ def test_every_page_shows_the_hostile_paper_harmlessly(app, db, site, import_pap
     shown: set[str] = set()
     requests = 0
 
-    for viewer in (site["admin"], site["author"], None):
+    # Each viewer, and the administrator once more as the page's scripts ask (fragments).
+    viewers = [(site["admin"], {}), (site["author"], {}), (None, {}), (site["admin"], FRAGMENT)]
+    for viewer, headers in viewers:
         client = app.test_client()
         if viewer is not None:
             assert login(client, viewer).status_code in (302, 303)
@@ -347,7 +350,7 @@ def test_every_page_shows_the_hostile_paper_harmlessly(app, db, site, import_pap
             if endpoint in {"accounts.logout", "static"}:
                 continue
             requests += 1
-            if check_answer(client.get(url), url, problems):
+            if check_answer(client.get(url, headers=headers), url, problems):
                 shown.add(endpoint)
 
     assert problems == []
@@ -520,3 +523,39 @@ def test_the_paper_reads_as_written(client, db, site, import_paper):
     compared = BeautifulSoup(compare, "html.parser").get_text()
     assert 'alert("pwn-script-v2")' in compared and 'alert("pwn-script-change")' in compared
     assert dangers(compare) == []
+
+
+# --- what keeps the class closed ------------------------------------------------------------
+
+
+ROOT = DATA.parent.parent
+
+
+def test_every_template_that_makes_html_is_autoescaped(app):
+    """Jinja escapes by the template's name: every page template must end in .html."""
+    templates = ROOT / "templates"
+    for path in templates.rglob("*"):
+        if path.is_file() and "mail" not in path.relative_to(templates).parts:
+            assert path.suffix == ".html", path
+            assert app.select_jinja_autoescape(path.name)
+
+
+def test_only_sanitised_html_is_marked_safe():
+    """`|safe` only on values that come from the sanitiser (named `html` or `*_html`), and
+    no `Markup(...)` or `autoescape false` anywhere: everything else is escaped."""
+    unsafe = []
+    for path in (ROOT / "templates").rglob("*.html"):
+        source = path.read_text(encoding="utf-8")
+        unsafe += [
+            f"{path.name}: autoescape off" for _ in re.finditer(r"autoescape\s+false", source)
+        ]
+        for match in re.finditer(r"\{\{\s*(.*?)\|\s*safe\s*\}\}", source):
+            if not re.search(r"(?:^|[._])html\)?$", match.group(1).strip()):
+                unsafe.append(f"{path.name}: {match.group(0)}")
+    for path in (ROOT / "app").rglob("*.py"):
+        if path == ROOT / "app" / "core" / "i18n.py":  # where the text-only lazy strings are made
+            continue
+        source = path.read_text(encoding="utf-8")
+        if re.search(r"\bMarkup\(|\|safe|speaklater|flask_babel import [^\n]*lazy_", source):
+            unsafe.append(f"{path.relative_to(ROOT)}: markup or Flask-Babel's lazy strings")
+    assert unsafe == []
