@@ -559,3 +559,19 @@ def test_only_sanitised_html_is_marked_safe():
         if re.search(r"\bMarkup\(|\|safe|speaklater|flask_babel import [^\n]*lazy_", source):
             unsafe.append(f"{path.relative_to(ROOT)}: markup or Flask-Babel's lazy strings")
     assert unsafe == []
+
+
+def test_the_api_refuses_a_javascript_link_naming_field_and_line(client, db, site):
+    from tests.web.test_api_annotations import auth, token_for
+
+    line = "prepared_for_url: javascript:alert('pwn-js-api')"
+    source = _with_field(line, second_version())
+    answer = client.post(
+        f"/api/v1/papers/{SLUG}/versions",
+        json={"source": source},
+        headers=auth(token_for(site["admin"], db)),
+    )
+    assert answer.status_code == 422, answer.get_data(as_text=True)
+    message = json.dumps(answer.get_json())
+    assert "prepared_for_url" in message
+    assert f"line {source.split(chr(10)).index(line) + 1}" in message
