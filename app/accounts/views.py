@@ -25,7 +25,7 @@ from flask import (
 from flask_babel import format_date
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.accounts import services, tokens
+from app.accounts import bearer, services, tokens
 from app.accounts.forms import (
     ApiTokenForm,
     ChangePasswordForm,
@@ -60,10 +60,7 @@ def load_user_from_request(req) -> User | None:
     The token's last use is recorded; it is stored with the request's work, when the
     request succeeds.
     """
-    scheme, _sep, token = req.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return services.user_for_api_token(token)
+    return bearer.token_user(req)
 
 
 @bp.record_once
