@@ -15,7 +15,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -38,20 +37,23 @@ from app.accounts.forms import (
     ResetPasswordForm,
 )
 from app.accounts.services import AccountError, LoginOutcome, WrongPassword
+from app.accounts.throttling import (
+    login_limits,
+    mail_limits,
+    note_failed_login,
+    registration_limits,
+    remember_device,
+)
 from app.annotations.dispositions import answers_for
 from app.core import transaction
 from app.core.i18n import gettext as _
 from app.core.labels import ROLE_LABELS
 from app.core.urls import safe_next
-from app.extensions import limiter, login_manager
+from app.extensions import login_manager
 from app.models import User
 from app.moderation.queries import decisions_about
 
 bp = Blueprint("accounts", __name__)
-
-# Forms that send mail may be used this often, per client address and per e-mail address,
-# unless the MAIL_RATE_LIMIT setting says otherwise.
-MAIL_RATE_LIMIT = "5 per hour"
 
 
 def load_user_from_request(req) -> User | None:
@@ -72,30 +74,6 @@ def _register_request_loader(state) -> None:
 # --- helpers -----------------------------------------------------------------------------
 
 
-def _email_key() -> str:
-    """Rate-limit key: the e-mail address submitted, lower-cased."""
-    return "email:" + services.normalise_email(request.form.get("email", ""))
-
-
-def _login_rate_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def _mail_rate_limit() -> str:
-    return current_app.config.get("MAIL_RATE_LIMIT", MAIL_RATE_LIMIT)
-
-
-def _mail_limited(view):
-    """A form that sends mail: limited per client address and per e-mail address."""
-    view = limiter.limit(_mail_rate_limit, key_func=_email_key, methods=["POST"])(view)
-    return limiter.limit(_mail_rate_limit, methods=["POST"])(view)
-
-
-def _failed_login(response: Response) -> bool:
-    """Only failed log-in attempts count against the log-in limits."""
-    return response.status_code == 200 and bool(g.get("login_failed"))
-
-
 def _template_context() -> dict:
     return {"role_labels": ROLE_LABELS}
 
@@ -104,6 +82,7 @@ def _template_context() -> dict:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@registration_limits
 def register():
     """Open an account; it must confirm its address before it can log in."""
     if current_user.is_authenticated:
@@ -136,7 +115,7 @@ def check_inbox():
 
 
 @bp.route("/confirm/resend", methods=["GET", "POST"])
-@_mail_limited
+@mail_limits
 def resend_confirmation():
     """Send a new confirmation link; the answer never says whether the address is known."""
     form = EmailForm()
@@ -178,10 +157,10 @@ def confirm_email(token: str):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_rate_limit, methods=["POST"], deduct_when=_failed_login)
-@limiter.limit(_login_rate_limit, key_func=_email_key, methods=["POST"], deduct_when=_failed_login)
+@login_limits
 def login():
-    """Log in with e-mail address and password; failed attempts are rate-limited."""
+    """Log in with e-mail address and password; failed attempts are rate-limited per
+    account and address, per address, and per account (`app.accounts.throttling`)."""
     next_url = safe_next(request.args.get("next"))
     if current_user.is_authenticated:
         return redirect(next_url or url_for("papers.index"))
@@ -193,9 +172,9 @@ def login():
         if outcome is LoginOutcome.OK:
             login_user(user, remember=form.remember.data)
             services.record_login(user)
-            return redirect(next_url or url_for("papers.index"))
+            return remember_device(redirect(next_url or url_for("papers.index")), user)
         if outcome is LoginOutcome.WRONG:
-            g.login_failed = True
+            note_failed_login()
             error = _("E-mail address or password is incorrect.")
         elif outcome is LoginOutcome.SUSPENDED:
             error = _(
@@ -237,7 +216,7 @@ def logout():
 
 
 @bp.route("/reset-password", methods=["GET", "POST"])
-@_mail_limited
+@mail_limits
 def request_reset():
     """Ask for a reset link; the answer is the same whether or not the account exists."""
     form = EmailForm()
