@@ -15,6 +15,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -48,6 +49,7 @@ from app.annotations.dispositions import answers_for
 from app.core import transaction
 from app.core.i18n import gettext as _
 from app.core.labels import ROLE_LABELS
+from app.core.mail import deliver
 from app.core.urls import safe_next
 from app.extensions import login_manager
 from app.models import User
@@ -89,8 +91,9 @@ def register():
         return redirect(url_for("accounts.profile"))
     form = RegistrationForm()
     if form.validate_on_submit():
+        # The same answer whether or not the address has an account: its owner is mailed.
         try:
-            user = services.register_user(
+            services.register_user(
                 form.email.data,
                 form.display_name.data,
                 form.password.data,
@@ -102,7 +105,7 @@ def register():
             transaction.discard()
             form.email.errors = [*form.email.errors, str(error)]
         else:
-            session["pending_email"] = user.email
+            session["pending_email"] = services.normalise_email(form.email.data)
             return redirect(url_for("accounts.check_inbox"))
     return render_template("accounts/register.html", form=form)
 
@@ -221,8 +224,16 @@ def request_reset():
     """Ask for a reset link; the answer is the same whether or not the account exists."""
     form = EmailForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
-        return render_template("accounts/reset_requested.html", email=form.email.data)
+        # The same work whether or not the address has an account; the mail, if any, is
+        # sent once the answer has gone, so that its delivery time tells nothing either.
+        message = services.password_reset_mail(form.email.data)
+        response = make_response(
+            render_template("accounts/reset_requested.html", email=form.email.data)
+        )
+        if message is not None:
+            app = current_app._get_current_object()
+            response.call_on_close(lambda: deliver(message, app))
+        return response
     return render_template("accounts/reset_request.html", form=form)
 
 
