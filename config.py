@@ -64,7 +64,20 @@ class DefaultConfig:
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Failed log-ins: per account and client address, per client address, and per account
+    # from every address (a browser that logged in to the account before is not held by the
+    # last one); see app/accounts/throttling.py.
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5 per minute")
+    LOGIN_ADDRESS_RATE_LIMIT = os.environ.get("LOGIN_ADDRESS_RATE_LIMIT", "20 per minute")
+    LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "30 per hour")
+    # Forms that send mail, per client address and per e-mail address
+    MAIL_RATE_LIMIT = os.environ.get("MAIL_RATE_LIMIT", "5 per hour")
+    # Registrations per client address (each e-mail address also counts as a mail form)
+    REGISTRATION_RATE_LIMIT = os.environ.get("REGISTRATION_RATE_LIMIT", "10 per hour")
+    # How many reverse proxies stand in front of the app: their X-Forwarded-For and
+    # X-Forwarded-Proto are believed (Werkzeug's ProxyFix), so that limits count the
+    # client's address. 0: no proxy, the headers are ignored.
+    TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
     # New annotations, replies and edits per account (web forms and API together)
     ANNOTATION_RATE_LIMIT = os.environ.get("ANNOTATION_RATE_LIMIT", "10 per minute")
     # Votes on definition proposals per account (changing one's mind is cheap)

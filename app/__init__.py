@@ -49,6 +49,7 @@ def create_app(config: str | type | None = None) -> Flask:
     if app.config["ENV_NAME"] == "production" and not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set in production (APP_CONFIG=production)")
     os.makedirs(app.instance_path, exist_ok=True)
+    _trust_proxies(app)
     # The site's own messages (loggers under `app`, e.g. mail written to the outbox) at INFO;
     # libraries (alembic, SQLAlchemy, …) only from WARNING, so the terminal stays readable.
     logging.basicConfig(level=logging.WARNING)
@@ -65,6 +66,18 @@ def create_app(config: str | type | None = None) -> Flask:
     transaction.init_app(app)
     errors.register(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind `TRUSTED_PROXIES` reverse proxies, take the client's address and scheme from
+    their X-Forwarded-For and X-Forwarded-Proto (the Host is never taken from a header)."""
+    count = app.config.get("TRUSTED_PROXIES") or 0
+    if count < 0:
+        raise RuntimeError("TRUSTED_PROXIES must be 0 or more")
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
 
 
 def _init_extensions(app: Flask) -> None:

@@ -18,7 +18,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.accounts.services import check_password_rules, find_user_by_email
+from app.accounts.services import check_password_rules
 from app.core.i18n import lazy_gettext as _l
 from app.core.labels import STAKEHOLDER_LABELS
 
@@ -139,14 +139,8 @@ class RegistrationForm(ProfileFields, FlaskForm):
         validators=[InputRequired(_l("You need to accept the terms of participation."))],
     )
 
-    def validate_email(self, field):
-        if find_user_by_email(field.data or "") is not None:
-            raise ValidationError(
-                _l(
-                    "An account with this e-mail address already exists. Log in, or use "
-                    "“Forgot your password?” on the log-in page if you no longer know it."
-                )
-            )
+    # No check that the address is free: the answer is the same whether or not it has an
+    # account (its owner is mailed instead; see services.register_user).
 
 
 class LoginForm(FlaskForm):

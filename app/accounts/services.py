@@ -11,17 +11,18 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
+from email.message import EmailMessage
 from functools import cache
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app, render_template, url_for
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts import tokens
 from app.core.errors import ServiceError
 from app.core.i18n import gettext as _
-from app.core.mail import queue_template_mail
+from app.core.mail import build_message, queue_mail, queue_template_mail
 from app.extensions import db
 from app.models import ApiToken, Role, StakeholderType, User
 from app.models.base import utcnow
@@ -198,17 +199,46 @@ def register_user(
     affiliation: str = "",
     stakeholder_type: StakeholderType | str = StakeholderType.OTHER,
     country: str | None = None,
-) -> User:
-    """Open an unconfirmed account and mail it a confirmation link; it cannot log in before."""
+) -> User | None:
+    """Open an unconfirmed account and mail it a confirmation link; it cannot log in before.
+
+    When the address already has an account, nothing is opened and None is returned: the
+    owner is mailed instead (someone tried to register with the address; here is how to
+    get in). The caller answers the same either way, and the work is the same (the
+    password is hashed, one mail is queued), so that the answer tells nobody whether the
+    address has an account.
+    """
+    password_hash = hash_password(password)
+    existing = find_user_by_email(email)
+    if existing is not None:
+        send_registration_attempt_mail(existing)
+        return None
     user = create_user(
         email,
         display_name,
-        password=password,
         terms_accepted_at=utcnow(),
         **_profile_fields(affiliation, stakeholder_type, country),
     )
+    user.password_hash = password_hash
+    db.session.flush()
     send_confirmation_mail(user)
     return user
+
+
+def send_registration_attempt_mail(user: User) -> None:
+    """Tell an account's owner that someone tried to register with its address; an active
+    account is given a password-reset link (which also confirms the address)."""
+    url = None
+    if user.is_active:
+        url = url_for("accounts.reset_password", token=tokens.reset_token(user), _external=True)
+    queue_template_mail(
+        user.email,
+        _("Someone tried to register with your address at Think Paper Commons"),
+        "registration_attempt",
+        user=user,
+        url=url,
+        minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
+    )
 
 
 def send_confirmation_mail(user: User) -> None:
@@ -291,18 +321,40 @@ def end_all_sessions(user: User) -> None:
 # --- password reset and change ---------------------------------------------------------
 
 
-def request_password_reset(email: str) -> None:
-    """Mail a reset link if `email` names an active account; silent either way."""
+def password_reset_mail(email: str) -> EmailMessage | None:
+    """The reset mail for the active account `email` names, ready to send; None when there
+    is no such account.
+
+    The work is the same either way (the account looked up, a token signed, the mail
+    rendered), so that the answer takes as long whether or not the address has an account;
+    only the sending differs, and the view does it after answering.
+    """
     user = find_user_by_email(email)
-    if user is None or not user.is_active:
-        return
-    _queue_link_mail(
-        user,
-        _("Reset your Think Paper Commons password"),
-        "reset_password",
-        url_for("accounts.reset_password", token=tokens.reset_token(user), _external=True),
+    known = user is not None and user.is_active
+    if not known:
+        user = User(
+            id=0,
+            email=normalise_email(email),
+            display_name="",
+            password_hash=_decoy_hash(),
+        )
+    url = url_for("accounts.reset_password", token=tokens.reset_token(user), _external=True)
+    body = render_template(
+        "mail/reset_password.txt",
+        user=user,
+        url=url,
         minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
     )
+    message = build_message(user.email, _("Reset your Think Paper Commons password"), body)
+    return message if known else None
+
+
+def request_password_reset(email: str) -> None:
+    """Queue a reset link if `email` names an active account (sent after the commit);
+    silent either way. Scripts use this; the reset page sends after answering."""
+    message = password_reset_mail(email)
+    if message is not None:
+        queue_mail(message["To"], message["Subject"], message.get_content())
 
 
 def set_password(user: User, password: str) -> None:

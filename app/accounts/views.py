@@ -15,7 +15,7 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -25,7 +25,7 @@ from flask import (
 from flask_babel import format_date
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.accounts import services, tokens
+from app.accounts import bearer, services, tokens
 from app.accounts.forms import (
     ApiTokenForm,
     ChangePasswordForm,
@@ -38,20 +38,24 @@ from app.accounts.forms import (
     ResetPasswordForm,
 )
 from app.accounts.services import AccountError, LoginOutcome, WrongPassword
+from app.accounts.throttling import (
+    login_limits,
+    mail_limits,
+    note_failed_login,
+    registration_limits,
+    remember_device,
+)
 from app.annotations.dispositions import answers_for
 from app.core import transaction
 from app.core.i18n import gettext as _
 from app.core.labels import ROLE_LABELS
+from app.core.mail import deliver
 from app.core.urls import safe_next
-from app.extensions import limiter, login_manager
+from app.extensions import login_manager
 from app.models import User
 from app.moderation.queries import decisions_about
 
 bp = Blueprint("accounts", __name__)
-
-# Forms that send mail may be used this often, per client address and per e-mail address,
-# unless the MAIL_RATE_LIMIT setting says otherwise.
-MAIL_RATE_LIMIT = "5 per hour"
 
 
 def load_user_from_request(req) -> User | None:
@@ -60,10 +64,7 @@ def load_user_from_request(req) -> User | None:
     The token's last use is recorded; it is stored with the request's work, when the
     request succeeds.
     """
-    scheme, _sep, token = req.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return services.user_for_api_token(token)
+    return bearer.token_user(req)
 
 
 @bp.record_once
@@ -75,30 +76,6 @@ def _register_request_loader(state) -> None:
 # --- helpers -----------------------------------------------------------------------------
 
 
-def _email_key() -> str:
-    """Rate-limit key: the e-mail address submitted, lower-cased."""
-    return "email:" + services.normalise_email(request.form.get("email", ""))
-
-
-def _login_rate_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def _mail_rate_limit() -> str:
-    return current_app.config.get("MAIL_RATE_LIMIT", MAIL_RATE_LIMIT)
-
-
-def _mail_limited(view):
-    """A form that sends mail: limited per client address and per e-mail address."""
-    view = limiter.limit(_mail_rate_limit, key_func=_email_key, methods=["POST"])(view)
-    return limiter.limit(_mail_rate_limit, methods=["POST"])(view)
-
-
-def _failed_login(response: Response) -> bool:
-    """Only failed log-in attempts count against the log-in limits."""
-    return response.status_code == 200 and bool(g.get("login_failed"))
-
-
 def _template_context() -> dict:
     return {"role_labels": ROLE_LABELS}
 
@@ -107,14 +84,16 @@ def _template_context() -> dict:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@registration_limits
 def register():
     """Open an account; it must confirm its address before it can log in."""
     if current_user.is_authenticated:
         return redirect(url_for("accounts.profile"))
     form = RegistrationForm()
     if form.validate_on_submit():
+        # The same answer whether or not the address has an account: its owner is mailed.
         try:
-            user = services.register_user(
+            services.register_user(
                 form.email.data,
                 form.display_name.data,
                 form.password.data,
@@ -126,7 +105,7 @@ def register():
             transaction.discard()
             form.email.errors = [*form.email.errors, str(error)]
         else:
-            session["pending_email"] = user.email
+            session["pending_email"] = services.normalise_email(form.email.data)
             return redirect(url_for("accounts.check_inbox"))
     return render_template("accounts/register.html", form=form)
 
@@ -139,7 +118,7 @@ def check_inbox():
 
 
 @bp.route("/confirm/resend", methods=["GET", "POST"])
-@_mail_limited
+@mail_limits
 def resend_confirmation():
     """Send a new confirmation link; the answer never says whether the address is known."""
     form = EmailForm()
@@ -181,10 +160,10 @@ def confirm_email(token: str):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_rate_limit, methods=["POST"], deduct_when=_failed_login)
-@limiter.limit(_login_rate_limit, key_func=_email_key, methods=["POST"], deduct_when=_failed_login)
+@login_limits
 def login():
-    """Log in with e-mail address and password; failed attempts are rate-limited."""
+    """Log in with e-mail address and password; failed attempts are rate-limited per
+    account and address, per address, and per account (`app.accounts.throttling`)."""
     next_url = safe_next(request.args.get("next"))
     if current_user.is_authenticated:
         return redirect(next_url or url_for("papers.index"))
@@ -196,9 +175,9 @@ def login():
         if outcome is LoginOutcome.OK:
             login_user(user, remember=form.remember.data)
             services.record_login(user)
-            return redirect(next_url or url_for("papers.index"))
+            return remember_device(redirect(next_url or url_for("papers.index")), user)
         if outcome is LoginOutcome.WRONG:
-            g.login_failed = True
+            note_failed_login()
             error = _("E-mail address or password is incorrect.")
         elif outcome is LoginOutcome.SUSPENDED:
             error = _(
@@ -240,13 +219,21 @@ def logout():
 
 
 @bp.route("/reset-password", methods=["GET", "POST"])
-@_mail_limited
+@mail_limits
 def request_reset():
     """Ask for a reset link; the answer is the same whether or not the account exists."""
     form = EmailForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
-        return render_template("accounts/reset_requested.html", email=form.email.data)
+        # The same work whether or not the address has an account; the mail, if any, is
+        # sent once the answer has gone, so that its delivery time tells nothing either.
+        message = services.password_reset_mail(form.email.data)
+        response = make_response(
+            render_template("accounts/reset_requested.html", email=form.email.data)
+        )
+        if message is not None:
+            app = current_app._get_current_object()
+            response.call_on_close(lambda: deliver(message, app))
+        return response
     return render_template("accounts/reset_request.html", form=form)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
+from app.accounts.bearer import authenticated_by_token
 from app.core.errors import ApiError, ServiceError
 from app.extensions import csrf
 
@@ -46,10 +47,13 @@ COMMENT_ID = id_converter("comment_id")
 
 @bp.before_request
 def protect_cookie_writes():
-    """Writes authenticated by the session cookie need the `X-CSRFToken` header."""
+    """Writes authenticated by the session cookie need the `X-CSRFToken` header.
+
+    Only a valid bearer token of the account making the request exempts it: any other
+    `Authorization` header (a bogus token beside the session cookie) changes nothing."""
     if request.method in {"GET", "HEAD", "OPTIONS"}:
         return
-    if request.headers.get("Authorization", "").startswith("Bearer "):
+    if authenticated_by_token(current_user):
         return
     if not current_user.is_authenticated:
         # Nothing a forged request could borrow: say how to authenticate instead.
