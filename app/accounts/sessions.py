@@ -173,6 +173,8 @@ def end_session(user: User, key: str | None) -> None:
 
 def end_session_by_id(user: User, session_id: int) -> UserSession | None:
     """End one of the account's own open sessions; None when it has no such session."""
+    if not 0 < session_id < 2**31:  # beyond the column: no such session (not a 500)
+        return None
     row = db.session.scalar(
         select(UserSession).where(
             UserSession.id == session_id,

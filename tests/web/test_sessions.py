@@ -198,6 +198,8 @@ def test_nobody_ends_the_session_of_someone_else(app, user, create_user, db):
 
     assert intruder.post(f"/account/sessions/{row.id}/end").status_code == 404
     assert intruder.post("/account/sessions/999999/end").status_code == 404
+    assert intruder.post(f"/account/sessions/{2**64}/end").status_code == 404
+    assert intruder.post("/account/sessions/0/end").status_code == 404
     assert is_logged_in(victim)
 
 
