@@ -124,7 +124,7 @@ class UserSession(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     session_version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    # Updated at most once every few minutes (see app.accounts.services).
+    # Updated at most once every few minutes (see app.accounts.sessions).
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # "Firefox on Linux": a summary, not the whole header.
     user_agent: Mapped[str] = mapped_column(String(120), default="")
