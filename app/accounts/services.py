@@ -19,7 +19,7 @@ from flask import current_app, render_template, url_for
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.accounts import tokens
+from app.accounts import sessions, tokens
 from app.core.errors import ServiceError
 from app.core.i18n import gettext as _
 from app.core.mail import build_message, queue_mail, queue_template_mail
@@ -29,18 +29,14 @@ from app.models.base import utcnow
 
 
 def load_user_from_session(session_id: str) -> User | None:
-    """Flask-Login's loader: the id in the session is `user_id:session_version`.
+    """Flask-Login's loader: the id in the session is `user_id:session_version:key`,
+    the key of a session kept on the server (`app.accounts.sessions`).
 
-    Bumping an account's `session_version` (log out everywhere, password change,
-    suspension) makes every session cookie issued before it name no one.
+    Logging out ends that session; bumping an account's `session_version` (log out
+    everywhere, password reset or change, suspension) ends all of them. Either way
+    every cookie issued for them, remember-me cookies included, names no one.
     """
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version) or not user.is_active:
-        return None
-    return user
+    return sessions.load_user(session_id)
 
 
 class AccountError(ServiceError):
@@ -312,9 +308,18 @@ def record_login(user: User) -> None:
     db.session.flush()
 
 
-def end_all_sessions(user: User) -> None:
-    """Invalidate every session and remember-me cookie of the account at once."""
-    user.session_version = (user.session_version or 1) + 1
+def end_all_sessions(user: User, *, keep: str | None = None) -> None:
+    """Invalidate every session and remember-me cookie of the account at once, but the
+    session with the key `keep`, if given (see `sessions.end_all_sessions`)."""
+    sessions.end_all_sessions(user, keep=keep)
+
+
+def revoke_all_api_tokens(user: User) -> None:
+    """Revoke every API token of the account that still works."""
+    now = utcnow()
+    for token in user.tokens:
+        if token.revoked_at is None:
+            token.revoked_at = now
     db.session.flush()
 
 
@@ -357,14 +362,17 @@ def request_password_reset(email: str) -> None:
         queue_mail(message["To"], message["Subject"], message.get_content())
 
 
-def set_password(user: User, password: str) -> None:
-    """Store a new password and end every session of the account."""
+def set_password(user: User, password: str, *, keep_session: str | None = None) -> None:
+    """Store a new password, revoke the account's API tokens and end its sessions (but
+    the one with the key `keep_session`, the one that changed it): whoever knew the old
+    password may have made a token or kept a session with it."""
     user.password_hash = hash_password(password)
-    end_all_sessions(user)
+    end_all_sessions(user, keep=keep_session)
+    revoke_all_api_tokens(user)
 
 
 def reset_password(user: User, password: str) -> None:
-    """Set the password chosen through a reset link.
+    """Set the password chosen through a reset link; every session and API token ends.
 
     The link was mailed to the account's address, so it also proves that address.
     """
@@ -374,14 +382,19 @@ def reset_password(user: User, password: str) -> None:
     db.session.flush()
 
 
-def change_password(user: User, current_password: str, new_password: str) -> None:
-    """Change the password of a logged-in account, which must know the current one."""
+def change_password(
+    user: User, current_password: str, new_password: str, *, keep_session: str | None = None
+) -> None:
+    """Change the password of a logged-in account, which must know the current one.
+
+    Its API tokens are revoked and its other sessions end; the session with the key
+    `keep_session` (the one making the change) goes on."""
     if not verify_password(user, current_password):
         raise WrongPassword()
     problem = check_password_rules(new_password, email=user.email, name=user.display_name)
     if problem:
         raise AccountError(problem)
-    set_password(user, new_password)
+    set_password(user, new_password, keep_session=keep_session)
 
 
 # --- profile, export and deletion ------------------------------------------------------
@@ -478,3 +491,7 @@ def delete_account(user: User, password: str) -> None:
         if token.revoked_at is None:
             token.revoked_at = now
     end_all_sessions(user)
+    sessions.forget_sessions(user)
+
+
+register_export_section("sessions", sessions.export_sessions)

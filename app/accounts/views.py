@@ -25,7 +25,7 @@ from flask import (
 from flask_babel import format_date
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.accounts import bearer, services, tokens
+from app.accounts import bearer, services, sessions, tokens
 from app.accounts.forms import (
     ApiTokenForm,
     ChangePasswordForm,
@@ -74,6 +74,23 @@ def _register_request_loader(state) -> None:
 
 
 # --- helpers -----------------------------------------------------------------------------
+
+
+def _log_in(user: User, *, remember: bool) -> None:
+    """Open a session kept on the server for `user` and log the browser into it."""
+    sessions.start_session(
+        user,
+        user_agent=request.headers.get("User-Agent"),
+        client_address=request.remote_addr,
+    )
+    login_user(user, remember=remember)
+
+
+def _log_out() -> None:
+    """End this browser's session on the server, then forget it in the cookies."""
+    if current_user.is_authenticated:
+        sessions.end_session(current_user, current_user.session_key)
+    logout_user()
 
 
 def _template_context() -> dict:
@@ -173,7 +190,7 @@ def login():
     if form.validate_on_submit():
         outcome, user = services.authenticate(form.email.data, form.password.data)
         if outcome is LoginOutcome.OK:
-            login_user(user, remember=form.remember.data)
+            _log_in(user, remember=form.remember.data)
             services.record_login(user)
             return remember_device(redirect(next_url or url_for("papers.index")), user)
         if outcome is LoginOutcome.WRONG:
@@ -207,7 +224,7 @@ def logout():
     """Log out: POST (with its CSRF token) does it; GET only asks for confirmation."""
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
-        logout_user()
+        _log_out()
         flash(_("You have logged out."), "info")
         return redirect(url_for("papers.index"))
     if not current_user.is_authenticated:
@@ -247,8 +264,7 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         services.reset_password(user, form.password.data)
-        if current_user.is_authenticated:
-            logout_user()
+        _log_out()
         flash(_("Your password has been changed. Log in with the new one."), "success")
         return redirect(url_for("accounts.login"))
     response = Response(render_template("accounts/reset_password.html", form=form, token=token))
@@ -267,11 +283,16 @@ def _profile_page(status: int = 200, **forms):
     forms.setdefault("token_form", ApiTokenForm(formdata=None))
     forms.setdefault("delete_form", DeleteAccountForm(formdata=None))
     new_token = forms.pop("new_token", None)
+    user_sessions = sessions.active_sessions(user)
     response = Response(
         render_template(
             "accounts/profile.html",
             user=user,
             api_tokens=services.active_api_tokens(user),
+            user_sessions=user_sessions,
+            current_session_id=next(
+                (row.id for row in user_sessions if sessions.is_current(row, user)), None
+            ),
             decisions=decisions_about(user),
             answers=answers_for(user),
             confirm_form=ConfirmForm(formdata=None),
@@ -317,7 +338,10 @@ def change_password():
     if form.validate_on_submit():
         try:
             services.change_password(
-                current_user, form.current_password.data, form.new_password.data
+                current_user,
+                form.current_password.data,
+                form.new_password.data,
+                keep_session=current_user.session_key,
             )
         except WrongPassword as error:
             form.current_password.errors = [str(error)]
@@ -344,6 +368,24 @@ def logout_everywhere():
     logout_user()
     flash(_("You have been logged out everywhere."), "info")
     return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account/sessions/<int:session_id>/end", methods=["POST"])
+@login_required
+def end_session(session_id: int):
+    """Log out one session of the account (another device, or this one)."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    row = sessions.end_session_by_id(current_user, session_id)
+    if row is None:
+        abort(404)
+    if sessions.is_current(row, current_user):
+        logout_user()
+        flash(_("You have logged out."), "info")
+        return redirect(url_for("accounts.login"))
+    flash(_("That session has been logged out."), "info")
+    return redirect(url_for("accounts.profile") + "#sessions")
 
 
 @bp.route("/account/tokens", methods=["POST"])

@@ -30,7 +30,7 @@ from app.models.moderation import (
     TargetKind,
 )
 from app.models.paper import Paper, PaperVersion, Section
-from app.models.user import ApiToken, Role, StakeholderType, User
+from app.models.user import ApiToken, Role, StakeholderType, User, UserSession
 
 __all__ = [
     "Anchor",
@@ -61,6 +61,7 @@ __all__ = [
     "Term",
     "TermStatus",
     "User",
+    "UserSession",
     "Vote",
     "VoteStance",
 ]

@@ -1,4 +1,4 @@
-"""Accounts and their API tokens."""
+"""Accounts, their API tokens and their logged-in browser sessions."""
 
 from __future__ import annotations
 
@@ -57,12 +57,18 @@ class User(UserMixin, Base):
     # password change, suspension): it is part of the id kept in the session.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
 
+    # Not a column: the key of the server-side session (`UserSession`) this object was
+    # loaded or logged in for, in this request; part of the id kept in the cookie.
+    session_key = None
+
     tokens: Mapped[list[ApiToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="ApiToken.id"
     )
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        """The id Flask-Login keeps in the session and remember-me cookies:
+        `user_id:session_version:session_key`."""
+        return f"{self.id}:{self.session_version}:{self.session_key or ''}"
 
     @property
     def is_suspended(self) -> bool:
@@ -100,3 +106,29 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class UserSession(Base):
+    """One logged-in browser session, kept on the server.
+
+    The browser holds a random key in its signed cookie; only the key's sha256 is
+    stored. Log-out sets `ended_at`, after which the key (and any copy of the cookie,
+    the remember-me cookie included) names no one. A session belongs to the account's
+    `session_version` it was opened under: bumping that ends it too.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    session_version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Updated at most once every few minutes (see app.accounts.sessions).
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # "Firefox on Linux": a summary, not the whole header.
+    user_agent: Mapped[str] = mapped_column(String(120), default="")
+    client_address: Mapped[str] = mapped_column(String(45), default="")
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()

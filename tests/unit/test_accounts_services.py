@@ -91,6 +91,9 @@ def test_unconfirmed_and_suspended_accounts_are_told_apart_only_with_the_right_p
 
 
 def test_ending_all_sessions_changes_the_id_kept_in_sessions(user, db):
+    from app.accounts import sessions
+
+    sessions.start_session(user, user_agent="", client_address="")
     old_id = user.get_id()
     assert services.load_user_from_session(old_id) is user
 
@@ -98,10 +101,16 @@ def test_ending_all_sessions_changes_the_id_kept_in_sessions(user, db):
     db.session.commit()
 
     assert services.load_user_from_session(old_id) is None
+    # the session has ended with the version: a new log-in opens a new one
+    assert services.load_user_from_session(user.get_id()) is None
+    sessions.start_session(user, user_agent="", client_address="")
     assert services.load_user_from_session(user.get_id()) is user
 
 
-@pytest.mark.parametrize("session_id", ["", "1", "x:1", "1:x", "999:1", ":"])
+@pytest.mark.parametrize(
+    "session_id",
+    ["", "1", "x:1", "1:x", "999:1", ":", "1:1", "1:1:", "1:x:key", "²:1:key", "1:1:key:more"],
+)
 def test_a_malformed_session_id_names_no_one(db, session_id):
     assert services.load_user_from_session(session_id) is None
 

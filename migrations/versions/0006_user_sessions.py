@@ -1,0 +1,42 @@
+"""user sessions: logged-in browser sessions kept on the server
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-05 10:10:00.000000
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0006'
+down_revision = '0005'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('user_sessions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('key_hash', sa.String(length=64), nullable=False),
+    sa.Column('session_version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('user_agent', sa.String(length=120), nullable=False),
+    sa.Column('client_address', sa.String(length=45), nullable=False),
+    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_sessions_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_user_sessions')),
+    sa.UniqueConstraint('key_hash', name=op.f('uq_user_sessions_key_hash'))
+    )
+    with op.batch_alter_table('user_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_user_sessions_user_id'), ['user_id'], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table('user_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_user_sessions_user_id'))
+
+    op.drop_table('user_sessions')
