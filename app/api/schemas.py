@@ -200,9 +200,10 @@ def _until(value: str | None) -> datetime | None:
         if len(text) == 10:
             return datetime.combine(date.fromisoformat(text), time.max, UTC)
         parsed = datetime.fromisoformat(text)
-    except ValueError:
+        # Near year 1 or 9999 an offset can carry the time past the calendar's end.
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise refusal from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 class NewDecision(Body):
