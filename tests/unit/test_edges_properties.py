@@ -25,7 +25,7 @@ from app.models import Paper, PaperVersion, Section
 from app.models.limits import column_length, integer_range
 from app.papers.source import SourceError, parse_source
 
-EXAMPLES = int(os.environ.get("EDGE_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("EDGE_EXAMPLES", "10"))
 EDGE = settings(
     max_examples=EXAMPLES,
     deadline=None,
