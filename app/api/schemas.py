@@ -32,7 +32,9 @@ from app.models import (
     DispositionOutcome,
     FlagReason,
     TargetType,
+    Term,
 )
+from app.models.limits import column_length
 from app.moderation.queries import QUEUE_STATES
 from app.moderation.targets import CONTENT_TYPES
 
@@ -219,10 +221,14 @@ class NewDecision(Body):
     ] = None
 
 
+# A label is checked once its spaces are collapsed (the services do it): documented here.
+Label = Annotated[Text, Field(json_schema_extra={"maxLength": column_length(Term, "label")})]
+
+
 class NewTerm(Body):
     """A new term, with a first proposed definition when `definition` is given."""
 
-    label: Text
+    label: Label
     definition: Text | None = None
     rationale: Text | None = None
 
@@ -278,7 +284,7 @@ class Aliases(Body):
         "aliases": "required (an empty list removes them all)"
     }
 
-    aliases: Annotated[list[Text], Strict()]
+    aliases: Annotated[list[Label], Strict()]
 
 
 class NewVersion(Body):

@@ -452,3 +452,40 @@ def test_suspension_end_at_the_ends_of_the_calendar(world, client, until):
         assert "until" in response.get_json()["error"]["fields"]
     else:
         assert client.get(f"{API}/moderation/queue", headers=auth(world["tokens"]["moderator"]))
+
+
+HOSTILE_SOURCES = {
+    "title": ('title: "' + "x" * 301 + '"', 2),
+    "title_list": ("title: [a, b]", 2),
+    "version": ("version: 5.1", 3),
+    "date": ("date: 2006-10-24 10:00:00", 5),
+    "number": (f"number: {2**64}", 6),
+    "series": ("series: " + "s" * 101, 6),
+    "comment_period": ("comment_period: {opens: 2006-10-24 10:00:00, closes: 2006-10-25}", 6),
+    "nul": ('acknowledgement: "a\\0b"', 6),
+    "heading": ("", 8),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_SOURCES))
+def test_publishing_a_source_at_the_edges(world, client, case):
+    """A source whose front matter or heading cannot be stored answers 422 with its line."""
+    line, expected = HOSTILE_SOURCES[case]
+    meta = PAPER_SOURCE.split("---\n")[1].split("\n")[:-1]
+    names = [m.split(":")[0] for m in meta]
+    name = line.split(":")[0]
+    if name in names:
+        meta[names.index(name)] = line
+    elif line:
+        meta.append(line)
+    heading = "# " + "h" * 301 if case == "heading" else "# Introduction {#introduction}"
+    source = "---\n" + "\n".join(meta) + f"\n---\n\n{heading}\n\nThink Paper text.\n"
+    response = client.post(
+        f"{API}/papers/think-paper-1/versions",
+        json={"source": source},
+        headers=auth(world["tokens"]["editor"]),
+    )
+    assert response.status_code == 422, response.get_data(as_text=True)[:300]
+    error = response.get_json()["error"]
+    assert error["line"] == expected, error
+    assert "source" in error["fields"]
