@@ -21,6 +21,8 @@ from wtforms.validators import (
 from app.accounts.services import check_password_rules
 from app.core.i18n import lazy_gettext as _l
 from app.core.labels import STAKEHOLDER_LABELS
+from app.models import ApiToken, User
+from app.models.limits import column_length
 
 # Two-letter codes in CLDR's territory list that are not ISO 3166-1 countries.
 _NOT_COUNTRIES = {
@@ -114,12 +116,15 @@ class _NewPassword:
 class ProfileFields:
     display_name = StringField(
         _l("Display name"),
-        validators=[DataRequired(_l("Enter a display name.")), Length(max=80)],
+        validators=[
+            DataRequired(_l("Enter a display name.")),
+            Length(max=column_length(User, "display_name")),
+        ],
         description=_l("Shown with your comments and proposals."),
     )
     affiliation = StringField(
         _l("Affiliation"),
-        validators=[Optional(), Length(max=200)],
+        validators=[Optional(), Length(max=column_length(User, "affiliation"))],
         description=_l("Organisation you work for or represent, if any."),
     )
     stakeholder_type = SelectField(
@@ -177,7 +182,10 @@ class ChangePasswordForm(FlaskForm):
 class ApiTokenForm(FlaskForm):
     label = StringField(
         _l("Label"),
-        validators=[DataRequired(_l("Say what the token is for.")), Length(max=80)],
+        validators=[
+            DataRequired(_l("Say what the token is for.")),
+            Length(max=column_length(ApiToken, "label")),
+        ],
         description=_l("What the token is for, such as “analysis script”."),
     )
 

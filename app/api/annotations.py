@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import url_for
@@ -374,9 +374,11 @@ def _read_cursor(value: str, sort: str) -> dict[str, Any] | None:
         return None
     try:
         created = datetime.fromisoformat(stamp)
-    except ValueError:
-        return None
-    if created.tzinfo is None:
+        if created.tzinfo is None:
+            return None
+        # Near year 1 or 9999 an offset can carry the time past the calendar's end.
+        created = created.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
     cursor = {"created": created, "id": ident}
     if sort == "replies":

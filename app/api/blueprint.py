@@ -19,14 +19,17 @@ from flask_login import current_user
 from app.accounts.bearer import authenticated_by_token
 from app.core.errors import ApiError, ServiceError
 from app.extensions import csrf
+from app.models import Annotation
+from app.models.limits import integer_range
 
 bp = Blueprint("api", __name__)
 # Bearer-token clients carry no CSRF token; cookie-authenticated scripts are checked below.
 csrf.exempt(bp)
 
 MAX_LIMIT = 200
-# Ids beyond a 32-bit integer name nothing (and would overflow PostgreSQL's integer columns).
-MAX_ID = 2**31 - 1
+# Ids beyond their column's range name nothing (and would overflow PostgreSQL's integer
+# columns); every table's id is an Integer, read from the models.
+MAX_ID = integer_range(Annotation, "id")[1]
 DEFAULT_LIMIT = 50
 
 LOG_IN_FIRST = (

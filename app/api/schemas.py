@@ -32,7 +32,9 @@ from app.models import (
     DispositionOutcome,
     FlagReason,
     TargetType,
+    Term,
 )
+from app.models.limits import column_length
 from app.moderation.queries import QUEUE_STATES
 from app.moderation.targets import CONTENT_TYPES
 
@@ -200,9 +202,10 @@ def _until(value: str | None) -> datetime | None:
         if len(text) == 10:
             return datetime.combine(date.fromisoformat(text), time.max, UTC)
         parsed = datetime.fromisoformat(text)
-    except ValueError:
+        # Near year 1 or 9999 an offset can carry the time past the calendar's end.
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise refusal from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 class NewDecision(Body):
@@ -218,10 +221,14 @@ class NewDecision(Body):
     ] = None
 
 
+# A label is checked once its spaces are collapsed (the services do it): documented here.
+Label = Annotated[Text, Field(json_schema_extra={"maxLength": column_length(Term, "label")})]
+
+
 class NewTerm(Body):
     """A new term, with a first proposed definition when `definition` is given."""
 
-    label: Text
+    label: Label
     definition: Text | None = None
     rationale: Text | None = None
 
@@ -277,7 +284,7 @@ class Aliases(Body):
         "aliases": "required (an empty list removes them all)"
     }
 
-    aliases: Annotated[list[Text], Strict()]
+    aliases: Annotated[list[Label], Strict()]
 
 
 class NewVersion(Body):

@@ -16,6 +16,10 @@ from app.core.errors import ServiceError
 from app.core.forms import attach_error
 from app.core.i18n import lazy_gettext as _l
 from app.definitions.services import MAX_DEFINITION_LENGTH, MAX_LINKS, MAX_REASON_LENGTH
+from app.models import ProposalComment
+from app.models.limits import integer_range
+
+MAX_COMMENT_ID = integer_range(ProposalComment, "id")[1]
 
 MARKDOWN_HINT = _l(
     "You can use Markdown: *emphasis*, **strong**, [a link](https://example.org), lists and "
@@ -129,8 +133,13 @@ class CommentForm(GlossaryForm):
 
     @property
     def parent(self) -> int | None:
+        """The comment answered; 0 (no comment has it) for a value that is no id."""
         value = (self.parent_id.data or "").strip()
-        return int(value) if value.isdigit() else None
+        if not value:
+            return None
+        if not (value.isascii() and value.isdigit() and len(value) <= len(str(MAX_COMMENT_ID))):
+            return 0
+        return int(value) if int(value) <= MAX_COMMENT_ID else 0
 
 
 class ActionForm(GlossaryForm):

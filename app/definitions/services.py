@@ -23,9 +23,12 @@ from app.extensions import db
 from app.models import DefinitionProposal, ProposalComment, Term, User, Vote
 from app.models.base import utcnow
 from app.models.definitions import CommentStatus, ProposalStatus, TermStatus, VoteStance
+from app.models.limits import column_length
 from app.moderation.services import initial_status
 
-MAX_LABEL_LENGTH = 120
+# A label is stored as given and case-folded ("ß" folds to "ss"): both must fit.
+MAX_LABEL_LENGTH = column_length(Term, "label")
+MAX_LABEL_KEY_LENGTH = column_length(Term, "label_key")
 MAX_DEFINITION_LENGTH = 5_000
 MAX_RATIONALE_LENGTH = 5_000
 MAX_COMMENT_LENGTH = 10_000
@@ -52,7 +55,8 @@ def _too_long(field: str, limit: int, given: int) -> DefinitionError:
 
 
 def clean_label(value: Any, field: str = "label") -> str:
-    """A term's label or alias: text on one line, spaces collapsed, at most 120 characters."""
+    """A term's label or alias: text on one line, spaces collapsed, at most as long as
+    its column (case-folded too)."""
     if not isinstance(value, str):
         raise DefinitionError("Give the term as text.", field=field)
     label = " ".join(unicodedata.normalize("NFC", value).split())
@@ -60,6 +64,13 @@ def clean_label(value: Any, field: str = "label") -> str:
         raise DefinitionError("Name the term.", code="empty", field=field)
     if len(label) > MAX_LABEL_LENGTH:
         raise _too_long(field, MAX_LABEL_LENGTH, len(label))
+    if len(label_key(label)) > MAX_LABEL_KEY_LENGTH:
+        raise DefinitionError(
+            f"Too long: compared without case (ß as ss), it takes {len(label_key(label)):,} "
+            f"characters; at most {MAX_LABEL_KEY_LENGTH:,}.",
+            code="too_long",
+            field=field,
+        )
     if not re.search(r"\w", label):
         raise DefinitionError("A term needs at least one letter or digit.", field=field)
     return label

@@ -17,9 +17,11 @@ from urllib.parse import urlsplit
 import yaml
 
 from app.core.markdown import FOOTNOTE_REF, FootnoteRefExtension, html_to_text, render_markdown
+from app.models import Paper, PaperVersion, Section
+from app.models.limits import column_length, integer_range, shortest_length
 
 VERSION_LABEL = re.compile(r"^\d{1,4}(?:\.\d{1,4}){0,3}$")
-SECTION_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
+SECTION_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 HEADING = re.compile(r"^(#{1,3})[ \t]+(.*?)[ \t]*#*[ \t]*$")
 HEADING_KEY = re.compile(r"[ \t]*\{#([^}]*)\}$")
 HEADING_NUMBER = re.compile(r"^(\d+(?:\.\d+)*)\.?[ \t]+(\S.*)$")
@@ -31,6 +33,14 @@ PREAMBLE_KEY = "preamble"
 # depth: their values must be http(s) URLs, the only links a page builds from a source.
 URL_FIELD = re.compile(r"^(?:.*[_-])?(?:url|uri|link|href|website|homepage)s?$", re.IGNORECASE)
 LINK_SCHEMES = frozenset({"http", "https"})
+
+# What the columns hold: a longer title or heading is refused with its line, not stored.
+MAX_TITLE = shortest_length((Paper, "title"), (PaperVersion, "title"))
+MAX_SERIES = column_length(Paper, "series")
+MAX_HEADING = column_length(Section, "title")
+MAX_SECTION_NUMBER = column_length(Section, "number")
+MAX_SECTION_KEY = column_length(Section, "key")
+NUMBER_RANGE = integer_range(Paper, "number")
 
 
 class SourceError(ValueError):
@@ -87,7 +97,7 @@ def version_key(label: str) -> tuple[int, ...]:
 def slugify(text: str) -> str:
     slug = re.sub(r"[^\w\s-]", "", text.lower(), flags=re.UNICODE)
     slug = re.sub(r"[\s_-]+", "-", slug).strip("-")
-    return slug[:100] or "section"
+    return slug[:MAX_SECTION_KEY] or "section"
 
 
 def parse_source(text: str, filename: str = "<source>") -> PaperSource:
@@ -148,6 +158,13 @@ def _check_meta(meta: dict[str, Any], lines: list[str], body_start: int, filenam
     def fail(name: str, message: str):
         raise SourceError(filename, _field_line(lines, body_start, name), message)
 
+    for name, value in meta.items():
+        if not _storable(value):
+            fail(
+                str(name),
+                f"{name} contains a character that cannot be stored "
+                "(U+0000 or an unpaired surrogate)",
+            )
     version = meta["version"]
     if not isinstance(version, str):
         fail("version", f'version must be a quoted string such as "5.0", not {version!r}')
@@ -155,6 +172,8 @@ def _check_meta(meta: dict[str, Any], lines: list[str], body_start: int, filenam
         fail("version", f"version {version!r} is not a number such as 5.0 or 5.1")
     if not isinstance(meta["title"], str):
         fail("title", "title must be text")
+    if len(meta["title"]) > MAX_TITLE:
+        fail("title", f"title is longer than {MAX_TITLE} characters")
     authors = meta["authors"]
     if isinstance(authors, str):
         meta["authors"] = [authors]
@@ -168,15 +187,20 @@ def _check_meta(meta: dict[str, Any], lines: list[str], body_start: int, filenam
     meta["editors"] = editors
     if not isinstance(meta["date"], dt.date) or isinstance(meta["date"], dt.datetime):
         fail("date", f"date must be an ISO date such as 2006-10-24, not {meta['date']!r}")
-    if "number" in meta and meta["number"] is not None and not isinstance(meta["number"], int):
+    number = meta.get("number")
+    if number is not None and (not isinstance(number, int) or isinstance(number, bool)):
         fail("number", "number must be a whole number")
+    if number is not None and not NUMBER_RANGE[0] <= number <= NUMBER_RANGE[1]:
+        fail("number", f"number must lie between {NUMBER_RANGE[0]} and {NUMBER_RANGE[1]}")
     period = meta.get("comment_period")
     if period is not None:
         if not isinstance(period, dict):
             fail("comment_period", "comment_period must have 'opens' and 'closes' dates")
         for name in ("opens", "closes"):
             value = period.get(name)
-            if value is not None and not isinstance(value, dt.date):
+            if value is not None and (
+                not isinstance(value, dt.date) or isinstance(value, dt.datetime)
+            ):
                 fail("comment_period", f"comment_period {name} must be an ISO date")
         opens, closes = period.get("opens"), period.get("closes")
         if opens and closes and closes < opens:
@@ -191,6 +215,8 @@ def _check_meta(meta: dict[str, Any], lines: list[str], body_start: int, filenam
                 f"{path} must be an http or https address such as https://example.org/, "
                 f"not {value!r}",
             )
+    if len(meta.get("series") or "") > MAX_SERIES:
+        fail("series", f"series is longer than {MAX_SERIES} characters")
     return version
 
 
@@ -221,6 +247,18 @@ def _url_fields(value: Any, path: str = "", top: str = ""):
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from _url_fields(item, f"{path}[{index}]", top)
+
+
+def _storable(value: Any) -> bool:
+    """No text in a front matter value holds U+0000 or a lone surrogate (YAML's escapes
+    "\\0" and "\\ud800" make them), which a database refuses."""
+    if isinstance(value, str):
+        return "\x00" not in value and not any(0xD800 <= ord(c) <= 0xDFFF for c in value)
+    if isinstance(value, dict):
+        return all(_storable(k) and _storable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_storable(v) for v in value)
+    return True
 
 
 def _extract_notes(
@@ -293,6 +331,10 @@ def _split_sections(body: list[tuple[int, str]], filename: str) -> list[SectionS
         key_match = HEADING_KEY.search(title)
         if key_match:
             key, title = key_match.group(1), title[: key_match.start()].rstrip()
+            if len(key) > MAX_SECTION_KEY:
+                raise SourceError(
+                    filename, number, f"section key is longer than {MAX_SECTION_KEY} characters"
+                )
             if not SECTION_KEY.match(key):
                 raise SourceError(
                     filename,
@@ -305,6 +347,14 @@ def _split_sections(body: list[tuple[int, str]], filename: str) -> list[SectionS
             section_number, title = numbered.group(1), numbered.group(2)
         if not title.strip():
             raise SourceError(filename, number, "heading has no title")
+        if len(title.strip()) > MAX_HEADING:
+            raise SourceError(filename, number, f"heading is longer than {MAX_HEADING} characters")
+        if section_number is not None and len(section_number) > MAX_SECTION_NUMBER:
+            raise SourceError(
+                filename,
+                number,
+                f"section number is longer than {MAX_SECTION_NUMBER} characters",
+            )
         sections.append(
             SectionSource(
                 key=key or slugify(title),
