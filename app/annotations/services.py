@@ -34,7 +34,7 @@ from app.models.annotation import (
     TargetType,
 )
 from app.models.base import utcnow
-from app.moderation.services import initial_status
+from app.moderation.services import initial_status, needs_review
 from app.papers.queries import PeriodState, comment_period
 
 MAX_BODY_LENGTH = 10_000
@@ -240,6 +240,8 @@ def reply(author: User, parent: Annotation, body: str) -> Annotation:
             field="parent",
             status=409,
         )
+    root = parent if parent.root_id is None else db.session.get(Annotation, parent.root_id)
+    _check_thread_open(author, root)
     paper = db.session.get(Paper, parent.paper_id)
     _check_period(paper)
     body = _check_body(body)
@@ -253,7 +255,8 @@ def reply(author: User, parent: Annotation, body: str) -> Annotation:
         root_id=parent.root_id or parent.id,
         depth=parent.depth + 1,
         kind=AnnotationKind.COMMENT,
-        status=initial_status(author, AnnotationStatus),
+        # In a thread (or under a contribution) not out in the open, a reply waits too.
+        status=initial_status(author, AnnotationStatus, within=(parent, root)),
         target=TargetType.SECTION,
         body=body,
         body_html=_render(body),
@@ -265,11 +268,39 @@ def reply(author: User, parent: Annotation, body: str) -> Annotation:
     return annotation
 
 
+def _check_thread_open(author: User, root: Annotation | None) -> None:
+    """A thread that awaits review takes replies from its author only; a rejected one
+    from nobody (others could reach it through a reply a moderator let out)."""
+    if root is None:
+        return
+    if root.status is AnnotationStatus.REJECTED or (
+        root.status is AnnotationStatus.PENDING and root.author_id != author.id
+    ):
+        raise AnnotationError(
+            "This thread is not public; it takes no replies.",
+            code="parent_unavailable",
+            field="parent",
+            status=409,
+        )
+
+
 def edit(user: User, annotation: Annotation, body: str, proposed_text: Any = ...) -> Annotation:
-    """Change the body (and a suggestion's wording); the earlier text stays in the history."""
+    """Change the body (and a suggestion's wording); the earlier text stays in the history.
+
+    A pending contribution stays pending. A published one of an author whose
+    contributions are still reviewed before they appear is not changed: the new words
+    would reach others without a moderator's approval.
+    """
     _refuse_placeholder(user, annotation)
     if not can_edit_annotation(user, annotation):
         raise AnnotationError("Only its author can edit this.", code="forbidden", status=403)
+    if annotation.status is AnnotationStatus.PUBLISHED and needs_review(user):
+        raise AnnotationError(
+            "Your contributions are reviewed before others see them, so a published one "
+            "can no longer be changed; add a reply instead.",
+            code="under_review",
+            status=409,
+        )
     body = _check_body(body)
     proposed, diff = annotation.proposed_text, annotation.proposed_diff
     if proposed_text is not ...:
@@ -305,6 +336,15 @@ def delete(user: User, annotation: Annotation) -> bool:
     if not _has_replies(annotation):
         _remove(annotation)
         return True
+    below = _descendants(annotation)
+    if _never_out(annotation) and all(_never_out(a) for a in below):
+        # Nothing of it was ever shown to others, so no placeholder may show it now: it
+        # goes with what answers it, which only its author could write.
+        for item in reversed(below):  # the deepest first
+            db.session.delete(item)
+            db.session.flush()
+        _remove(annotation)
+        return True
     now = utcnow()
     annotation.status = AnnotationStatus.DELETED
     annotation.deleted_at = annotation.updated_at = now
@@ -317,6 +357,24 @@ def delete(user: User, annotation: Annotation) -> bool:
     )
     db.session.flush()
     return False
+
+
+def _never_out(annotation: Annotation) -> bool:
+    """Awaiting review or rejected: others never saw it (a hidden one was shown, and is
+    shown as a placeholder already)."""
+    return annotation.status in (AnnotationStatus.PENDING, AnnotationStatus.REJECTED)
+
+
+def _descendants(annotation: Annotation) -> list[Annotation]:
+    """Everything that answers an annotation, directly or further down: one query."""
+    root_id = annotation.root_id or annotation.id
+    in_thread = list(db.session.scalars(select(Annotation).where(Annotation.root_id == root_id)))
+    below, found = {annotation.id}, []
+    for item in sorted(in_thread, key=lambda a: a.depth):
+        if item.parent_id in below:
+            below.add(item.id)
+            found.append(item)
+    return found
 
 
 def _refuse_placeholder(user: User, annotation: Annotation) -> None:

@@ -248,7 +248,8 @@ def propose(author: User, term: Term, text: Any, rationale: Any = None) -> Defin
         text_html=text_html,
         rationale=rationale,
         rationale_html=rationale_html,
-        status=initial_status(author, ProposalStatus),
+        # On a term that awaits review, a proposal waits too, whoever makes it.
+        status=initial_status(author, ProposalStatus, within=(term,)),
         created_at=now,
         updated_at=now,
         support_count=0,
@@ -369,7 +370,13 @@ def _recount(proposal: DefinitionProposal) -> None:
 
 
 def withdraw(user: User, proposal: DefinitionProposal) -> DefinitionProposal:
-    """An author withdraws their own proposal while it is open or awaits review."""
+    """An author withdraws their own proposal while it is open or awaits review.
+
+    An open proposal stays on the term's page, marked withdrawn. One that awaits review
+    was never shown to others, and a withdrawal must not show it now: it is removed,
+    with its discussion (only its author could comment on it). The proposal returned
+    then says "withdrawn" but is no longer stored.
+    """
     if not is_author(user, proposal):
         raise DefinitionError(
             "Only its author can withdraw a proposal.", code="forbidden", status=403
@@ -380,8 +387,14 @@ def withdraw(user: User, proposal: DefinitionProposal) -> DefinitionProposal:
             code="closed",
             status=409,
         )
+    pending = proposal.status is ProposalStatus.PENDING
     proposal.status = ProposalStatus.WITHDRAWN
     proposal.updated_at = utcnow()
+    if pending:
+        db.session.execute(
+            ProposalComment.__table__.delete().where(ProposalComment.proposal_id == proposal.id)
+        )
+        db.session.delete(proposal)
     db.session.flush()
     return proposal
 
@@ -474,7 +487,8 @@ def comment(
         parent_id=parent.id if parent else None,
         body=body,
         body_html=body_html,
-        status=initial_status(author, CommentStatus),
+        # On a proposal (or under a comment) that is not out in the open, it waits too.
+        status=initial_status(author, CommentStatus, within=(proposal, parent)),
         created_at=utcnow(),
     )
     db.session.add(item)

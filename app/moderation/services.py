@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -26,7 +27,14 @@ from app.extensions import db
 from app.models import Flag, FlagReason, ModerationAction, ModerationLog, TargetKind, User
 from app.models.base import utcnow
 from app.moderation.labels import action_label, state_label
-from app.moderation.states import AccountState, ModerationState, Status, is_approved, is_published
+from app.moderation.states import (
+    AccountState,
+    ModerationState,
+    Status,
+    is_approved,
+    is_held,
+    is_published,
+)
 from app.moderation.targets import CONTENT_TYPES, ContentType, content_type
 
 log = logging.getLogger(__name__)
@@ -100,10 +108,22 @@ def needs_review(author: User) -> bool:
     return threshold > 0 and approved_count(author.id) < threshold
 
 
-def initial_status(author: User, status_enum: type[Status]) -> Status:
+def initial_status(
+    author: User, status_enum: type[Status], *, within: Iterable[Any] = ()
+) -> Status:
     """The status new content of `author` starts with: pending or published, as a member
-    of the kind's status enum (`AnnotationStatus`, `TermStatus`...)."""
-    return (PENDING if needs_review(author) else PUBLISHED).of_kind(status_enum)
+    of the kind's status enum (`AnnotationStatus`, `TermStatus`...).
+
+    `within` are the contributions it goes into (a reply's parent and thread, a
+    proposal's term, a comment's proposal and the comment it answers). While one of them
+    is held (pending, hidden or rejected: `states.is_held`), the new content is held too,
+    however trusted its author is by now: nothing reaches others through a container a
+    moderator has not let out. Approving the container later does not approve it; it
+    waits in the queue on its own.
+    """
+    if needs_review(author) or any(is_held(item) for item in within if item is not None):
+        return PENDING.of_kind(status_enum)
+    return PUBLISHED.of_kind(status_enum)
 
 
 # --- flags ------------------------------------------------------------------------------

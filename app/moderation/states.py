@@ -62,6 +62,17 @@ def is_pending(item) -> bool:
     return ModerationState.of(item.status) is ModerationState.PENDING
 
 
+def is_held(item) -> bool:
+    """Whether a contribution is not out in the open: awaiting a moderator, or hidden or
+    rejected by one (or hidden after flags). What is added to it is held with it: a new
+    reply, proposal or comment in it waits for a moderator whoever writes it."""
+    return ModerationState.of(item.status) in (
+        ModerationState.PENDING,
+        ModerationState.HIDDEN,
+        ModerationState.REJECTED,
+    )
+
+
 def is_deleted(item) -> bool:
     """Whether an annotation or a comment on a proposal was deleted by its author."""
     return item.status is AnnotationStatus.DELETED or item.status is CommentStatus.DELETED
