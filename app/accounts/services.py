@@ -14,7 +14,7 @@ from datetime import timedelta
 from functools import cache
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -22,6 +22,7 @@ from app.accounts import tokens
 from app.core.errors import ServiceError
 from app.core.i18n import gettext as _
 from app.core.mail import queue_template_mail
+from app.core.urls import absolute_url
 from app.extensions import db
 from app.models import ApiToken, Role, StakeholderType, User
 from app.models.base import utcnow
@@ -217,7 +218,7 @@ def send_confirmation_mail(user: User) -> None:
         user,
         _("Confirm your e-mail address for Think Paper Commons"),
         "confirm_email",
-        url_for("accounts.confirm_email", token=tokens.confirmation_token(user), _external=True),
+        absolute_url("accounts.confirm_email", token=tokens.confirmation_token(user)),
         hours=current_app.config["EMAIL_TOKEN_MAX_AGE"] // 3600,
     )
 
@@ -300,7 +301,7 @@ def request_password_reset(email: str) -> None:
         user,
         _("Reset your Think Paper Commons password"),
         "reset_password",
-        url_for("accounts.reset_password", token=tokens.reset_token(user), _external=True),
+        absolute_url("accounts.reset_password", token=tokens.reset_token(user)),
         minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
     )
 
