@@ -28,7 +28,9 @@ LOCAL = "127.0.0.1:8080"
 FORGED = ["evil.example", "evil.example:443", "commons.example.org.evil.example", "x.localhost"]
 URL = re.compile(r"https?://[^\s\"'<>]+")
 # Where the code may not take a host from: the request (only `app/core/urls.py` builds links).
-HOST_READERS = re.compile(r"_external\s*=\s*True|\burl_root\b|\bhost_url\b|request\.host\b")
+HOST_READERS = re.compile(
+    r"_external\s*=\s*True|\burl_root\b|\bhost_url\b|\brequest\.(host|url|base_url|root_url)\b"
+)
 
 
 @pytest.fixture
