@@ -17,7 +17,6 @@ from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
 from app.core.errors import ApiError, ServiceError
-from app.core.urls import absolute
 from app.extensions import csrf
 
 bp = Blueprint("api", __name__)
@@ -157,8 +156,7 @@ def answer(model: Any, status: int = 200, location: str | None = None):
     response = jsonify(model.model_dump(mode="json", exclude_unset=True))
     response.status_code = status
     if location:
-        # Absolute, on SITE_URL: a path of this site (`/api/v1/...`) gets the public origin.
-        response.headers["Location"] = absolute(location) if location.startswith("/") else location
+        response.headers["Location"] = location
     return response
 
 
