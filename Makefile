@@ -43,6 +43,7 @@ venv install: $(STAMP)
 
 run: export APP_CONFIG := development
 run: export FLASK_APP := wsgi.py
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: export PATH := $(CURDIR)/$(BIN):$(PATH)
 run: $(STAMP)
 	@echo "Migrating the database, importing papers/, creating the demo accounts"

@@ -36,6 +36,14 @@ class DefaultConfig:
 
     ENV_NAME = "default"
     SECRET_KEY = os.environ.get("SECRET_KEY")
+    # The public origin (https://commons.example.org): every absolute link is built from it,
+    # and requests naming another host are refused. Required in production.
+    SITE_URL = os.environ.get("SITE_URL")
+    # Host names accepted besides SITE_URL's (comma-separated), e.g. an internal name that
+    # health probes use.
+    EXTRA_TRUSTED_HOSTS = [h for h in os.environ.get("EXTRA_TRUSTED_HOSTS", "").split(",") if h]
+    # Log lines on standard error: `text` or `json` (one object per line)
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
     SQLALCHEMY_DATABASE_URI = database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'commons.sqlite3'}")
     )
@@ -122,6 +130,7 @@ class DevelopmentConfig(DefaultConfig):
     ENV_NAME = "development"
     DEBUG = False
     SECRET_KEY = os.environ.get("SECRET_KEY", "development-only-not-secret")
+    SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")  # `make run`'s address
 
 
 class TestingConfig(DefaultConfig):
@@ -130,6 +139,7 @@ class TestingConfig(DefaultConfig):
     ENV_NAME = "testing"
     TESTING = True
     SECRET_KEY = "testing-only-not-secret"
+    SITE_URL = "http://localhost"  # the test client's host; a live server sets its own
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
     RATELIMIT_STORAGE_URI = "memory://"
     # Tests post forms directly; the CSRF tests switch protection back on.

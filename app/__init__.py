@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 
@@ -48,12 +47,16 @@ def create_app(config: str | type | None = None) -> Flask:
     app.config.from_object(config_class)
     if app.config["ENV_NAME"] == "production" and not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set in production (APP_CONFIG=production)")
+    from app.core import headers, logs, urls
+
+    # SITE_URL (required in production) and the hosts a request may name: checked first.
+    urls.init_app(app)
     os.makedirs(app.instance_path, exist_ok=True)
     _trust_proxies(app)
-    # The site's own messages (loggers under `app`, e.g. mail written to the outbox) at INFO;
-    # libraries (alembic, SQLAlchemy, …) only from WARNING, so the terminal stays readable.
-    logging.basicConfig(level=logging.WARNING)
-    logging.getLogger(__name__).setLevel(logging.INFO)
+    # Request ids in every log line; the site's loggers (under `app`) at INFO, libraries
+    # (alembic, SQLAlchemy, …) only from WARNING, so the terminal stays readable.
+    logs.init_app(app)
+    headers.init_app(app)
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -168,6 +171,8 @@ def _register_security_headers(app: Flask) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response

@@ -59,6 +59,7 @@ def prepare_environment(workdir: Path) -> dict[str, str]:
     env = {
         "APP_CONFIG": "production",
         "SECRET_KEY": secrets.token_hex(32),
+        "SITE_URL": f"http://{HOST}",  # the server's port is chosen later; hosts match without it
         "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
         "MAIL_OUTBOX_DIR": str(workdir / "outbox"),
         "RATELIMIT_ENABLED": "false",

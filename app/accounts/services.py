@@ -15,7 +15,7 @@ from email.message import EmailMessage
 from functools import cache
 from typing import Any
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -23,6 +23,7 @@ from app.accounts import sessions, tokens
 from app.core.errors import ServiceError
 from app.core.i18n import gettext as _
 from app.core.mail import build_message, queue_mail, queue_template_mail
+from app.core.urls import absolute_url
 from app.extensions import db
 from app.models import ApiToken, Role, StakeholderType, User
 from app.models.base import utcnow
@@ -226,7 +227,7 @@ def send_registration_attempt_mail(user: User) -> None:
     account is given a password-reset link (which also confirms the address)."""
     url = None
     if user.is_active:
-        url = url_for("accounts.reset_password", token=tokens.reset_token(user), _external=True)
+        url = absolute_url("accounts.reset_password", token=tokens.reset_token(user))
     queue_template_mail(
         user.email,
         _("Someone tried to register with your address at Think Paper Commons"),
@@ -243,7 +244,7 @@ def send_confirmation_mail(user: User) -> None:
         user,
         _("Confirm your e-mail address for Think Paper Commons"),
         "confirm_email",
-        url_for("accounts.confirm_email", token=tokens.confirmation_token(user), _external=True),
+        absolute_url("accounts.confirm_email", token=tokens.confirmation_token(user)),
         hours=current_app.config["EMAIL_TOKEN_MAX_AGE"] // 3600,
     )
 
@@ -343,7 +344,7 @@ def password_reset_mail(email: str) -> EmailMessage | None:
             display_name="",
             password_hash=_decoy_hash(),
         )
-    url = url_for("accounts.reset_password", token=tokens.reset_token(user), _external=True)
+    url = absolute_url("accounts.reset_password", token=tokens.reset_token(user))
     body = render_template(
         "mail/reset_password.txt",
         user=user,

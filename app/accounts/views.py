@@ -46,7 +46,7 @@ from app.accounts.throttling import (
     remember_device,
 )
 from app.annotations.dispositions import answers_for
-from app.core import transaction
+from app.core import logs, transaction
 from app.core.i18n import gettext as _
 from app.core.labels import ROLE_LABELS
 from app.core.mail import deliver
@@ -249,7 +249,7 @@ def request_reset():
         )
         if message is not None:
             app = current_app._get_current_object()
-            response.call_on_close(lambda: deliver(message, app))
+            response.call_on_close(logs.for_this_request(lambda: deliver(message, app)))
         return response
     return render_template("accounts/reset_request.html", form=form)
 

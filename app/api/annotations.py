@@ -35,6 +35,7 @@ from app.api.blueprint import (
 )
 from app.core.errors import ApiError
 from app.core.permissions import can_annotate, can_read_words
+from app.core.urls import absolute_url
 from app.extensions import db
 from app.models import (
     Anchor,
@@ -318,14 +319,13 @@ def version_annotations(slug: str, label: str):
     if more:
         last, count, _anchor = rows[-1]
         kept = asked.model_dump(include={"section", "kind", "sort"}, exclude_unset=True)
-        next_url = url_for(
+        next_url = absolute_url(
             "api.version_annotations",
             slug=paper.slug,
             label=version.label,
             **{k: v for k, v in kept.items() if v is not None},
             limit=asked.limit,
             after=_write_cursor(last, count, sort),
-            _external=True,
         )
     decisions = decisions_for([root for root, _count, _anchor in rows], viewer)
     answers = current_dispositions(row[0].id for row in rows)

@@ -33,6 +33,7 @@ from app.api.moderation import flag, flagger
 from app.core.errors import ApiError
 from app.core.permissions import can_adopt, can_annotate
 from app.core.ratelimits import account_key
+from app.core.urls import absolute_url
 from app.definitions import queries, services
 from app.extensions import db, limiter
 from app.models import ProposalStatus, TargetKind, Term
@@ -133,7 +134,7 @@ def terms():
     if after + limit < total:
         kept = asked.model_dump(include={"state"}, exclude_unset=True)
         # Terms are in alphabetical order, not by id: the cursor counts the terms given.
-        next_url = url_for("api.terms", **kept, limit=limit, after=after + limit, _external=True)
+        next_url = absolute_url("api.terms", **kept, limit=limit, after=after + limit)
     items = [
         presenters.term(
             s.term, adopted=s.adopted, open_proposals=s.open_count, people=users, votes=votes

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import func, select, union_all
 
 from app.annotations import queries as annotation_queries
@@ -24,6 +24,7 @@ from app.api.blueprint import ANNOTATION_ID, allowed, answer, bp, created
 from app.core.errors import ApiError
 from app.core.permissions import can_flag, can_moderate
 from app.core.ratelimits import account_key
+from app.core.urls import absolute_url
 from app.extensions import db, limiter
 from app.models import Annotation, FlagReason, TargetKind
 from app.moderation import queries, services
@@ -107,12 +108,11 @@ def moderation_queue():
     if page.has_more:
         kept = asked.model_dump(include={"state", "type", "reason"}, exclude_unset=True)
         # The queue is ordered by time, not by id: the cursor counts the items given so far.
-        next_url = url_for(
+        next_url = absolute_url(
             "api.moderation_queue",
             **{k: v for k, v in kept.items() if v is not None},
             limit=limit,
             after=after + limit,
-            _external=True,
         )
     return answer(schemas.ModerationQueue(items=items, total=page.total, next=next_url))
 

@@ -9,6 +9,7 @@ from app.api.blueprint import answer, bp, created, signed_in
 from app.core.errors import ApiError, error_json
 from app.core.permissions import can_edit_papers
 from app.core.ratelimits import account_key
+from app.core.urls import absolute_url
 from app.editor import publishing
 from app.extensions import limiter
 from app.papers import queries
@@ -39,7 +40,7 @@ def papers():
     summaries = summaries[:limit]
     next_url = None
     if more:
-        next_url = url_for("api.papers", limit=limit, after=summaries[-1].paper.id, _external=True)
+        next_url = absolute_url("api.papers", limit=limit, after=summaries[-1].paper.id)
     items = [presenters.paper_item(s.paper, s.latest) for s in summaries]
     return answer(schemas.PaperList(items=items, total=queries.paper_count(), next=next_url))
 

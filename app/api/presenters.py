@@ -10,12 +10,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import inspect as sa_inspect
 from werkzeug.routing import BuildError
 
 from app.api import schemas
 from app.core.permissions import can_read_words, is_author, is_moderator
+from app.core.urls import absolute, absolute_url
 from app.models import (
     CommentStatus,
     Flag,
@@ -53,8 +54,8 @@ def _copy(obj: Any, *names: str) -> dict[str, Any]:
 
 
 def site_url(path: str) -> str:
-    """An absolute address on this site, with the scheme and host the API was reached by."""
-    return url_for("api.papers", _external=True).removesuffix(url_for("api.papers")) + path
+    """An absolute address on this site (SITE_URL), whatever host the API was reached by."""
+    return absolute(path)
 
 
 # --- papers -----------------------------------------------------------------------------
@@ -64,7 +65,7 @@ def paper_item(paper: Paper, latest: PaperVersion) -> schemas.PaperItem:
     return schemas.PaperItem(
         **_copy(paper, "slug", "title", "number", "series"),
         latest_version=latest.label,
-        url=url_for("api.paper", slug=paper.slug, _external=True),
+        url=absolute_url("api.paper", slug=paper.slug),
     )
 
 
@@ -87,11 +88,11 @@ def paper_detail(paper: Paper, versions: list[PaperVersion], period_: CommentPer
                 published_at=iso(v.published_at),
                 date=_day(v.date),
                 change_note=v.change_note,
-                url=url_for("api.version", slug=paper.slug, label=v.label, _external=True),
+                url=absolute_url("api.version", slug=paper.slug, label=v.label),
             )
             for v in versions
         ],
-        html_url=url_for("papers.paper", slug=paper.slug, _external=True),
+        html_url=absolute_url("papers.paper", slug=paper.slug),
     )
 
 
@@ -130,7 +131,7 @@ def _version_fields(paper: Paper, version: PaperVersion, sections: list[Section]
         "change_note": version.change_note,
         "acknowledgement": version.acknowledgement,
         "sections": [section(s) for s in sections],
-        "html_url": url_for("papers.version", slug=paper.slug, label=version.label, _external=True),
+        "html_url": absolute_url("papers.version", slug=paper.slug, label=version.label),
     }
 
 
@@ -200,7 +201,7 @@ def annotation_permalink(annotation_id: int) -> str:
     """The thread's page on the site (`/annotations/<id>`, CONTRACT), absolute."""
     if "annotations.thread" in current_app.view_functions:
         try:
-            return url_for("annotations.thread", annotation_id=annotation_id, _external=True)
+            return absolute_url("annotations.thread", annotation_id=annotation_id)
         except BuildError:
             pass
     return site_url(f"/annotations/{annotation_id}")
@@ -288,15 +289,13 @@ def annotation(
     shown_in = version
     version = version if anchor_ is None else made_on or annotation.version
     links = {
-        "self": url_for("api.annotation", annotation_id=annotation.id, _external=True),
+        "self": absolute_url("api.annotation", annotation_id=annotation.id),
         "html": annotation_permalink(annotation.id),
-        "thread": url_for("api.annotation", annotation_id=thread_id, _external=True),
-        "version": url_for("api.version", slug=paper.slug, label=version.label, _external=True),
+        "thread": absolute_url("api.annotation", annotation_id=thread_id),
+        "version": absolute_url("api.version", slug=paper.slug, label=version.label),
     }
     if annotation.parent_id is not None:
-        links["parent"] = url_for(
-            "api.annotation", annotation_id=annotation.parent_id, _external=True
-        )
+        links["parent"] = absolute_url("api.annotation", annotation_id=annotation.parent_id)
     extra = {}
     if shows_moderation(annotation, viewer):
         extra["moderation"] = moderation(annotation, decisions.get(annotation.id))
@@ -601,7 +600,7 @@ def glossary_permalink(slug: str) -> str:
     for endpoint in ("glossary.term", "definitions.term"):
         if endpoint in current_app.view_functions:
             try:
-                return url_for(endpoint, slug=slug, _external=True)
+                return absolute_url(endpoint, slug=slug)
             except BuildError:
                 pass
     return site_url(glossary_path(slug))
@@ -633,7 +632,7 @@ def term(
         updated=iso(term.updated_at),
         definition=definition,
         open_proposals=open_proposals,
-        url=url_for("api.term", slug=term.slug, _external=True),
+        url=absolute_url("api.term", slug=term.slug),
         html_url=glossary_permalink(term.slug),
         **extra,
     )
@@ -677,7 +676,7 @@ def proposal(
         adopted=adopted,
         superseded_at=iso(proposal.superseded_at),
         editor_reason=proposal.editor_reason,
-        url=url_for("api.proposal", proposal_id=proposal.id, _external=True),
+        url=absolute_url("api.proposal", proposal_id=proposal.id),
         **extra,
     )
 

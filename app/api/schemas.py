@@ -432,6 +432,9 @@ class ErrorDetail(Answer):
         None, description="Each field at fault (`quote.start` for nested ones) and why."
     )
     line: int | None = Field(None, description="For an error in a paper source: its line.")
+    request_id: str | None = Field(
+        None, description="The request's id, also sent as `X-Request-ID`: quote it in a report."
+    )
 
 
 class Error(Answer):

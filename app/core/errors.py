@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.core import transaction
 from app.core.i18n import gettext as _
+from app.core.logs import request_id
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,7 @@ def error_json(status: int, message: str, code: str | None = None, fields: dict 
     body = {"error": {"code": code or ERROR_CODES.get(status, "error"), "message": message}}
     if fields:
         body["error"]["fields"] = fields
+    body["error"]["request_id"] = request_id()
     response = jsonify(body)
     response.status_code = status
     return response
@@ -106,7 +108,7 @@ def _messages() -> dict[int, tuple[str, str]]:
 def _render(status: int, message: str | None = None):
     title, default = _messages().get(status, (_("Error"), _("The request failed.")))
     return render_template("errors/error.html", status=status, title=title,
-                           message=message or default), status  # fmt: skip
+                           message=message or default, request_id=request_id()), status  # fmt: skip
 
 
 def _limit_message(error) -> str | None:

@@ -22,6 +22,7 @@ from flask_login import current_user
 
 from app.annotations import dispositions
 from app.annotations import queries as discussion
+from app.core.urls import absolute_url
 from app.definitions.marking import DEFAULT_MODE, MODES, mark_sections
 from app.models import DispositionOutcome, Paper, PaperVersion
 from app.papers import queries
@@ -193,7 +194,7 @@ def responses_csv(slug: str, label: str):
     """The same report as CSV: one record per thread; cells never run as formulas."""
     paper, _versions, report = _responses_report(slug, label)
     lines = dispositions.csv_lines(
-        report, lambda i: url_for("annotations.thread", annotation_id=i, _external=True)
+        report, lambda i: absolute_url("annotations.thread", annotation_id=i)
     )
     name = f"{paper.slug}-{report.version.label}-responses.csv"
     return Response(

@@ -80,7 +80,9 @@ def live_server(app):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    app.config["SITE_URL"] = base_url  # links in mail and the API lead to this server
+    yield base_url
     server.shutdown()
     server.server_close()
     thread.join(timeout=10)

@@ -14,6 +14,7 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
 
 def test_production_cookies_are_secure_httponly_and_lax(monkeypatch, database_url):
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "x" * 32)
+    monkeypatch.setattr(ProductionConfig, "SITE_URL", "https://commons.example.org")
     monkeypatch.setattr(ProductionConfig, "SQLALCHEMY_DATABASE_URI", database_url)
     app = create_app("production")
     assert app.config["SESSION_COOKIE_SECURE"] is True

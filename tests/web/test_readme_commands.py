@@ -35,6 +35,9 @@ CLEARED = (
     "APP_CONFIG",
     "DATABASE_URL",
     "SECRET_KEY",
+    "SITE_URL",
+    "EXTRA_TRUSTED_HOSTS",
+    "LOG_FORMAT",
     "PAPERS_DIR",
     "VIRTUAL_ENV",
     "PYTHONPATH",
@@ -217,7 +220,12 @@ def test_production_needs_its_secret_key_whatever_the_checkout_says(checkout):
     assert production.returncode != 0
     assert "SECRET_KEY must be set" in production.stderr
 
-    for extra, refused in (({}, True), ({"SECRET_KEY": "x" * 32}, False)):
+    secret = {"SECRET_KEY": "x" * 32}
+    for extra, refusal in (
+        ({}, "SECRET_KEY must be set"),
+        (secret, "SITE_URL must be set"),
+        ({**secret, "SITE_URL": "https://commons.example.org"}, None),
+    ):
         checked = subprocess.run(
             [gunicorn, "--check-config", "wsgi:app"],
             cwd=checkout,
@@ -226,5 +234,8 @@ def test_production_needs_its_secret_key_whatever_the_checkout_says(checkout):
             text=True,
             timeout=60,
         )
-        assert (checked.returncode != 0) is refused, checked.stderr
-        assert ("SECRET_KEY must be set" in checked.stderr) is refused, checked.stderr
+        assert (checked.returncode != 0) is (refusal is not None), checked.stderr
+        if refusal:
+            assert refusal in checked.stderr, checked.stderr
+        else:
+            assert "must be set" not in checked.stderr, checked.stderr

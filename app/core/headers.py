@@ -1,0 +1,47 @@
+"""`Cache-Control: no-store` on every answer that holds personal data.
+
+No browser cache, proxy or shared computer may keep such an answer: the pages of the
+account, moderation and editor areas and the log-in, registration and reset pages (their
+blueprints, and their paths when routing failed), and whatever is answered to someone
+signed in, by session or by API token — their name is on every page and the API answers
+them with their own votes, drafts and rights. Public answers to anonymous readers stay
+cacheable; static files are never personal.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_login import current_user
+
+PRIVATE_BLUEPRINTS = frozenset({"accounts", "moderation", "editor"})
+PRIVATE_PATHS = (
+    "/account",
+    "/moderation",
+    "/editor",
+    "/login",
+    "/logout",
+    "/register",
+    "/reset-password",
+    "/confirm",
+    "/notifications",
+)
+
+
+def is_personal() -> bool:
+    """Whether the current answer may hold personal data."""
+    if request.endpoint == "static":
+        return False
+    if request.blueprint in PRIVATE_BLUEPRINTS:
+        return True
+    path = request.path
+    if any(path == prefix or path.startswith(prefix + "/") for prefix in PRIVATE_PATHS):
+        return True
+    return bool(current_user.is_authenticated)
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def no_store_for_personal_answers(response):
+        if is_personal():
+            response.headers["Cache-Control"] = "no-store"
+        return response
