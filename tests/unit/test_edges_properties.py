@@ -12,10 +12,9 @@ derandomized).
 from __future__ import annotations
 
 import itertools
-import os
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -24,15 +23,7 @@ from app.editor.publishing import import_version
 from app.models import Paper, PaperVersion, Section
 from app.models.limits import column_length, integer_range
 from app.papers.source import SourceError, parse_source
-
-EXAMPLES = int(os.environ.get("EDGE_EXAMPLES", "10"))
-EDGE = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+from tests.edges import EDGE
 
 BASE = {
     "title": '"Edge paper"',

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import typing
 from typing import Any
 
@@ -25,16 +24,8 @@ from app.api import schemas as s
 from app.api.routes import ROUTES
 from app.extensions import db
 from app.models import Role
+from tests.edges import EDGE, EXAMPLES, app_config  # noqa: F401 (a fixture)
 from tests.web.test_api_annotations import API, auth, token_for
-
-EXAMPLES = int(os.environ.get("EDGE_EXAMPLES", "10"))
-EDGE = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
 
 # A valid body for each body model: the property test replaces one field at a time. A new
 # body model without an entry here fails `test_every_body_model_has_a_base`.
@@ -215,17 +206,6 @@ date: 2006-10-24
 
 Think Paper text.
 """
-
-
-@pytest.fixture
-def app_config(app_config):
-    """Many requests from one account: rate limits are switched off, so that every value
-    reaches the services and the database."""
-
-    class Unlimited(app_config):
-        RATELIMIT_ENABLED = False
-
-    return Unlimited
 
 
 @pytest.fixture

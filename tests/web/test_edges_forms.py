@@ -11,13 +11,12 @@ base form already has); what is accepted is shown as it was typed. The budget is
 from __future__ import annotations
 
 import itertools
-import os
 import re
 from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from wtforms import BooleanField, FileField, HiddenField, SubmitField
 from wtforms.csrf.core import CSRFTokenField
@@ -29,16 +28,9 @@ from app.editor.forms import CommentPeriodForm
 from app.models import Role
 from app.moderation.forms import AccountDecisionForm, FlagForm
 from tests.conftest import DEFAULT_PASSWORD, login
+from tests.edges import EDGE, EXAMPLES, app_config  # noqa: F401 (a fixture)
 from tests.web.test_edges_api import with_edges
 
-EXAMPLES = int(os.environ.get("EDGE_EXAMPLES", "10"))
-EDGE = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
 _n = itertools.count()
 
 # name: (url, form class, prefix, who, a valid base, fields shown back as typed)
@@ -184,17 +176,6 @@ VALUES = st.one_of(
     ),
     st.text(max_size=30),
 )
-
-
-@pytest.fixture
-def app_config(app_config):
-    """Many posts from one account: rate limits are switched off, so that every value
-    reaches the services and the database."""
-
-    class Unlimited(app_config):
-        RATELIMIT_ENABLED = False
-
-    return Unlimited
 
 
 @pytest.fixture

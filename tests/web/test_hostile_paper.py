@@ -53,6 +53,7 @@ NO_PAPER_TEXT = {
     "annotations.reply_form_fragment": "an empty reply form",
     "moderation.log": "decisions and their items' names",
     "health.healthz": "a status",
+    "health.readyz": "a status",
     "papers.terms": "the terms of participation",
     "accounts.login": "account forms",
     "accounts.register": "account forms",

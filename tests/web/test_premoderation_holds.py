@@ -272,10 +272,15 @@ def _seen(response) -> str:
     return " ".join(soup.get_text(" ").split()) + " " + " ".join(marks)
 
 
+# One request id for every look, so that an error page (which shows the request's id)
+# reads the same before and after when nothing else changed.
+SAME_REQUEST_ID = {"X-Request-ID": "premoderation-snapshot"}
+
+
 def _snapshot(client, urls: list[str]) -> dict[str, tuple[int, str]]:
     shown = {}
     for url in urls:
-        response = client.get(url)
+        response = client.get(url, headers=SAME_REQUEST_ID)
         assert response.status_code < 500, (url, response.status_code)
         shown[url] = (response.status_code, _seen(response))
     return shown
