@@ -19,7 +19,6 @@ A view that catches a service's refusal to show it beside a form, and still answ
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -29,8 +28,6 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from app.core.mail import pending_mail
 from app.extensions import db
-
-log = logging.getLogger(__name__)
 
 _WROTE = "app.transaction.wrote"
 

@@ -491,16 +491,6 @@ def decisions_about(user: User, limit: int = 20) -> list[ModerationLog]:
     return rows
 
 
-def latest_decision(kind: TargetKind, target_id: int) -> ModerationLog | None:
-    """The last decision on an item: why it is hidden or rejected, for its author."""
-    return db.session.scalar(
-        select(ModerationLog)
-        .where(ModerationLog.target_kind == kind, ModerationLog.target_id == target_id)
-        .order_by(ModerationLog.created_at.desc(), ModerationLog.id.desc())
-        .limit(1)
-    )
-
-
 def latest_decisions(kind: TargetKind, target_ids: list[int]) -> dict[int, ModerationLog]:
     """The last decision on each of several items: one query."""
     if not target_ids:
