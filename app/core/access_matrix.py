@@ -14,7 +14,8 @@ which routes ask it, nor what a visitor who fails it sees. `tests/web/test_acces
 walks every route of the URL map as every actor and checks that the outcome is the one
 written here and that the rule's predicate is the one the code asked; a route missing
 from the table fails it. `docs/access.md` is generated from the table (`flask access
-table`), and a test keeps the committed file equal to it.
+table`), and a test keeps the committed file equal to it. A refused page says who may use
+it in the rule's words (`app.core.errors`).
 
 A suspended account is logged out everywhere at once (its sessions and API tokens name no
 one, `app.accounts.sessions`), and it cannot log in: it reads what anyone reads, and
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.core import permissions as p
+from app.core.i18n import lazy_gettext as _l
 
 
 class Actor(enum.Enum):
@@ -83,7 +85,7 @@ SIGNED_IN = frozenset(Actor) - {Actor.ANONYMOUS, Actor.SUSPENDED}
 class Rule:
     """Who may, in words; the predicate the code asks; what each actor meets."""
 
-    who: str
+    who: Any  # words, translated where they are shown
     predicate: Callable[..., bool] | None
     outcomes: Mapping[Actor, Outcome]
 
@@ -92,7 +94,7 @@ class Rule:
 
 
 def _rule(
-    who: str,
+    who: Any,
     predicate: Callable[..., bool] | None,
     allowed: Iterable[Actor],
     *,
@@ -109,33 +111,33 @@ def _rule(
     return Rule(who, predicate, outcomes)
 
 
-EVERYONE = Rule("everyone", None, dict.fromkeys(Actor, Outcome.ALLOWED))
-LOGGED_IN = _rule("anyone logged in", None, SIGNED_IN)
+EVERYONE = Rule(_l("everyone"), None, dict.fromkeys(Actor, Outcome.ALLOWED))
+LOGGED_IN = _rule(_l("anyone logged in"), None, SIGNED_IN)
 OWNER = _rule(
-    "the account it belongs to; another's is not found",
+    _l("the account it belongs to; another's is not found"),
     None,
     {Actor.AUTHOR},
     others=Outcome.NOT_FOUND,
 )
-PARTICIPANTS = _rule("anyone logged in with a confirmed address", p.can_annotate, SIGNED_IN)
+PARTICIPANTS = _rule(_l("anyone logged in with a confirmed address"), p.can_annotate, SIGNED_IN)
 NOT_ON_OWN = _rule(
-    "anyone logged in with a confirmed address, but not on their own contribution",
+    _l("anyone logged in with a confirmed address, but not on their own contribution"),
     p.can_flag,
     SIGNED_IN - {Actor.AUTHOR},
 )
 VOTERS = _rule(
-    "anyone logged in with a confirmed address, but not on their own proposal",
+    _l("anyone logged in with a confirmed address, but not on their own proposal"),
     p.can_annotate,
     SIGNED_IN - {Actor.AUTHOR},
 )
-EDITING_AUTHOR = _rule("its author", p.can_edit_annotation, {Actor.AUTHOR})
-DELETING_AUTHOR = _rule("its author", p.can_delete_annotation, {Actor.AUTHOR})
-PROPOSAL_AUTHOR = _rule("its author", p.is_author, {Actor.AUTHOR})
+EDITING_AUTHOR = _rule(_l("its author"), p.can_edit_annotation, {Actor.AUTHOR})
+DELETING_AUTHOR = _rule(_l("its author"), p.can_delete_annotation, {Actor.AUTHOR})
+PROPOSAL_AUTHOR = _rule(_l("its author"), p.is_author, {Actor.AUTHOR})
 STAFF_EDITORS = {Actor.EDITOR, Actor.ADMIN}
-EDITORS = _rule("series editors and admins", p.can_edit_papers, STAFF_EDITORS)
-ANSWERERS = _rule("series editors and admins", p.can_answer, STAFF_EDITORS)
-ADOPTERS = _rule("series editors and admins", p.can_adopt, STAFF_EDITORS)
-MODERATORS = _rule("moderators and admins", p.can_moderate, {Actor.MODERATOR, Actor.ADMIN})
+EDITORS = _rule(_l("series editors and admins"), p.can_edit_papers, STAFF_EDITORS)
+ANSWERERS = _rule(_l("series editors and admins"), p.can_answer, STAFF_EDITORS)
+ADOPTERS = _rule(_l("series editors and admins"), p.can_adopt, STAFF_EDITORS)
+MODERATORS = _rule(_l("moderators and admins"), p.can_moderate, {Actor.MODERATOR, Actor.ADMIN})
 
 
 @dataclass(frozen=True)
@@ -418,7 +420,7 @@ MATRIX: tuple[tuple[str, tuple[Action, ...]], ...] = (
                 "see the accounts, suspend or restrict one",
                 MODERATORS,
                 ("GET moderation.users", "GET moderation.user", "POST moderation.user_decide"),
-                note="only accounts below one's rank (admins: all but their own)",
+                note="only accounts below one's own rank; admins: every account but their own",
             ),
         ),
     ),
@@ -518,7 +520,7 @@ def markdown(url_map: Any) -> str:
             label = action.label + (f" ({action.note})" if action.note else "")
             rule = action.rule
             predicate = f"`{rule.predicate.__name__}`" if rule.predicate else "–"
-            cells = [label, routes, rule.who, predicate]
+            cells = [label, routes, str(rule.who), predicate]
             cells += [rule.outcome(actor).symbol for actor in Actor]
             lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

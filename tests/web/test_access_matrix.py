@@ -523,3 +523,19 @@ def test_flask_access_table_prints_the_docs(app):
     result = app.test_cli_runner().invoke(args=["access", "table"])
     assert result.exit_code == 0
     assert result.output == access_matrix.markdown(app.url_map)
+
+
+@pytest.mark.parametrize(
+    ("role", "path", "who"),
+    [
+        (Role.EDITOR, "/moderation/", "moderators and admins"),
+        (Role.MODERATOR, "/editor/", "series editors and admins"),
+    ],
+)
+def test_a_refused_page_says_who_may_from_the_table(
+    client, create_user, logged_in, role, path, who
+):
+    logged_in(create_user(role))
+    response = client.get(path)
+    assert response.status_code == 403
+    assert f"This is for {who}." in response.get_data(as_text=True)
