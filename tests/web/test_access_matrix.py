@@ -1,16 +1,18 @@
 """Every route of the URL map, as each of the eight actors of `app.core.access_matrix`:
-what each meets is what the table says, and the table's predicate is the one the code
-asked.
+what each meets is what the table says, the table's predicate is the one the code asked,
+and a refused request stores nothing.
 
-One test per route (endpoint and method). It builds a small world through the services —
-a paper in two versions, the author's thread with another participant's reply, the
-author's term, proposal and comment, a flag, sessions and API tokens for everyone, a
-suspended account — and sends the request as each actor in turn: web routes with the
-actor's session cookie, API routes with its bearer token. A request that was allowed to
-change something is followed by a fresh world, so that each actor meets the same one.
+One test per route (endpoint and method) of the table; another fails when the URL map has
+a route the table does not list, so that together they walk every route, static files
+excepted. A small world is built through the services once per process — a paper in two
+versions, the author's thread with another participant's reply, the author's term,
+proposal and comment, a flag, a session and an API token for everyone, a suspended account
+— and its rows are put back before each test and after each request that was allowed to
+change something, so that every actor meets the same world. Web routes are sent with the
+actor's session cookie, API routes with its bearer token.
 
-Outcomes are classes of answers: allowed (2xx, or a redirect anywhere but the log-in
-page), log in (a redirect to the log-in page, or 401), forbidden (403), not found (404).
+Outcomes are classes of answers: allowed (2xx, or a redirect anywhere but to the log-in
+page with a `next`), log in (that redirect, or 401), forbidden (403), not found (404).
 Any other answer (a 400, a 409, a 422) means the recipe below is wrong, or the code is:
 either way the test says which.
 """
