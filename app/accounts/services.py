@@ -89,10 +89,16 @@ def _text(value: Any, field: str) -> str:
 
 def clean_email(email: Any) -> str:
     """The address as accounts store it (trimmed, lower-cased), refused when it cannot be
-    one: empty, without an @, with spaces or control characters, or longer than its column."""
+    one: empty, without an @, with spaces or control characters, or longer than its column.
+    The reserved domain `invalid` is refused too: deleted accounts are renamed into it."""
     email = normalise_email(_text(email, "email"))
     local, at, domain = email.rpartition("@")
-    if not (at and local and domain) or any(c.isspace() or not c.isprintable() for c in email):
+    reserved = domain == "invalid" or domain.endswith(".invalid")
+    if (
+        not (at and local and domain)
+        or reserved
+        or any(c.isspace() or not c.isprintable() for c in email)
+    ):
         raise AccountError(_("Enter an e-mail address such as name@example.org."), field="email")
     return _checked_length(email, MAX_EMAIL_LENGTH, "email")
 

@@ -426,6 +426,7 @@ LONG_DOMAIN = "@" + "d" * 60 + ".example.org"
         ({"email": "a" * (255 - len(LONG_DOMAIN)) + LONG_DOMAIN}, "email"),
         ({"email": "no-at-sign"}, "email"),
         ({"email": "two words@example.org"}, "email"),
+        ({"email": "deleted-1@invalid"}, "email"),  # where deleted accounts' addresses go
         ({"display_name": "n" * 81}, "display_name"),
         ({"display_name": "   "}, "display_name"),
         ({"display_name": "Bell\x07"}, "display_name"),
