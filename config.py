@@ -5,6 +5,7 @@ without thought is a safe one); everything else comes from environment variables
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -58,6 +59,15 @@ class DefaultConfig:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = False
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 24 * 14
+    # Logged-in sessions (app/accounts/sessions.py says why these values): one ends after
+    # this long unused, and this long after its log-in however much it is used; ended
+    # sessions are deleted this long after they ended (seconds).
+    SESSION_IDLE_TIMEOUT = _int("SESSION_IDLE_TIMEOUT", 60 * 60 * 24 * 7)
+    SESSION_MAX_AGE = _int("SESSION_MAX_AGE", 60 * 60 * 24 * 30)
+    SESSION_RETENTION = _int("SESSION_RETENTION", 60 * 60 * 24 * 30)
+    # "Keep me logged in" lasts no longer than the session it keeps (Flask-Login's
+    # default is a year).
+    REMEMBER_COOKIE_DURATION = timedelta(seconds=SESSION_MAX_AGE)
 
     # Requests larger than this are refused with 413 (paper sources are far smaller)
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024

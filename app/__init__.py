@@ -124,10 +124,12 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from app.cli import access_cli, papers_cli, users_cli
+    from app.cli import access_cli, backup_command, papers_cli, sessions_cli, users_cli
 
     app.cli.add_command(papers_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(sessions_cli)
+    app.cli.add_command(backup_command)
     app.cli.add_command(access_cli)
 
 

@@ -1,5 +1,5 @@
-"""`flask papers ...` and `flask users ...`: the commands of CONTRACT.md; `flask access
-table`, which writes docs/access.md.
+"""`flask papers ...`, `flask users ...`, `flask sessions prune` and `flask backup`: the
+commands of CONTRACT.md; `flask access table`, which writes docs/access.md.
 
 Each command is one unit of work (`app.core.transaction.unit_of_work`): what it stored is
 committed when it succeeds and rolled back when it fails.
@@ -11,11 +11,14 @@ import sys
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
 
+from app.accounts import sessions
 from app.accounts.services import AccountError, check_password_rules, create_user, issue_api_token
 from app.accounts.services import find_user_by_email as find_user
 from app.core import access_matrix, transaction
+from app.core.backup import BackupError, backup_sqlite, sqlite_path
 from app.editor.publishing import import_paths
 from app.models import Role
 from app.papers.source import SourceError
@@ -23,6 +26,16 @@ from app.papers.source import SourceError
 papers_cli = AppGroup("papers", help="Import and manage paper sources.")
 users_cli = AppGroup("users", help="Create accounts and API tokens.")
 access_cli = AppGroup("access", help="The table of who may do what.")
+sessions_cli = AppGroup("sessions", help="Logged-in sessions kept on the server.")
+
+# How the commands name what a service refused (its field).
+OPTION_NAMES = {"email": "EMAIL", "display_name": "--name", "label": "--label"}
+
+
+def _refusal(error: AccountError) -> click.ClickException:
+    """A service's refusal as the command's error: a message and exit status 1, no traceback."""
+    where = OPTION_NAMES.get(error.field or "", error.field)
+    return click.ClickException(f"{where}: {error}" if where else str(error))
 
 
 @papers_cli.command("import")
@@ -75,7 +88,7 @@ def create_user_command(email: str, name: str, role: str, password_stdin: bool) 
                 email, name, role=Role(role), password=password, trusted=True, confirmed=True
             )
     except AccountError as error:
-        raise click.ClickException(str(error)) from None
+        raise _refusal(error) from None
     note = "" if password else " (no password: set one with the password reset page)"
     click.echo(f"created {user.email} as {user.role.value}{note}", err=True)
 
@@ -90,14 +103,37 @@ def token_command(email: str, label: str) -> None:
         raise click.ClickException(f"no account with e-mail {email}")
     if not user.is_active:
         raise click.ClickException(f"{email} is suspended or deleted; no token issued")
-    with transaction.unit_of_work():
-        token = issue_api_token(user, label)
+    try:
+        with transaction.unit_of_work():
+            token = issue_api_token(user, label)
+    except AccountError as error:
+        raise _refusal(error) from None
     click.echo(token)
 
 
 @access_cli.command("table")
 def access_table_command() -> None:
     """Print docs/access.md: who may do what, from app/core/access_matrix.py."""
-    from flask import current_app
-
     click.echo(access_matrix.markdown(current_app.url_map), nl=False)
+
+
+@sessions_cli.command("prune")
+def prune_sessions_command() -> None:
+    """End expired sessions and delete those ended longer ago than SESSION_RETENTION (cron)."""
+    with transaction.unit_of_work():
+        deleted = sessions.prune_sessions()
+    click.echo(f"{deleted} ended session(s) deleted", err=True)
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+@with_appcontext
+def backup_command(path: Path, force: bool) -> None:
+    """Write a consistent copy of the SQLite database to PATH, while the site runs."""
+    try:
+        source = sqlite_path(current_app.config["SQLALCHEMY_DATABASE_URI"])
+        result = backup_sqlite(source, path, force=force)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{source} copied to {result.path} ({result.size:,} bytes, {result.tables} tables)")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import secrets
+import unicodedata
 from collections.abc import Callable
 from datetime import timedelta
 from email.message import EmailMessage
@@ -19,7 +20,7 @@ from flask import current_app, render_template
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.accounts import sessions, tokens
+from app.accounts import personal_data, sessions, tokens
 from app.core.errors import ServiceError
 from app.core.i18n import gettext as _
 from app.core.mail import build_message, queue_mail, queue_template_mail
@@ -27,6 +28,8 @@ from app.core.urls import absolute_url
 from app.extensions import db
 from app.models import ApiToken, Role, StakeholderType, User
 from app.models.base import utcnow
+from app.models.limits import column_length
+from app.models.user import FORMER_PARTICIPANT
 
 
 def load_user_from_session(session_id: str) -> User | None:
@@ -53,6 +56,62 @@ class WrongPassword(AccountError):
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
+
+
+# --- what an account may say about itself -----------------------------------------------
+#
+# The forms and the API check these too, but the services are where every caller passes
+# (`flask users create` included): PostgreSQL refuses a value longer than its column with
+# an error, SQLite stores it, so the rule is checked here, the same on both.
+
+MAX_EMAIL_LENGTH = column_length(User, "email")
+MAX_NAME_LENGTH = column_length(User, "display_name")
+MAX_AFFILIATION_LENGTH = column_length(User, "affiliation")
+MAX_TOKEN_LABEL_LENGTH = column_length(ApiToken, "label")
+COUNTRY_LENGTH = column_length(User, "country")
+
+
+def _checked_length(value: str, limit: int, field: str) -> str:
+    if len(value) > limit:
+        raise AccountError(
+            _("Use at most %(n)d characters (%(given)d given).", n=limit, given=len(value)),
+            code="too_long",
+            field=field,
+        )
+    return value
+
+
+def _text(value: Any, field: str) -> str:
+    if not isinstance(value, str):
+        raise AccountError(_("Give this as text."), field=field)
+    return value
+
+
+def clean_email(email: Any) -> str:
+    """The address as accounts store it (trimmed, lower-cased), refused when it cannot be
+    one: empty, without an @, with spaces or control characters, or longer than its column.
+    The reserved domain `invalid` is refused too: deleted accounts are renamed into it."""
+    email = normalise_email(_text(email, "email"))
+    local, at, domain = email.rpartition("@")
+    reserved = domain == "invalid" or domain.endswith(".invalid")
+    if (
+        not (at and local and domain)
+        or reserved
+        or any(c.isspace() or not c.isprintable() for c in email)
+    ):
+        raise AccountError(_("Enter an e-mail address such as name@example.org."), field="email")
+    return _checked_length(email, MAX_EMAIL_LENGTH, "email")
+
+
+def clean_display_name(display_name: Any) -> str:
+    """A display name: one line of text without control characters, spaces collapsed,
+    not empty, within its column."""
+    name = " ".join(_text(display_name, "display_name").split())
+    if not name:
+        raise AccountError(_("Enter a display name."), code="empty", field="display_name")
+    if any(unicodedata.category(c) == "Cc" for c in name):
+        raise AccountError(_("Use no control characters."), field="display_name")
+    return _checked_length(name, MAX_NAME_LENGTH, "display_name")
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -101,14 +160,19 @@ def create_user(
     confirmed: bool = False,
     **profile,
 ) -> User:
-    """Add an account; `flask users create` makes confirmed, trusted ones."""
-    email = normalise_email(email)
+    """Add an account; `flask users create` makes confirmed, trusted ones.
+
+    Every value is checked against its column here, whoever calls (form, API, command).
+    """
+    email = clean_email(email)
+    display_name = clean_display_name(display_name)
+    profile = {**profile, **_profile_fields(**_profile_part(profile))}
     if find_user_by_email(email) is not None:
-        raise AccountError(_("An account with this e-mail address already exists."))
+        raise AccountError(_("An account with this e-mail address already exists."), field="email")
     now = utcnow()
     user = User(
         email=email,
-        display_name=display_name.strip(),
+        display_name=display_name,
         role=role,
         password_hash=hash_password(password) if password else None,
         trusted=trusted,
@@ -126,8 +190,10 @@ def token_digest(token: str) -> str:
 
 def issue_api_token(user: User, label: str = "") -> str:
     """Create an API token for `user` and return it; only its hash is stored."""
+    label = " ".join(_text(label, "label").split())
+    _checked_length(label, MAX_TOKEN_LABEL_LENGTH, "label")
     token = "tpc_" + secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user=user, label=label.strip()[:80], token_hash=token_digest(token)))
+    db.session.add(ApiToken(user=user, label=label, token_hash=token_digest(token)))
     db.session.flush()
     return token
 
@@ -176,16 +242,35 @@ def revoke_api_token(user: User, token_id: int) -> ApiToken | None:
 # --- registration and confirmation -----------------------------------------------------
 
 
-def _profile_fields(
-    affiliation: str | None, stakeholder_type: StakeholderType | str, country: str | None
-) -> dict[str, Any]:
-    """What an account says about itself besides its name, cleaned: the affiliation
-    trimmed, the stakeholder type as the enum, no country as None."""
+def _profile_part(values: dict[str, Any]) -> dict[str, Any]:
+    """The profile fields among `values` (the others, such as dates, pass unchecked)."""
     return {
-        "affiliation": (affiliation or "").strip(),
-        "stakeholder_type": StakeholderType(stakeholder_type),
-        "country": country or None,
+        "affiliation": values.get("affiliation"),
+        "stakeholder_type": values.get("stakeholder_type", StakeholderType.OTHER),
+        "country": values.get("country"),
     }
+
+
+def _profile_fields(
+    affiliation: Any, stakeholder_type: StakeholderType | str, country: Any
+) -> dict[str, Any]:
+    """What an account says about itself besides its name, cleaned and checked: the
+    affiliation on one line and within its column, the stakeholder type as the enum, the
+    country as a two-letter code or None."""
+    affiliation = " ".join(_text(affiliation or "", "affiliation").split())
+    _checked_length(affiliation, MAX_AFFILIATION_LENGTH, "affiliation")
+    try:
+        stakeholder = StakeholderType(stakeholder_type)
+    except ValueError:
+        raise AccountError(
+            _("Choose one of the stakeholder types."), field="stakeholder_type"
+        ) from None
+    country = _text(country or "", "country").strip().upper() or None
+    if country is not None and not (
+        len(country) == COUNTRY_LENGTH and country.isascii() and country.isalpha()
+    ):
+        raise AccountError(_("Give the country as a two-letter code."), field="country")
+    return {"affiliation": affiliation, "stakeholder_type": stakeholder, "country": country}
 
 
 def register_user(
@@ -410,17 +495,15 @@ def update_profile(
     country: str | None = None,
 ) -> None:
     """Change what the account shows about itself."""
-    display_name = display_name.strip()
-    if not display_name:
-        raise AccountError(_("Enter a display name."))
-    user.display_name = display_name
+    user.display_name = clean_display_name(display_name)
     for name, value in _profile_fields(affiliation, stakeholder_type, country).items():
         setattr(user, name, value)
     db.session.flush()
 
 
-# Other areas add what they hold about an account (comments, proposals, votes...) here:
-# a section name and a function returning JSON-ready data for one user.
+# Every table that names an account is exported by `personal_data`; what is kept about an
+# account elsewhere is added here: a section name and a function returning JSON-ready
+# data for one user.
 EXPORT_SECTIONS: dict[str, Callable[[User], Any]] = {}
 
 
@@ -429,70 +512,27 @@ def register_export_section(name: str, collect: Callable[[User], Any]) -> None:
     EXPORT_SECTIONS[name] = collect
 
 
-def _iso(value) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def export_account_data(user: User) -> dict[str, Any]:
-    """Everything the site holds about the account, as JSON-ready data (GDPR art. 15 and 20)."""
-    data: dict[str, Any] = {
-        "account": {
-            "id": user.id,
-            "email": user.email,
-            "display_name": user.display_name,
-            "role": user.role.value,
-            "affiliation": user.affiliation,
-            "stakeholder_type": user.stakeholder_type.value,
-            "country": user.country,
-            "created_at": _iso(user.created_at),
-            "terms_accepted_at": _iso(user.terms_accepted_at),
-            "email_confirmed_at": _iso(user.email_confirmed_at),
-            "last_login_at": _iso(user.last_login_at),
-            "trusted": user.trusted,
-            "suspended_at": _iso(user.suspended_at),
-            "suspended_until": _iso(user.suspended_until),
-        },
-        "api_tokens": [
-            {
-                "label": token.label,
-                "created_at": _iso(token.created_at),
-                "last_used_at": _iso(token.last_used_at),
-                "revoked_at": _iso(token.revoked_at),
-            }
-            for token in user.tokens
-        ],
-    }
+    """Everything the site holds about the account, as JSON-ready data (GDPR art. 15 and
+    20): the account, every row of every table that names it (`personal_data.SECTIONS`),
+    and what other parts register here."""
+    data = personal_data.collect(user)
     for name, collect in EXPORT_SECTIONS.items():
         data[name] = collect(user)
-    data["exported_at"] = _iso(utcnow())
+    data["exported_at"] = utcnow().isoformat()
     return data
 
 
-DELETED_NAME = "Deleted account"
+# The name a deleted account's contributions are credited to (translated where shown).
+DELETED_NAME = FORMER_PARTICIPANT
 
 
 def delete_account(user: User, password: str) -> None:
-    """Anonymise the account: its contributions stay, nothing identifies the person any more.
+    """Anonymise the account: its contributions stay, credited to "Former participant",
+    and nothing identifies the person any more (`personal_data.erase` lists what goes).
 
-    The row is kept (contributions point to it) but the address, name, profile and
-    password are gone, its tokens are revoked and every session ends.
+    The row is kept, since contributions, votes and the moderation log point to it.
     """
     if not verify_password(user, password):
         raise WrongPassword()
-    now = utcnow()
-    user.anonymised_at = now
-    user.email = f"deleted-{user.id}@invalid"
-    user.display_name = DELETED_NAME
-    user.affiliation = ""
-    user.country = None
-    user.stakeholder_type = StakeholderType.OTHER
-    user.password_hash = None
-    user.last_login_at = None
-    for token in user.tokens:
-        if token.revoked_at is None:
-            token.revoked_at = now
-    end_all_sessions(user)
-    sessions.forget_sessions(user)
-
-
-register_export_section("sessions", sessions.export_sessions)
+    personal_data.erase(user)

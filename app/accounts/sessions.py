@@ -8,6 +8,18 @@ cookie, or of the remember-me cookie, names no one afterwards. Bumping the accou
 `session_version` (log out everywhere, password reset or change, suspension) ends every
 session at once.
 
+A session also ends by itself: after `SESSION_IDLE_TIMEOUT` seconds unused (7 days by
+default) or `SESSION_MAX_AGE` seconds after the log-in (30 days), whichever comes first.
+People read a paper over days and come back to a consultation over weeks, so an idle
+limit of minutes, as a bank would set, would only log them out in the middle of a
+section; but a session that is never used again should not stay good for ever, and even
+one in daily use asks for the password again within a month (OWASP ASVS 3.3, NIST SP
+800-63B's 30 days for a single-factor session). The remember-me cookie lasts no longer
+than that either (`REMEMBER_COOKIE_DURATION`). An expired row is marked ended (at the
+moment it expired) when it is next presented, and rows ended more than
+`SESSION_RETENTION` seconds ago (30 days) are deleted: the account's own when it logs
+in, everyone's by `flask sessions prune` (for cron).
+
 Services add and flush; the request's boundary commits.
 """
 
@@ -16,10 +28,10 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from flask import current_app
+from sqlalchemy import and_, delete, select, update
 
 from app.extensions import db
 from app.models import User, UserSession
@@ -34,6 +46,37 @@ ADDRESS_LENGTH = UserSession.__table__.c.client_address.type.length
 
 def key_digest(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+# --- how long a session lasts ----------------------------------------------------------
+
+
+def idle_timeout() -> timedelta:
+    """How long a session may go unused before it ends (`SESSION_IDLE_TIMEOUT`, seconds)."""
+    return timedelta(seconds=current_app.config["SESSION_IDLE_TIMEOUT"])
+
+
+def max_age() -> timedelta:
+    """How long a session lasts after the log-in however much it is used (`SESSION_MAX_AGE`)."""
+    return timedelta(seconds=current_app.config["SESSION_MAX_AGE"])
+
+
+def retention() -> timedelta:
+    """How long an ended session's row is kept before it is deleted (`SESSION_RETENTION`)."""
+    return timedelta(seconds=current_app.config["SESSION_RETENTION"])
+
+
+def expires_at(row: UserSession) -> datetime:
+    """When the open session `row` ends by itself: idle too long, or too old."""
+    return min(row.last_seen_at + idle_timeout(), row.created_at + max_age())
+
+
+def _unexpired(now: datetime):
+    """The SQL condition of a session that has not yet expired at `now`."""
+    return and_(
+        UserSession.last_seen_at > now - idle_timeout(),
+        UserSession.created_at > now - max_age(),
+    )
 
 
 # --- the user agent, summarised --------------------------------------------------------
@@ -82,6 +125,7 @@ def start_session(user: User, *, user_agent: str | None, client_address: str | N
     """
     key = secrets.token_urlsafe(32)
     now = utcnow()
+    prune_sessions(user_id=user.id, now=now)
     db.session.add(
         UserSession(
             user_id=user.id,
@@ -129,6 +173,9 @@ def load_user(session_id: str) -> User | None:
     if version != user.session_version or not user.is_active:
         return None
     now = utcnow()
+    if expires_at(row) <= now:
+        row.ended_at = expires_at(row)  # shows as ended, from when it expired
+        return None
     if now - row.last_seen_at >= SEEN_RESOLUTION:
         row.last_seen_at = now
     user.session_key = key
@@ -136,7 +183,8 @@ def load_user(session_id: str) -> User | None:
 
 
 def active_sessions(user: User) -> list[UserSession]:
-    """The account's open sessions, the most recently seen first."""
+    """The account's open sessions, the most recently seen first; expired ones are not
+    open, even before they are marked ended."""
     return list(
         db.session.scalars(
             select(UserSession)
@@ -144,6 +192,7 @@ def active_sessions(user: User) -> list[UserSession]:
                 UserSession.user_id == user.id,
                 UserSession.ended_at.is_(None),
                 UserSession.session_version == user.session_version,
+                _unexpired(utcnow()),
             )
             .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
         )
@@ -210,24 +259,25 @@ def end_all_sessions(user: User, *, keep: str | None = None) -> None:
     db.session.flush()
 
 
-def forget_sessions(user: User) -> None:
-    """Delete the account's session rows (their devices and addresses), when it is deleted."""
-    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+def prune_sessions(*, user_id: int | None = None, now: datetime | None = None) -> int:
+    """Mark expired sessions ended (at the moment they expired) and delete the rows ended
+    longer than `SESSION_RETENTION` ago; of one account, or of all. Returns how many rows
+    were deleted.
+
+    A row ended recently is kept a while so that a session that was stolen and ended can
+    still be told apart from one that never existed; after that it is only personal data
+    (a device, an address) kept for nothing.
+    """
+    now = now or utcnow()
+    mine = [UserSession.user_id == user_id] if user_id is not None else []
+    expired = [*mine, UserSession.ended_at.is_(None), ~_unexpired(now)]
+    # The moment each expired: the earlier of its two limits (done in Python: adding an
+    # interval to a column is said differently by each database).
+    for row in db.session.scalars(select(UserSession).where(*expired)):
+        row.ended_at = expires_at(row)
     db.session.flush()
-
-
-def export_sessions(user: User) -> list[dict[str, Any]]:
-    """The account's sessions, for its data export."""
-    rows = db.session.scalars(
-        select(UserSession).where(UserSession.user_id == user.id).order_by(UserSession.id)
+    result = db.session.execute(
+        delete(UserSession).where(*mine, UserSession.ended_at < now - retention())
     )
-    return [
-        {
-            "created_at": row.created_at.isoformat(),
-            "last_seen_at": row.last_seen_at.isoformat(),
-            "user_agent": row.user_agent,
-            "client_address": row.client_address,
-            "ended_at": row.ended_at.isoformat() if row.ended_at else None,
-        }
-        for row in rows
-    ]
+    db.session.flush()
+    return result.rowcount or 0

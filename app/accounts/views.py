@@ -93,6 +93,13 @@ def _log_out() -> None:
     logout_user()
 
 
+def _show_refusal(form, error: AccountError, *, default: str) -> None:
+    """Put a service's refusal beside the field it names (`default` when it names none
+    of the form's)."""
+    field = getattr(form, error.field or "", None) or getattr(form, default)
+    field.errors = [*field.errors, str(error)]
+
+
 def _template_context() -> dict:
     return {"role_labels": ROLE_LABELS}
 
@@ -120,7 +127,7 @@ def register():
             )
         except AccountError as error:
             transaction.discard()
-            form.email.errors = [*form.email.errors, str(error)]
+            _show_refusal(form, error, default="email")
         else:
             session["pending_email"] = services.normalise_email(form.email.data)
             return redirect(url_for("accounts.check_inbox"))
@@ -323,7 +330,7 @@ def profile():
             )
         except AccountError as error:
             transaction.discard()
-            form.display_name.errors = [*form.display_name.errors, str(error)]
+            _show_refusal(form, error, default="display_name")
         else:
             flash(_("Your profile has been saved."), "success")
             return redirect(url_for("accounts.profile"))

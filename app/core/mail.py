@@ -90,6 +90,16 @@ def pending_mail(session: Session | None = None) -> list[EmailMessage]:
     return [q.message for q in session.info.get(_QUEUE_KEY, [])]
 
 
+def discard_pending_mail(to: str, session: Session | None = None) -> int:
+    """Drop the messages to `to` still waiting for the transaction (a deleted account's
+    address must not be mailed after it is gone); returns how many were dropped."""
+    session = session or _session()
+    queue = session.info.get(_QUEUE_KEY, [])
+    kept = [q for q in queue if parseaddr(q.message["To"])[1].lower() != to.lower()]
+    session.info[_QUEUE_KEY] = kept
+    return len(queue) - len(kept)
+
+
 # --- delivery ---------------------------------------------------------------------------
 
 

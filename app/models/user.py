@@ -5,8 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from flask_babel import gettext
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, enum_column, utcnow
@@ -28,12 +30,18 @@ class StakeholderType(enum.StrEnum):
     OTHER = "other"
 
 
+# What a deleted (anonymised) account is called wherever its name would show, and what
+# its name column holds (in English, so that a look at the database reads the same).
+FORMER_PARTICIPANT = "Former participant"
+
+
 class User(UserMixin, Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
-    display_name: Mapped[str] = mapped_column(String(80))
+    # Read and written as `display_name`, which names an anonymised account for readers.
+    stored_name: Mapped[str] = mapped_column("display_name", String(80))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(enum_column(Role, "role"), default=Role.PARTICIPANT)
     affiliation: Mapped[str] = mapped_column(String(200), default="")
@@ -64,6 +72,24 @@ class User(UserMixin, Base):
     tokens: Mapped[list[ApiToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="ApiToken.id"
     )
+
+    @hybrid_property
+    def display_name(self) -> str:
+        """The name shown with the account's contributions, in pages, the API, exports
+        and mail alike: "Former participant", in the reader's language, once the account
+        is deleted, whatever the column still holds."""
+        if self.anonymised_at is not None:
+            return gettext("Former participant")
+        return self.stored_name
+
+    @display_name.inplace.setter
+    def _set_display_name(self, value: str) -> None:
+        self.stored_name = value
+
+    @display_name.inplace.expression
+    @classmethod
+    def _display_name_column(cls):
+        return cls.stored_name
 
     def get_id(self) -> str:
         """The id Flask-Login keeps in the session and remember-me cookies:

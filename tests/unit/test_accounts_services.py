@@ -337,7 +337,7 @@ def test_deleting_an_account_needs_the_password_and_leaves_nothing_personal(
 
     assert user.anonymised_at is not None
     assert user.email == f"deleted-{user.id}@invalid"
-    assert user.display_name == "Deleted account"
+    assert user.display_name == "Former participant"
     assert (user.affiliation, user.country, user.password_hash) == ("", None, None)
     assert user.session_version == version + 1
     assert not user.is_active
@@ -412,4 +412,88 @@ def test_users_token_refuses_unknown_accounts(runner, db):
 
     assert result.exit_code != 0
     assert "no account" in result.output
+    assert db.session.scalar(select(ApiToken)) is None
+
+
+# --- lengths and shapes, checked by the services for every caller ---------------------------
+
+LONG_DOMAIN = "@" + "d" * 60 + ".example.org"
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"email": "a" * (255 - len(LONG_DOMAIN)) + LONG_DOMAIN}, "email"),
+        ({"email": "no-at-sign"}, "email"),
+        ({"email": "two words@example.org"}, "email"),
+        ({"email": "deleted-1@invalid"}, "email"),  # where deleted accounts' addresses go
+        ({"display_name": "n" * 81}, "display_name"),
+        ({"display_name": "   "}, "display_name"),
+        ({"display_name": "Bell\x07"}, "display_name"),
+        ({"affiliation": "a" * 201}, "affiliation"),
+        ({"country": "GBR"}, "country"),
+        ({"country": "1X"}, "country"),
+        ({"stakeholder_type": "overlord"}, "stakeholder_type"),
+    ],
+)
+def test_creating_an_account_refuses_what_its_columns_cannot_hold(db, values, field):
+    given = {"email": "new@example.org", "display_name": "New", **values}
+    email, name = given.pop("email"), given.pop("display_name")
+
+    with pytest.raises(AccountError) as refused:
+        services.create_user(email, name, **given)
+
+    assert refused.value.field == field
+    db.session.rollback()
+    assert db.session.scalar(select(User)) is None
+
+
+def test_values_as_long_as_their_columns_are_stored_whole(db):
+    email = "a" * (254 - len(LONG_DOMAIN)) + LONG_DOMAIN
+    user = services.create_user(
+        email, "n" * 80, affiliation="a" * 200, country="is", stakeholder_type="academia"
+    )
+    db.session.commit()
+    db.session.expire_all()
+
+    assert (len(user.email), len(user.display_name), len(user.affiliation)) == (254, 80, 200)
+    assert (user.country, user.stakeholder_type) == ("IS", StakeholderType.ACADEMIA)
+
+
+def test_the_profile_and_token_labels_are_checked_too(user, db):
+    with pytest.raises(AccountError) as refused:
+        services.update_profile(user, display_name="n" * 81)
+    assert refused.value.field == "display_name" and "80" in refused.value.message
+    with pytest.raises(AccountError) as refused:
+        services.update_profile(user, display_name="Fine", affiliation="a" * 201)
+    assert refused.value.field == "affiliation"
+    with pytest.raises(AccountError) as refused:
+        services.issue_api_token(user, "l" * 81)
+    assert refused.value.field == "label"
+    db.session.rollback()
+    db.session.expire_all()
+    assert user.display_name != "Fine" and user.tokens == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["users", "create", "long@example.org", "--name", "n" * 200], "--name: Use at most 80"),
+        (["users", "create", "l" * 250 + "@example.org", "--name", "Long"], "too long"),
+    ],
+)
+def test_users_create_says_what_is_too_long_without_a_traceback(runner, db, args, message):
+    result = runner.invoke(args=args)
+
+    assert result.exit_code == 1
+    assert message in result.output and "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit)
+    assert db.session.scalar(select(User)) is None
+
+
+def test_users_token_refuses_a_label_too_long(runner, user, db):
+    result = runner.invoke(args=["users", "token", user.email, "--label", "l" * 200])
+
+    assert result.exit_code == 1
+    assert "--label: Use at most 80" in result.output and "tpc_" not in result.output
     assert db.session.scalar(select(ApiToken)) is None

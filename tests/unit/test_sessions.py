@@ -201,3 +201,132 @@ def test_a_password_change_revokes_tokens_and_keeps_the_session_making_it(user, 
     assert services.active_api_tokens(user) == []
     assert [row.key_hash for row in sessions.active_sessions(user)] == [sessions.key_digest(this)]
     assert row_for(db, other).ended_at is not None
+
+
+# --- idle timeout, absolute lifetime, pruning -----------------------------------------------
+
+
+class Clock:
+    """The time the sessions module sees: starts now, moves only when told."""
+
+    def __init__(self):
+        self.now = utcnow()
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr(sessions, "utcnow", clock)
+    return clock
+
+
+def test_the_limits_are_a_week_unused_and_a_month_in_all(app):
+    assert sessions.idle_timeout() == timedelta(days=7)
+    assert sessions.max_age() == timedelta(days=30)
+    assert sessions.retention() == timedelta(days=30)
+    assert app.config["REMEMBER_COOKIE_DURATION"] == timedelta(days=30)
+
+
+def test_a_session_unused_for_longer_than_the_idle_timeout_ends(user, db, clock):
+    key = open_session(user)
+    session_id = user.get_id()
+    db.session.commit()
+
+    clock.advance(days=7, seconds=-1)
+    assert services.load_user_from_session(session_id) is user  # used: seen again
+    db.session.commit()
+    clock.advance(days=7, seconds=-1)
+    assert services.load_user_from_session(session_id) is user
+    db.session.commit()
+    seen = row_for(db, key).last_seen_at
+    clock.advance(days=7, seconds=1)
+    assert sessions.active_sessions(user) == []  # not listed, even before it is marked
+    assert services.load_user_from_session(session_id) is None
+    db.session.commit()
+
+    assert row_for(db, key).ended_at == seen + timedelta(days=7)  # when it expired
+    clock.advance(days=-30)
+    assert services.load_user_from_session(session_id) is None  # ended stays ended
+
+
+def test_a_session_in_daily_use_ends_a_month_after_the_log_in(user, db, clock):
+    key = open_session(user)
+    session_id = user.get_id()
+    started = clock.now
+    db.session.commit()
+
+    for _day in range(29):
+        clock.advance(days=1)
+        assert services.load_user_from_session(session_id) is user
+        db.session.commit()
+    clock.advance(days=1)
+    assert services.load_user_from_session(session_id) is None
+    db.session.commit()
+    assert row_for(db, key).ended_at == started + timedelta(days=30)
+
+
+def test_the_limits_come_from_the_configuration(app, user, db, clock):
+    app.config["SESSION_IDLE_TIMEOUT"] = 60 * 30
+    open_session(user)
+    session_id = user.get_id()
+    db.session.commit()
+
+    clock.advance(minutes=31)
+    assert services.load_user_from_session(session_id) is None
+
+
+def test_pruning_ends_expired_sessions_and_deletes_those_ended_a_month_ago(
+    user, create_user, db, clock
+):
+    other = create_user()
+    old = open_session(user)  # will expire, then be kept a month
+    logged_out = open_session(other)
+    sessions.end_session(other, logged_out)
+    db.session.commit()
+    clock.advance(days=25)
+    recent = open_session(user)
+    db.session.commit()
+
+    clock.advance(days=5)  # `old` expired 23 days ago, `logged_out` ended 30 days ago
+    assert sessions.prune_sessions() == 0
+    db.session.commit()
+    assert row_for(db, old).ended_at is not None
+    assert row_for(db, recent).ended_at is None
+
+    clock.advance(days=7, seconds=1)
+    assert sessions.prune_sessions() == 2  # `old` and `logged_out`; `recent` only just expired
+    db.session.commit()
+    assert row_for(db, old) is None and row_for(db, logged_out) is None
+    assert row_for(db, recent).ended_at is not None
+
+
+def test_logging_in_prunes_the_accounts_own_old_sessions(user, create_user, db, clock):
+    other = create_user()
+    mine = open_session(user)
+    theirs = open_session(other)
+    db.session.commit()
+
+    clock.advance(days=60)
+    open_session(user)
+    db.session.commit()
+
+    assert row_for(db, mine) is None
+    assert row_for(db, theirs) is not None  # another account's: for `flask sessions prune`
+
+
+def test_flask_sessions_prune(runner, user, db, clock):
+    key = open_session(user)
+    db.session.commit()
+    clock.advance(days=90)
+
+    result = runner.invoke(args=["sessions", "prune"])
+
+    assert result.exit_code == 0, result.output
+    assert "1 ended session(s) deleted" in result.output
+    assert row_for(db, key) is None

@@ -738,7 +738,7 @@ def test_deleting_the_account_anonymises_it(app, client, create_user, logged_in,
     db.session.refresh(user)
     assert user.anonymised_at is not None
     assert user.email == f"deleted-{user.id}@invalid"
-    assert user.display_name == "Deleted account"
+    assert user.display_name == "Former participant"
     assert (user.affiliation, user.country, user.password_hash) == ("", None, None)
     assert all(token.revoked_at is not None for token in user.tokens)
     assert not is_logged_in(client)

@@ -366,3 +366,22 @@ def test_the_session_check_is_one_query(app, user, db, count_queries):
     checks = [s for s in seen_logged_in.statements if "user_sessions" in s]
     assert len(checks) == 1  # the session and its account, in one statement
     assert seen_logged_in.count - seen_anonymous.count <= 1
+
+
+def test_a_session_left_unused_for_a_week_asks_for_the_password_again(
+    app, user, logged_in, db, monkeypatch
+):
+    from app.accounts import sessions
+
+    client = logged_in(user)
+    assert client.get("/account/").status_code == 200
+    later = utcnow() + timedelta(days=7, minutes=6)
+    monkeypatch.setattr(sessions, "utcnow", lambda: later)
+
+    response = client.get("/account/")
+
+    assert response.status_code in (302, 303)
+    assert "/login" in response.headers["Location"]
+    db.session.expire_all()
+    (row,) = db.session.scalars(select(UserSession).where(UserSession.user_id == user.id))
+    assert row.ended_at is not None
