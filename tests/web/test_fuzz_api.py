@@ -59,6 +59,7 @@ def fuzz_config(examples: int, seed: int = SEED) -> schemathesis.Config:
                 "database": "none",
             },
             "phases": {"stateful": {"enabled": False}},
+            "cache": {"enabled": False},
             "suppress-health-check": ["all"],
         }
     )
