@@ -120,6 +120,9 @@ class DefaultConfig:
     BABEL_DEFAULT_LOCALE = "en_GB"
     LANGUAGES = ["en_GB"]
 
+    # How long the API remembers an Idempotency-Key and the answer it named, in seconds
+    IDEMPOTENCY_TTL = _int("IDEMPOTENCY_TTL", 24 * 60 * 60)
+
     # Where paper sources live
     PAPERS_DIR = os.environ.get("PAPERS_DIR", str(BASE_DIR / "papers"))
 

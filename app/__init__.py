@@ -124,10 +124,11 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from app.cli import papers_cli, users_cli
+    from app.cli import access_cli, papers_cli, users_cli
 
     app.cli.add_command(papers_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(access_cli)
 
 
 def _register_template_context(app: Flask) -> None:

@@ -1,4 +1,5 @@
-"""`flask papers ...` and `flask users ...`: the commands of CONTRACT.md.
+"""`flask papers ...` and `flask users ...`: the commands of CONTRACT.md; `flask access
+table`, which writes docs/access.md.
 
 Each command is one unit of work (`app.core.transaction.unit_of_work`): what it stored is
 committed when it succeeds and rolled back when it fails.
@@ -14,13 +15,14 @@ from flask.cli import AppGroup
 
 from app.accounts.services import AccountError, check_password_rules, create_user, issue_api_token
 from app.accounts.services import find_user_by_email as find_user
-from app.core import transaction
+from app.core import access_matrix, transaction
 from app.editor.publishing import import_paths
 from app.models import Role
 from app.papers.source import SourceError
 
 papers_cli = AppGroup("papers", help="Import and manage paper sources.")
 users_cli = AppGroup("users", help="Create accounts and API tokens.")
+access_cli = AppGroup("access", help="The table of who may do what.")
 
 
 @papers_cli.command("import")
@@ -91,3 +93,11 @@ def token_command(email: str, label: str) -> None:
     with transaction.unit_of_work():
         token = issue_api_token(user, label)
     click.echo(token)
+
+
+@access_cli.command("table")
+def access_table_command() -> None:
+    """Print docs/access.md: who may do what, from app/core/access_matrix.py."""
+    from flask import current_app
+
+    click.echo(access_matrix.markdown(current_app.url_map), nl=False)

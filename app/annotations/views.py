@@ -63,7 +63,7 @@ from app.papers import queries as paper_queries
 
 bp = Blueprint("annotations", __name__)
 # Ids beyond a 32-bit integer name nothing (and would overflow PostgreSQL's integer columns).
-ONE = "/annotations/<int(min=1, max=2147483647):annotation_id>"
+ONE = "/annotations/<int:annotation_id>"
 SECTION = "/papers/<slug>/v/<label>/sections/<key>/"
 FORM = ["GET", "POST"]
 

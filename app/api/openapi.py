@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from app.api import schemas as s
 from app.api.blueprint import DEFAULT_LIMIT, MAX_ID, MAX_LIMIT, bp
+from app.api.idempotency import HEADER, HEADER_PARAMETER, REPLAYED, REPLAYED_HEADER
 from app.api.routes import ROUTES, Route
 
 DESCRIPTION = f"""\
@@ -47,6 +48,16 @@ limited per account (10 a minute unless the site says otherwise); flags draw on 
 allowance. Moderators' decisions have their own (120 a minute unless the site
 says otherwise). Beyond a limit the answer is 429 `rate_limited`.
 
+**Retrying a POST safely.** Send `Idempotency-Key: <a new UUID>` with any POST. If the
+answer is lost, send the same request again with the same key: the first answer comes back,
+with `Idempotent-Replayed: true`, and nothing is created twice. The same key with another
+body, path or method answers 422 `idempotency_key_reused`; a retry while the first request
+is still running may answer 409 `idempotency_key_in_flight` (wait a moment and send it
+again). Keys belong to the account that sends them and are remembered for a day. Only
+successful answers (2xx) are kept: a refused request stores nothing, so it may be corrected
+and sent again with the same key. PUT, PATCH and DELETE take no key: sending one twice
+already has the effect of sending it once.
+
 **Moderation.** Participants flag annotations; moderators (and admins) read
 `GET /moderation/queue` and decide with `POST /moderation/decisions`; every decision is one row
 of an append-only log. An annotation's author and moderators see a `moderation` member on it
@@ -72,14 +83,17 @@ WRITE_SECURITY = [{"bearerAuth": []}, {"sessionCookie": [], "csrfHeader": []}]
 WRITE_ERRORS = (400, 401, 403, 404, 415, 422, 429)
 REASONS = {
     400: "Malformed request: broken JSON (`invalid_json`), bad query parameters "
-    "(`invalid_parameters`) or a missing CSRF header (`csrf_failed`).",
+    "(`invalid_parameters`), a missing CSRF header (`csrf_failed`) or a malformed "
+    "`Idempotency-Key` (`invalid_idempotency_key`).",
     401: "No credentials, or credentials that are not valid.",
     403: "The account may not do this.",
     404: "What the path (or the body) names does not exist, or is not visible to the caller.",
     409: "The request conflicts with the current state (a decision already taken, a version "
-    "already published, a closed comment period, ...).",
+    "already published, a closed comment period, ...), or a request with the same "
+    "`Idempotency-Key` is still running (`idempotency_key_in_flight`).",
     415: "The body is not `application/json`.",
-    422: "The body breaks a rule; `fields` says which field and why.",
+    422: "The body breaks a rule; `fields` says which field and why. Also the answer to an "
+    "`Idempotency-Key` already used for another request (`idempotency_key_reused`).",
     429: "Too many requests; wait a minute.",
 }
 
@@ -141,11 +155,15 @@ def _responses(rule: Any, method: str, route: Route, parts: _Components) -> dict
         else:
             described = (model.__doc__ or model.__name__).split("\n")[0]
             responses[str(status)] = {"description": described, "content": _json(parts.ref(model))}
+        if method.lower() == "post" and 200 <= status < 300:
+            responses[str(status)]["headers"] = {REPLAYED: REPLAYED_HEADER}
     errors = set(route.errors)
     if method == "delete":
         errors |= {401, 403, 404}
     elif method != "get":
         errors |= set(WRITE_ERRORS)
+    if method.lower() == "post":
+        errors |= {409, 422}  # a key in flight, a key reused
     if route.query is not None:
         errors.add(400)
     if rule.arguments:
@@ -168,6 +186,9 @@ def _operation(rule: Any, method: str, route: Route, parts: _Components) -> dict
     if more:
         operation["description"] = " ".join(more)
     parameters = _parameters(rule, route, parts)
+    if method.lower() == "post":  # every POST takes a key (app.api.idempotency)
+        parts.parameters[HEADER] = HEADER_PARAMETER
+        parameters.append({"$ref": f"#/components/parameters/{HEADER}"})
     if parameters:
         operation["parameters"] = parameters
     if route.body:

@@ -1,10 +1,20 @@
-"""The JSON API under /api/v1: importing the route modules registers their routes on `bp`."""
+"""The JSON API under /api/v1: importing the route modules registers their routes on `bp`,
+and importing `idempotency` its hooks for the `Idempotency-Key` of every POST (after the
+blueprint's own, which authenticate first)."""
 
 from __future__ import annotations
 
-from app.api import annotations, definitions, dispositions, moderation, openapi, papers
+from app.api import (
+    annotations,
+    definitions,
+    dispositions,
+    idempotency,
+    moderation,
+    openapi,
+    papers,
+)
 from app.api.blueprint import bp
 
 ROUTE_MODULES = (papers, annotations, definitions, dispositions, moderation, openapi)
 
-__all__ = ["ROUTE_MODULES", "bp"]
+__all__ = ["ROUTE_MODULES", "bp", "idempotency"]

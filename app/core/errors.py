@@ -16,7 +16,7 @@ from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
 
-from app.core import transaction
+from app.core import access_matrix, transaction
 from app.core.i18n import gettext as _
 from app.core.logs import request_id
 
@@ -111,6 +111,14 @@ def _render(status: int, message: str | None = None):
                            message=message or default, request_id=request_id()), status  # fmt: skip
 
 
+def _who_may() -> str | None:
+    """A refused page says who may use it, as the access table has it."""
+    action = access_matrix.entries().get((request.endpoint, request.method))
+    if action is None or action.rule.predicate is None:
+        return None
+    return " ".join([_messages()[403][1], _("This is for %(who)s.", who=str(action.rule.who))])
+
+
 def _limit_message(error) -> str | None:
     """The message a limit was declared with (e.g. the posting limit's), if any."""
     message = getattr(getattr(error, "limit", None), "error_message", None)
@@ -168,6 +176,8 @@ def register(app: Flask) -> None:
             return error_json(status, error.description or ERROR_CODES.get(status, "error"))
         # A view's own words (`abort(400, "...")`) beat the generic text of the status.
         custom = error.description if error.description != type(error).description else None
+        if status == 403 and custom is None:
+            custom = _who_may()
         return _render(status, custom)
 
     @app.errorhandler(Exception)

@@ -13,8 +13,22 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app, has_request_context, jsonify, request, url_for
 from werkzeug.exceptions import SecurityError
+from werkzeug.routing import IntegerConverter
 
 from app.core.logs import request_id
+from app.models.limits import INT32_MAX
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:…>` in every route takes a row id: 1 up to the largest the id columns hold
+    (32-bit integers). A path with a greater number names no row and is not found (404)
+    instead of overflowing the database driver."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", INT32_MAX)
+        super().__init__(map, *args, **kwargs)
+
 
 # Names a developer's browser or a test client uses for the local machine.
 LOCAL_HOSTS = ("localhost", "127.0.0.1")
@@ -99,7 +113,8 @@ def trusted_hosts(site_url: str, extra: list[str], local: bool) -> list[str]:
 def init_app(app: Flask) -> None:
     """Check SITE_URL (required in production), set TRUSTED_HOSTS from it, refuse requests
     for other hosts before anything else looks at them, and give templates
-    `absolute_url`."""
+    `absolute_url`; and make `<int:…>` in routes stop at the largest row id."""
+    app.url_map.converters["int"] = RowIdConverter
     value = app.config.get("SITE_URL")
     if not value:
         if app.config["ENV_NAME"] == "production":

@@ -53,7 +53,7 @@ from app.moderation.states import is_pending, is_published
 
 bp = Blueprint("definitions", __name__, url_prefix="/glossary")
 
-PROPOSAL = "<slug>/proposals/<int(min=1, max=2147483647):proposal_id>"
+PROPOSAL = "<slug>/proposals/<int:proposal_id>"
 FILTER_LABELS = {
     "all": _l("All terms"),
     "adopted": _l("With a definition"),
@@ -473,7 +473,7 @@ def _flag_refusal(kind: TargetKind, item: Any) -> tuple[str, int] | None:
     return None
 
 
-@bp.route("/flag/<kind>/<int(min=1, max=2147483647):item_id>", methods=["GET", "POST"])
+@bp.route("/flag/<kind>/<int:item_id>", methods=["GET", "POST"])
 def flag(kind: str, item_id: int):
     """Report a term, a proposal or a comment to the moderators."""
     target_kind = FLAG_KINDS.get(kind)

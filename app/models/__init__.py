@@ -22,6 +22,7 @@ from app.models.definitions import (
     Vote,
     VoteStance,
 )
+from app.models.idempotency import IdempotencyRecord
 from app.models.moderation import (
     Flag,
     FlagReason,
@@ -47,6 +48,7 @@ __all__ = [
     "DispositionOutcome",
     "Flag",
     "FlagReason",
+    "IdempotencyRecord",
     "ModerationAction",
     "ModerationLog",
     "Paper",

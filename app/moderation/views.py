@@ -290,7 +290,7 @@ def bulk():
     return redirect(_with_args(back, after="1" if done else None, focus=None), 303)
 
 
-@bp.route("/items/<kind>/<int(min=1, max=2147483647):item_id>")
+@bp.route("/items/<kind>/<int:item_id>")
 @require(can_moderate)
 def item(kind: str, item_id: int):
     """One item with the queue's context, its open flags and its history in the log."""
@@ -475,7 +475,7 @@ def _load_user(user_id: int) -> User:
     return user
 
 
-@bp.route("/users/<int(max=2147483647):user_id>")
+@bp.route("/users/<int:user_id>")
 @require(can_moderate)
 def user(user_id: int):
     """One account: its facts, record, state, recent contributions and decisions about it."""
@@ -487,7 +487,7 @@ def end_of_day(day) -> datetime:
     return datetime.combine(day, time.max, UTC)
 
 
-@bp.route("/users/<int(max=2147483647):user_id>/decide", methods=["POST"])
+@bp.route("/users/<int:user_id>/decide", methods=["POST"])
 @require(can_moderate)
 def user_decide(user_id: int):
     """Suspend (until the end of a day, or indefinitely), reinstate, restrict or unrestrict."""
