@@ -24,8 +24,8 @@ create`, `flask users token`), and starts `gunicorn wsgi:app -w 4` on a free por
 Every post carries a unique marker in its body and a uuid4 `Idempotency-Key`. After each
 phase the database is read directly (SQLAlchemy): posts acknowledged (201 received),
 stored, lost (acknowledged but not stored), duplicated (a marker stored more than once);
-rows whose reference leads nowhere; half-written threads (see `half_written`); SQLite's
-`PRAGMA integrity_check`; and the 5xx answers. One markdown table is printed, a row per
+rows whose reference leads nowhere; half-written threads and idempotency records (see
+`half_written`); SQLite's `PRAGMA integrity_check`; and the 5xx answers. One markdown table is printed, a row per
 database and phase, and written with the details to bench/results/reliability.json.
 Nothing is sent anywhere but 127.0.0.1; counts and times are bounded.
 """
@@ -377,11 +377,33 @@ HALF_WRITTEN = {
 
 
 def half_written(engine) -> dict[str, int]:
-    from sqlalchemy import text
+    from sqlalchemy import inspect, text
 
     with engine.connect() as conn:
         counts = {name: conn.execute(text(sql)).scalar_one() for name, sql in HALF_WRITTEN.items()}
+        if inspect(conn).has_table("idempotency_records"):
+            counts.update(_keys_half_written(conn))
     return {name: n for name, n in counts.items() if n}
+
+
+def _keys_half_written(conn) -> dict[str, int]:
+    """An Idempotency-Key's record is committed with its request's work: never without
+    its answer, and never with an answer naming an annotation that was not stored."""
+    from sqlalchemy import text
+
+    empty = conn.execute(
+        text("SELECT count(*) FROM idempotency_records WHERE status IS NULL")
+    ).scalar_one()
+    locations = conn.execute(
+        text("SELECT location FROM idempotency_records WHERE location LIKE :p"),
+        {"p": f"%{API}/annotations/%"},
+    ).scalars()
+    named = {int(m.group(1)) for loc in locations if (m := re.search(r"/annotations/(\d+)$", loc))}
+    stored = set(conn.execute(text("SELECT id FROM annotations")).scalars())
+    return {
+        "idempotency key without its answer": empty,
+        "idempotency answer naming a missing annotation": len(named - stored),
+    }
 
 
 def integrity(engine) -> str:
