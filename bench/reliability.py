@@ -25,8 +25,9 @@ Every post carries a unique marker in its body and a uuid4 `Idempotency-Key`. Af
 phase the database is read directly (SQLAlchemy): posts acknowledged (201 received),
 stored, lost (acknowledged but not stored), duplicated (a marker stored more than once);
 rows whose reference leads nowhere; half-written threads and idempotency records (see
-`half_written`); SQLite's `PRAGMA integrity_check`; and the 5xx answers. One markdown table is printed, a row per
-database and phase, and written with the details to bench/results/reliability.json.
+`half_written`); SQLite's `PRAGMA integrity_check`; and the 5xx answers. One markdown
+table is printed, a row per database and phase, and written with the details to
+bench/results/reliability.json.
 Nothing is sent anywhere but 127.0.0.1; counts and times are bounded.
 """
 
@@ -63,6 +64,7 @@ TIMEOUT = 30.0
 RETRIES = 3
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_DATABASE = "tpc_reliability"
+WRITER = "writer"  # the writers' e-mail addresses begin so
 MARKER = re.compile(r"\[rel:(\w+):([0-9a-f]{32})\]")
 FUZZ_CHECKS = (
     "not_a_server_error,status_code_conformance,content_type_conformance,"
@@ -388,15 +390,19 @@ def half_written(engine) -> dict[str, int]:
 
 def _keys_half_written(conn) -> dict[str, int]:
     """An Idempotency-Key's record is committed with its request's work: never without
-    its answer, and never with an answer naming an annotation that was not stored."""
+    its answer, and never with an answer naming an annotation that was not stored. (The
+    writers' records only: the fuzzing account may delete what it created.)"""
     from sqlalchemy import text
 
     empty = conn.execute(
         text("SELECT count(*) FROM idempotency_records WHERE status IS NULL")
     ).scalar_one()
     locations = conn.execute(
-        text("SELECT location FROM idempotency_records WHERE location LIKE :p"),
-        {"p": f"%{API}/annotations/%"},
+        text(
+            "SELECT r.location FROM idempotency_records r JOIN users u ON u.id = r.owner_id"
+            " WHERE u.email LIKE :writers AND r.location LIKE :p"
+        ),
+        {"writers": f"{WRITER}%", "p": f"%{API}/annotations/%"},
     ).scalars()
     named = {int(m.group(1)) for loc in locations if (m := re.search(r"/annotations/(\d+)$", loc))}
     stored = set(conn.execute(text("SELECT id FROM annotations")).scalars())
@@ -452,7 +458,7 @@ def account(engine, phase: str, tally: Tally, seconds: float, **extra) -> dict[s
 
 def prepare(database_url: str, workdir: Path, clients: int) -> tuple[dict[str, str], list[str]]:
     """Environment of the site, then migrate, import and make the accounts through the
-    `flask` commands; the participants' tokens."""
+    `flask` commands; the participants' tokens (the writers', then the fuzzing's)."""
     port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if k not in {"MAIL_SERVER", "TEST_DATABASE_URL"}},
@@ -491,9 +497,9 @@ def prepare(database_url: str, workdir: Path, clients: int) -> tuple[dict[str, s
         db.session.commit()
         db.engine.dispose()
     tokens = []
-    for n in range(clients):
-        email = f"writer{n}@example.org"
-        flask("users", "create", email, "--name", f"Writer {n}", "--role", "participant")
+    for n in range(clients + 1):  # the writers, then the fuzzing's participant
+        email = f"{WRITER}{n}@example.org" if n < clients else "fuzzer@example.org"
+        flask("users", "create", email, "--name", f"Participant {n}", "--role", "participant")
         tokens.append(flask("users", "token", email, "--label", "reliability").strip())
     return env, tokens
 
@@ -566,7 +572,11 @@ def fuzz(port: int, token: str, workdir: Path, args) -> dict[str, Any]:
     seconds = time.monotonic() - started
     summary = _fuzz_summary(report)
     tail = done.stdout.strip().splitlines()[-12:]
-    return {"exit_code": done.returncode, "seconds": round(seconds, 1), **summary, "tail": tail}
+    # An error of the run itself (not a failed check) is told in its own section.
+    errors = done.stdout.find(" ERRORS ")
+    told = done.stdout[errors : errors + 3000] if errors >= 0 else ""
+    return {"exit_code": done.returncode, "seconds": round(seconds, 1), **summary, "tail": tail,
+            "errors_text": told}  # fmt: skip
 
 
 def _fuzz_summary(report: Path) -> dict[str, Any]:
@@ -596,6 +606,7 @@ def run_leg(name: str, database_url: str, args) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory(prefix=f"tpc-reliability-{name}-") as tmp:
         workdir = Path(tmp)
         env, tokens = prepare(database_url, workdir, args.clients)
+        tokens, fuzzer = tokens[:-1], tokens[-1]
         # Only now: config.py reads the environment when it is first imported.
         from config import database_url as normalise
 
@@ -618,12 +629,14 @@ def run_leg(name: str, database_url: str, args) -> list[dict[str, Any]]:
             seconds = time.monotonic() - started
             rows.append(account(engine, "crash", tally, seconds, rounds=rounds, keys=keys))
 
-            fuzzed = fuzz(server.port, tokens[0], workdir, args)
+            fuzzed = fuzz(server.port, fuzzer, workdir, args)
+            broken = {**{f"orphaned {k}": v for k, v in orphans(engine).items()},
+                      **half_written(engine)}  # fmt: skip
             rows.append(
                 {
                     "phase": "fuzz",
-                    "half_written": sum(half_written(engine).values())
-                    + sum(orphans(engine).values()),
+                    "half_written": sum(broken.values()),
+                    "half_written_detail": broken,
                     "integrity": integrity(engine),
                     "5xx": fuzzed.get("server_errors"),
                     **fuzzed,
