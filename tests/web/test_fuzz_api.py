@@ -67,7 +67,9 @@ def fuzz_config(examples: int, seed: int = SEED) -> schemathesis.Config:
 
 def served_document(examples: int) -> schemathesis.BaseSchema:
     """The document exactly as the app serves it, read at collection from an app of its
-    own (which touches no database); each test then calls the app of its fixture."""
+    own (which touches no database); each test then calls the app of its fixture.
+    (`schemathesis.pytest.from_fixture`, which would read it from the fixture's app,
+    fails under pytest 9.2: it sets `Function._nodeid`, which pytest no longer has.)"""
     app = create_app(TestingConfig)
     return schemathesis.openapi.from_wsgi(f"{API}/openapi.json", app, config=fuzz_config(examples))
 
