@@ -5,6 +5,7 @@
 #   make lint    ruff check + ruff format --check + lint-imports (the layers of the code)
 #   make format  ruff format + ruff check --fix
 #   make bench   latency of a few pages against a local server
+#   make reliability  concurrent writers, kill -9 rounds and fuzzing, SQLite and PostgreSQL
 #   make clean   remove caches and build leftovers (keeps .venv and instance/)
 
 SHELL := /bin/bash
@@ -26,7 +27,7 @@ export TEST_WORKERS
 
 .DEFAULT_GOAL := help
 
-.PHONY: help venv install run test test-sqlite test-postgres lint format bench clean
+.PHONY: help venv install run test test-sqlite test-postgres lint format bench reliability clean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -72,6 +73,11 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# PostgreSQL is reached through $RELIABILITY_POSTGRES_URL (its `postgres` database by
+# default); without it that row says skipped, and why.
+reliability: $(STAMP)
+	$(BIN)/python bench/reliability.py
 
 clean:
 	rm -rf .pytest_cache .ruff_cache test-results build dist *.egg-info bench/results

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
 
 from app.core import access_matrix, transaction
 from app.core.i18n import gettext as _
@@ -127,6 +127,23 @@ def _limit_message(error) -> str | None:
     return message if isinstance(message, str) and message else None
 
 
+def _no_rule_takes(error: MethodNotAllowed) -> bool:
+    """Whether no rule takes the path with any method. Werkzeug notes a rule's methods as
+    soon as its pattern fits the path, before its converters check the values, so
+    `DELETE /api/v1/annotations/0` (ids start at 1) would answer 405 although nothing
+    lives at that address: that is a 404."""
+    adapter = current_app.create_url_adapter(request)
+    for method in error.valid_methods or ():
+        try:
+            adapter.match(method=method)
+        except (NotFound, MethodNotAllowed):
+            continue
+        except HTTPException:
+            return False  # a redirect (a missing slash): something lives there
+        return False
+    return True
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def handle_service_error(error: ServiceError):
@@ -152,6 +169,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http(error: HTTPException):
+        if isinstance(error, MethodNotAllowed) and _no_rule_takes(error):
+            error = NotFound()
         status = error.code or 500
         if wants_json():
             return error_json(status, error.description or ERROR_CODES.get(status, "error"))
