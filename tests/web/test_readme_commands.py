@@ -90,8 +90,10 @@ def _copy_of_the_repository(target: Path) -> Path:
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, destination)
     (target / ".venv").symlink_to(VENV.resolve(), target_is_directory=True)
-    installed = STAMP.stat().st_mtime
-    os.utime(target / "pyproject.toml", (installed, installed))
+    # Older than the install stamp, so that `make` in the copy never reinstalls into the
+    # shared environment (which would point its editable install at this temporary copy).
+    before_install = STAMP.stat().st_mtime_ns - 1_000_000_000
+    os.utime(target / "pyproject.toml", ns=(before_install, before_install))
     return target
 
 
