@@ -155,14 +155,14 @@ def _responses(rule: Any, method: str, route: Route, parts: _Components) -> dict
         else:
             described = (model.__doc__ or model.__name__).split("\n")[0]
             responses[str(status)] = {"description": described, "content": _json(parts.ref(model))}
-        if method.lower() == "post" and 200 <= status < 300:
+        if method == "post" and 200 <= status < 300:
             responses[str(status)]["headers"] = {REPLAYED: REPLAYED_HEADER}
     errors = set(route.errors)
     if method == "delete":
-        errors |= {401, 403, 404}
+        errors |= {400, 401, 403, 404}  # 400: a session's request without its CSRF header
     elif method != "get":
         errors |= set(WRITE_ERRORS)
-    if method.lower() == "post":
+    if method == "post":
         errors |= {409, 422}  # a key in flight, a key reused
     if route.query is not None:
         errors.add(400)
@@ -186,7 +186,7 @@ def _operation(rule: Any, method: str, route: Route, parts: _Components) -> dict
     if more:
         operation["description"] = " ".join(more)
     parameters = _parameters(rule, route, parts)
-    if method.lower() == "post":  # every POST takes a key (app.api.idempotency)
+    if method == "post":  # every POST takes a key (app.api.idempotency)
         parts.parameters[HEADER] = HEADER_PARAMETER
         parameters.append({"$ref": f"#/components/parameters/{HEADER}"})
     if parameters:
@@ -209,7 +209,8 @@ def _paths(parts: _Components) -> dict[str, Any]:
         route = ROUTES[rule.endpoint.removeprefix("api.")]
         path = PATH_PARAMETER.sub(r"{\2}", rule.rule.removeprefix(prefix))
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            paths.setdefault(path, {})[method.lower()] = _operation(rule, method, route, parts)
+            method = method.lower()
+            paths.setdefault(path, {})[method] = _operation(rule, method, route, parts)
     return paths
 
 

@@ -161,3 +161,23 @@ def test_the_document_is_generated_from_the_models(document):
     assert set(publish["responses"]) >= {"200", "201", "409", "422"}
     ref = publish["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     assert ref.endswith("/NewVersion")
+
+
+def test_reads_and_writes_are_described_by_their_own_method(document):
+    """A read needs no credentials and meets no write refusals; a write needs a token or the
+    session with its CSRF header; only POSTs take an Idempotency-Key."""
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            where = f"{method.upper()} {path}"
+            responses = set(operation["responses"])
+            keyed = any(
+                p.get("$ref", "").endswith("/Idempotency-Key")
+                for p in operation.get("parameters", [])
+            )
+            assert keyed == (method == "post"), where
+            if method == "get":
+                assert {} in operation["security"], where
+                assert not responses & {"415", "422", "429"}, where
+            else:
+                assert {} not in operation["security"], where
+                assert {"401", "403"} <= responses, where
