@@ -26,6 +26,7 @@ from flask_babel import format_date
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.accounts import bearer, services, sessions, tokens
+from app.accounts.contributions import contributions_of
 from app.accounts.forms import (
     ApiTokenForm,
     ChangePasswordForm,
@@ -335,6 +336,16 @@ def profile():
             flash(_("Your profile has been saved."), "success")
             return redirect(url_for("accounts.profile"))
     return _profile_page(**({"profile_form": form} if form is not None else {}))
+
+
+@bp.get("/account/contributions")
+@login_required
+def contributions():
+    """One's own threads, replies, proposals, comments and votes, newest first, with
+    where each stands; `?page=` pages through them (anything but a number is page 1)."""
+    page = request.args.get("page", 1, type=int)
+    found = contributions_of(current_user, page=page)
+    return render_template("accounts/contributions.html", listing=found)
 
 
 @bp.route("/account/password", methods=["POST"])

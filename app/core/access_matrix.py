@@ -257,6 +257,11 @@ MATRIX: tuple[tuple[str, tuple[Action, ...]], ...] = (
                 ("GET accounts.profile", "POST accounts.profile", "GET accounts.export_data"),
             ),
             Action(
+                "see one's own contributions and where each stands",
+                LOGGED_IN,
+                ("GET accounts.contributions",),
+            ),
+            Action(
                 "change one's password, log out everywhere, create an API token, delete "
                 "one's account",
                 LOGGED_IN,

@@ -34,6 +34,7 @@ PERSONAL_GETS = {
     "accounts.reset_password": ("anonymous", {"token": "not-a-real-token"}),
     "accounts.profile": ("participant", {}),
     "accounts.export_data": ("participant", {}),
+    "accounts.contributions": ("participant", {}),
     "accounts.logout": ("participant", {}),
     "moderation.index": ("moderator", {}),
     "moderation.item": ("moderator", {"kind": "annotation", "item_id": ":annotation"}),
