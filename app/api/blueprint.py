@@ -38,14 +38,10 @@ LOG_IN_FIRST = (
 )
 
 
-def id_converter(name: str) -> str:
-    """A URL part that takes a positive 32-bit id: `<int(min=1, max=...):name>`."""
-    return f"<int(min=1, max={MAX_ID}):{name}>"
-
-
-ANNOTATION_ID = id_converter("annotation_id")
-PROPOSAL_ID = id_converter("proposal_id")
-COMMENT_ID = id_converter("comment_id")
+# Every `<int:…>` of the site takes 1 up to the id columns' maximum (app.core.urls).
+ANNOTATION_ID = "<int:annotation_id>"
+PROPOSAL_ID = "<int:proposal_id>"
+COMMENT_ID = "<int:comment_id>"
 
 
 @bp.before_request
