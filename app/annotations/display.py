@@ -15,7 +15,13 @@ from flask_login import current_user
 
 from app.annotations import queries
 from app.annotations.context import SectionContext
-from app.annotations.forms import KIND_HINTS, EditForm, ThreadFilterForm, ThreadForm
+from app.annotations.forms import (
+    KIND_HINTS,
+    KIND_LABELS,
+    EditForm,
+    ThreadFilterForm,
+    ThreadForm,
+)
 from app.core.diffing import word_diff
 from app.core.i18n import gettext as _
 from app.core.i18n import ngettext
@@ -143,11 +149,14 @@ def moderation_context(annotations: list[Annotation]) -> dict:
     }
 
 
-def posted_message(annotation: Annotation) -> str | None:
-    """What the author of a contribution waiting for review is told once, after posting."""
+def posted_message(annotation: Annotation) -> str:
+    """What its author is told once a contribution is posted: what it became ("Question
+    posted."), or, when it waits for a moderator, that only they see it until then."""
     if annotation.status is AnnotationStatus.PENDING:
-        return _("It will appear to others after a moderator approves it.")
-    return None
+        return _("Sent for review — visible to you until a moderator decides.")
+    if not annotation.is_root:
+        return _("Reply posted.")
+    return _("%(kind)s posted.", kind=KIND_LABELS[annotation.kind])
 
 
 # --- a section's threads -------------------------------------------------------------------
@@ -186,7 +195,7 @@ def thread_form_context(place: SectionContext, form: ThreadForm, *, preview: boo
     """What the new-thread form is drawn with, on the section page and in place."""
     original = None
     if form.chosen_kind is AnnotationKind.SUGGESTION and not form.paragraph.errors:
-        original = place.paragraph_text(form.paragraph_number)
+        original = form.passage or place.paragraph_text(form.paragraph_number)
     return {
         "paper": place.paper,
         "version": place.version,

@@ -8,9 +8,9 @@ back as `ServiceError`s, which `attach_error` puts on the field at fault.
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, SubmitField, TextAreaField
+from wtforms import HiddenField, IntegerField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import ValidationError
+from wtforms.validators import NumberRange, Optional, ValidationError
 
 from app.annotations.dispositions import MAX_RESPONSE_LENGTH
 from app.annotations.services import MAX_BODY_LENGTH, MAX_LINKS
@@ -47,6 +47,7 @@ KIND_LABELS = {kind: label for kind, (label, _plural, _hint) in KINDS.items()}
 KIND_PLURALS = {kind: plural for kind, (_label, plural, _hint) in KINDS.items()}
 KIND_HINTS = {kind: hint for kind, (_label, _plural, hint) in KINDS.items()}
 SORT_LABELS = {
+    "position": _l("In the order of the text"),
     "oldest": _l("Oldest first"),
     "newest": _l("Newest first"),
     "replies": _l("Most replies first"),
@@ -69,6 +70,7 @@ _ERROR_FIELDS = {
     "body": "body",
     "proposed_text": "proposed_text",
     "quote": "paragraph",
+    "quote_start": "paragraph",
     "target": "paragraph",
     "section": "paragraph",
     "kind": "kind",
@@ -92,7 +94,8 @@ def attach_error(form: FlaskForm, error: ServiceError) -> None:
 
 
 class ThreadForm(FlaskForm):
-    """Start a thread on a section, or on one of its paragraphs."""
+    """Start a thread on a section, on one of its paragraphs, or (from the margin, where
+    the reader selected it) on a passage: its words and where they begin and end."""
 
     kind = core_forms.choice_of(
         _l("Kind of contribution"), KIND_LABELS, default=AnnotationKind.COMMENT.value
@@ -105,6 +108,9 @@ class ThreadForm(FlaskForm):
     )
     body = TextAreaField(_l("Your contribution"), description=MARKDOWN_HINT)
     proposed_text = TextAreaField(_l("Proposed wording"), description=PROPOSED_HINT)
+    quote = HiddenField()
+    quote_start = IntegerField(validators=[Optional(), NumberRange(min=0, max=2**31 - 1)])
+    quote_end = IntegerField(validators=[Optional(), NumberRange(min=0, max=2**31 - 1)])
     preview = SubmitField(_l("Preview"))
     post = SubmitField(_l("Post"))
 
@@ -131,7 +137,7 @@ class ThreadForm(FlaskForm):
                     n=self.paragraph_count,
                 )
             )
-        if self.chosen_kind is AnnotationKind.SUGGESTION and not field.data:
+        if self.chosen_kind is AnnotationKind.SUGGESTION and not field.data and not self.passage:
             raise ValidationError(
                 _l("A suggestion proposes new wording for a paragraph: choose that paragraph.")
             )
@@ -148,6 +154,12 @@ class ThreadForm(FlaskForm):
     def paragraph_number(self) -> int | None:
         """The chosen paragraph, counted from 1, or None for the whole section."""
         return int(self.paragraph.data) if self.paragraph.data else None
+
+    @property
+    def passage(self) -> str | None:
+        """The selected words, when the thread is on a passage."""
+        words = self.quote.data or ""
+        return words if words.strip() else None
 
     @property
     def proposed(self) -> str | None:
@@ -192,7 +204,7 @@ class ThreadFilterForm(FlaskForm):
     sort = SelectField(
         _l("Order"),
         choices=[SelectChoice(value, label) for value, label in SORT_LABELS.items()],
-        default="oldest",
+        default="position",
         validate_choice=False,
     )
     kind = SelectField(
@@ -207,7 +219,7 @@ class ThreadFilterForm(FlaskForm):
 
     @property
     def chosen_sort(self) -> str:
-        return self.sort.data if self.sort.data in SORT_LABELS else "oldest"
+        return self.sort.data if self.sort.data in SORT_LABELS else "position"
 
     @property
     def chosen_kind(self) -> AnnotationKind | None:

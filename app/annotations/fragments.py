@@ -14,7 +14,7 @@ same values (`display.py`):
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import flash, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -32,6 +32,8 @@ from app.annotations.display import (
     thread_form_context,
     thread_tree,
 )
+from app.annotations.dispositions import current_dispositions
+from app.core.i18n import gettext as _
 from app.extensions import db
 from app.models.annotation import Annotation, AnnotationStatus
 from app.papers import queries as paper_queries
@@ -201,7 +203,102 @@ def removed(chain: list[int], thread_id: int, section_page: str):
     if thread is None or f"a{thread_id}" in gone:
         thread = None
         redirect_to = section_page
+        # The script leaves the thread's address for the section's: that page says why.
+        flash(_("Your contribution is deleted."), "success")
     count = len(queries.thread_replies(thread, current_user)) if thread is not None else 0
     return _answer(
         "removed.html", 200, gone=gone, redirect_to=redirect_to, heading=replies_heading(count)
+    )
+
+
+# --- the paper's margin -------------------------------------------------------------------
+
+# Threads of a section in one answer of `margin.fragment`; the next page follows.
+MARGIN_PAGE = 100
+
+
+def margin(place: SectionContext, *, sort: str, paragraph: int | None, page: int):
+    """A section's threads as the paper's margin draws them, a page at a time, with the
+    section's counts as they stand now, so that the page can tell the truth after changes.
+
+    In the order of the text unless `sort` says otherwise; `paragraph` for the threads
+    whose passage begins in that paragraph.
+    """
+    version, key = place.version, place.section.key
+    within = place.spans[paragraph - 1] if paragraph else None
+    query = queries.threads_query(version, current_user, section=key, sort=sort, within=within)
+    rows = db.session.execute(query.limit(MARGIN_PAGE + 1).offset((page - 1) * MARGIN_PAGE)).all()
+    threads = [queries.Thread(root, count, anchor) for root, count, anchor in rows[:MARGIN_PAGE]]
+    next_url = None
+    if len(rows) > MARGIN_PAGE:
+        next_url = url_for(
+            "annotations.margin_fragment",
+            slug=place.paper.slug,
+            label=version.label,
+            key=key,
+            sort=sort,
+            paragraph=paragraph,
+            page=page + 1,
+        )
+    return _answer(
+        "margin.html",
+        place=place,
+        threads=threads,
+        next_url=next_url,
+        paragraph=paragraph,
+        **margin_counts(version, key),
+        **margin_context(threads),
+    )
+
+
+def margin_counts(version, key: str) -> dict:
+    """A section's counts for the margin and the contents: two queries."""
+    return {
+        "thread_count": queries.thread_counts(version, current_user).get(key, 0),
+        "contribution_count": queries.section_counts(version, current_user).get(key, 0),
+    }
+
+
+def margin_context(threads: list[queries.Thread]) -> dict:
+    """What margin cards show beside a thread: the editors' current answer (one query)."""
+    return {"answers": current_dispositions(thread.root.id for thread in threads)}
+
+
+def margin_form(place: SectionContext, form, *, preview=False, status=200):
+    """A new thread's form in the margin, beside the section, paragraph or passage it is
+    about; after a refused POST, the same form with its errors, or with its preview."""
+    _prefix_ids(form, f"mf-{place.section.key}-")
+    return _answer(
+        "margin_form.html",
+        status,
+        **thread_form_context(place, form, preview=preview),
+        target=margin_target(place, form),
+    )
+
+
+def margin_target(place: SectionContext, form) -> dict:
+    """What a margin form is about, in words, with the words it quotes."""
+    if form.passage:
+        return {"kind": "passage", "words": form.passage, "title": _("Annotate this passage")}
+    if form.paragraph_number and not form.paragraph.errors:
+        number = form.paragraph_number
+        return {
+            "kind": "paragraph",
+            "words": place.paragraph_text(number),
+            "title": _("Comment on paragraph %(n)d", n=number),
+        }
+    return {"kind": "section", "words": None, "title": _("Comment on this section")}
+
+
+def new_margin_thread(place: SectionContext, annotation: Annotation):
+    """The new thread's card for the margin, with the section's counts and what to say."""
+    thread = queries.Thread(queries.get_visible(annotation.id, current_user), 0)
+    return _answer(
+        "margin_thread.html",
+        201,
+        thread=thread,
+        announcement=posted_message(annotation),
+        period=paper_queries.comment_period(place.paper),
+        **margin_counts(place.version, place.section.key),
+        **margin_context([thread]),
     )

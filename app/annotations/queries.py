@@ -23,6 +23,8 @@ from app.models import (
 from app.models.annotation import AnnotationRevision
 from app.papers.queries import VERSION_COLUMNS
 
+# Orders by time and replies, which the API pages through with a cursor on them; the pages
+# also list threads in the order of the text ("position").
 SORTS = ("oldest", "newest", "replies")
 # Seen by everyone: published words, and the placeholders of deleted and hidden ones.
 PUBLIC_STATUSES = (AnnotationStatus.PUBLISHED, AnnotationStatus.DELETED, AnnotationStatus.HIDDEN)
@@ -140,10 +142,13 @@ def threads_query(
     kind: AnnotationKind | None = None,
     sort: str = "oldest",
     section_gone: bool = False,
+    within: tuple[int, int] | None = None,
 ) -> Select:
     """Roots shown on a version (or in one section of it) — made on it or carried into
     it — with their reply counts and anchors, sorted. `section_gone` asks for the threads
-    whose section did not survive into this version (listed at the end of the paper)."""
+    whose section did not survive into this version (listed at the end of the paper);
+    `within` (start, end) for those whose passage begins in that stretch of the text (a
+    paragraph's threads)."""
     placed = placed_roots(version.id)
     counts = _reply_counts(viewer, placed, section=section)
     reply_count = func.coalesce(counts.c.n, 0)
@@ -161,15 +166,31 @@ def threads_query(
         query = query.where(placed.c.key.is_(None))
     if kind is not None:
         query = query.where(Annotation.kind == kind)
+    if within is not None:
+        query = query.where(placed.c.start >= within[0], placed.c.start < within[1])
     # A placeholder with no visible replies left has nothing to show.
     query = query.where(~placeholder_for(viewer) | (reply_count > 0))
-    if sort == "newest":
+    if sort == "position":
+        query = query.order_by(*_text_order(placed))
+    elif sort == "newest":
         query = query.order_by(Annotation.created_at.desc(), Annotation.id.desc())
     elif sort == "replies":
         query = query.order_by(reply_count.desc(), Annotation.created_at, Annotation.id)
     else:
         query = query.order_by(Annotation.created_at, Annotation.id)
     return query
+
+
+def _text_order(placed) -> tuple:
+    """The order of the text: whole-section threads first (they have no place in it), then
+    by where the passage begins, the longer passage first, then the older thread."""
+    return (
+        placed.c.start.is_not(None),
+        placed.c.start,
+        placed.c.end.desc(),
+        Annotation.created_at,
+        Annotation.id,
+    )
 
 
 def threads(version: PaperVersion, viewer: Any, **filters) -> list[Thread]:
@@ -265,27 +286,31 @@ def revisions(annotation: Annotation) -> list[AnnotationRevision]:
     )
 
 
+# Threads of each section drawn with the page; the margin's script fetches the rest as the
+# reader comes near them, and the section's page lists them all without it.
+FIRST_IN_MARGIN = 5
+
+
 @dataclass
 class Margin:
-    """What the margin of a version shows: counts and the latest threads per section key."""
+    """What the margin of a version shows: counts, and the first threads of each section
+    in the order of the text."""
 
     threads: dict[str, int]
     contributions: dict[str, int]
-    latest: dict[str, list[Thread]]
+    first: dict[str, list[Thread]]
 
 
-def margin(version: PaperVersion, viewer: Any, per_section: int = 3) -> Margin:
-    """The margin in a fixed number of queries: one when nothing is said, four otherwise.
-
-    The rest of each discussion is on the section's own page.
-    """
+def margin(version: PaperVersion, viewer: Any, per_section: int = FIRST_IN_MARGIN) -> Margin:
+    """The margin in a fixed number of queries, however many threads there are: one when
+    nothing is said, four otherwise."""
     threads = thread_counts(version, viewer)
     if not threads:
         return Margin({}, {}, {})
     return Margin(
         threads,
         section_counts(version, viewer),
-        latest_threads(version, viewer, per_section=per_section),
+        first_threads(version, viewer, per_section=per_section),
     )
 
 
@@ -302,10 +327,11 @@ def reply_count(annotation: Annotation, viewer: Any) -> int:
     )
 
 
-def latest_threads(
-    version: PaperVersion, viewer: Any, per_section: int = 3
+def first_threads(
+    version: PaperVersion, viewer: Any, per_section: int = FIRST_IN_MARGIN
 ) -> dict[str | None, list[Thread]]:
-    """The newest visible threads of each section, for the margin: two queries.
+    """The first visible threads of each section in the order of the text, for the margin:
+    two queries.
 
     Replies are counted for the chosen threads only, not for the whole version. Threads
     orphaned with their section gone are under the key None (the end of the paper).
@@ -313,10 +339,7 @@ def latest_threads(
     placed = placed_roots(version.id)
     rank = (
         func.row_number()
-        .over(
-            partition_by=placed.c.key,
-            order_by=(Annotation.created_at.desc(), Annotation.id.desc()),
-        )
+        .over(partition_by=placed.c.key, order_by=_text_order(placed))
         .label("rank")
     )
     ranked = (
@@ -336,7 +359,7 @@ def latest_threads(
             .where(Annotation.id.in_(chosen))
             .outerjoin(counts, counts.c.root_id == Annotation.id)
             .options(selectinload(Annotation.author))
-        ).order_by(placed.c.key, Annotation.created_at.desc(), Annotation.id.desc())
+        ).order_by(placed.c.key, *_text_order(placed))
     ).all()
     by_section: dict[str | None, list[Thread]] = {}
     for root, count, anchor, key in rows:

@@ -34,6 +34,7 @@ from app.annotations.forms import (
     KIND_PLURALS,
     OUTCOME_HINTS,
     OUTCOME_LABELS,
+    SORT_LABELS,
     DeleteForm,
     DispositionForm,
     EditForm,
@@ -125,9 +126,11 @@ def _thread_form(place: SectionContext, form: ThreadForm, *, preview=False, stat
 
 
 def _create_thread(place: SectionContext, form: ThreadForm) -> Annotation:
-    """Start the thread a valid section form describes: on the section or on a paragraph."""
+    """Start the thread a valid form describes: on the section, a paragraph or a passage."""
     quote = target = None
-    if form.paragraph_number:
+    if form.passage:
+        quote = QuoteInput(form.passage, start=form.quote_start.data, end=form.quote_end.data)
+    elif form.paragraph_number:
         start, end = place.spans[form.paragraph_number - 1]
         quote = QuoteInput(place.section.text[start:end], start=start, end=end)
         target = TargetType.PARAGRAPH
@@ -172,10 +175,7 @@ def section(slug: str, label: str, key: str):
         return _thread_form(place, form, status=error.status)
     if fragment_wanted():
         return fragments.new_thread(place, annotation)
-    message = _("Your %(kind)s is posted.", kind=kind_label(annotation.kind).lower())
-    if waiting := posted_message(annotation):
-        message = f"{message} {waiting}"
-    flash(message, "success")
+    flash(posted_message(annotation), "success")
     return redirect(_thread_url(annotation), 303)
 
 
@@ -187,6 +187,80 @@ def section_preview(slug: str, label: str, key: str):
     form = ThreadForm(paragraphs=place.paragraphs)
     valid = form.validate_on_submit()
     return _thread_form(place, form, preview=True, status=200 if valid else 422)
+
+
+# --- the paper's margin -------------------------------------------------------------------
+
+
+def _paragraph_asked(place: SectionContext, source) -> int | None:
+    """The paragraph a request names (`paragraph=N`, from 1), None for none; 404 for one
+    the section does not have."""
+    asked = source.get("paragraph", "")
+    if not asked:
+        return None
+    if not asked.isdigit() or not 1 <= int(asked) <= len(place.spans):
+        abort(404)
+    return int(asked)
+
+
+@bp.get(f"{SECTION}margin.fragment", endpoint="margin_fragment")
+def margin(slug: str, label: str, key: str):
+    """A section's threads for the paper's margin, in the order of the text (`sort` for
+    time or replies), a hundred at a time (`page`); `paragraph=N` for one paragraph's."""
+    place = SectionContext.load(slug, label, key)
+    sort = request.args.get("sort", "position")
+    if sort not in SORT_LABELS:
+        sort = "position"
+    page = request.args.get("page", 1, type=int)
+    page = page if 1 <= page <= 100_000 else 1
+    return fragments.margin(
+        place, sort=sort, paragraph=_paragraph_asked(place, request.args), page=page
+    )
+
+
+def _margin_form(place: SectionContext, form: ThreadForm, *, preview=False, status=200):
+    """The margin's form again: with its errors, its preview, or blank."""
+    return fragments.margin_form(place, form, preview=preview, status=status)
+
+
+@bp.route(f"{SECTION}margin-form.fragment", methods=FORM, endpoint="margin_form_fragment")
+@posting_limit
+def margin_form(slug: str, label: str, key: str):
+    """Start a thread from the paper's margin: GET the form for the section, a paragraph
+    (`paragraph=N`) or a passage (`quote`, `quote_start`, `quote_end`); POST it, and the new
+    thread's card comes back with the section's counts.
+
+    The form is the section page's (`ThreadForm`), with the paragraph or passage chosen
+    where the reader pointed rather than in a list.
+    """
+    place = SectionContext.load(slug, label, key)
+    require_login()
+    if request.method == "GET":
+        form = ThreadForm(formdata=None, paragraphs=place.paragraphs)
+        form.paragraph.data = str(_paragraph_asked(place, request.args) or "")
+        form.quote.data = request.args.get("quote", "")[: len(place.section.text)]
+        form.quote_start.data = request.args.get("quote_start", type=int)
+        form.quote_end.data = request.args.get("quote_end", type=int)
+        return _margin_form(place, form)
+    form = ThreadForm(paragraphs=place.paragraphs)
+    if not form.validate_on_submit():
+        return _margin_form(place, form, status=422)
+    try:
+        annotation = _create_thread(place, form)
+    except AnnotationError as error:
+        attach_error(form, error)
+        return _margin_form(place, form, status=error.status)
+    return fragments.new_margin_thread(place, annotation)
+
+
+@bp.post(f"{SECTION}margin-preview.fragment", endpoint="margin_preview_fragment")
+def margin_preview(slug: str, label: str, key: str):
+    """The margin's form with the new thread's sanitised HTML; nothing is stored."""
+    place = SectionContext.load(slug, label, key)
+    require_login()
+    form = ThreadForm(paragraphs=place.paragraphs)
+    valid = form.validate_on_submit()
+    return _margin_form(place, form, preview=True, status=200 if valid else 422)
 
 
 # --- a thread -----------------------------------------------------------------------------
@@ -288,10 +362,7 @@ def reply(annotation_id: int):
         return _reply_form(found, form, status=error.status)
     if fragment_wanted():
         return fragments.new_reply(root, answer)
-    message = _("Your reply is posted.")
-    if waiting := posted_message(answer):
-        message = f"{message} {waiting}"
-    flash(message, "success")
+    flash(posted_message(answer), "success")
     return redirect(_thread_url(root, _anchor=f"a{answer.id}"), 303)
 
 

@@ -181,7 +181,11 @@ MATRIX: tuple[tuple[str, tuple[Action, ...]], ...] = (
             Action(
                 "read a section's threads",
                 EVERYONE,
-                ("GET annotations.section", "GET api.version_annotations"),
+                (
+                    "GET annotations.section",
+                    "GET annotations.margin_fragment",
+                    "GET api.version_annotations",
+                ),
             ),
             Action(
                 "read a thread, a contribution, its card and its history",
@@ -285,17 +289,20 @@ MATRIX: tuple[tuple[str, tuple[Action, ...]], ...] = (
                 (
                     "POST annotations.section",
                     "POST annotations.thread_fragment",
+                    "POST annotations.margin_form_fragment",
                     "POST annotations.reply",
                     "POST annotations.reply_fragment",
                     "POST api.create_annotation",
                 ),
             ),
             Action(
-                "open a reply form, preview a new thread or a reply",
+                "open a reply form or the margin's form, preview a new thread or a reply",
                 LOGGED_IN,
                 (
                     "GET annotations.reply_form_fragment",
+                    "GET annotations.margin_form_fragment",
                     "POST annotations.section_preview",
+                    "POST annotations.margin_preview_fragment",
                     "POST annotations.reply_preview",
                     "POST annotations.reply_preview_fragment",
                 ),

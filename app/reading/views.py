@@ -89,8 +89,10 @@ def _render_version(paper: Paper, versions: list[PaperVersion], version: PaperVe
         if None in margin.threads
         else []
     )
+    shown = [thread.root.id for listed in margin.first.values() for thread in listed]
     return render_template(
         "papers/version.html",
+        answers=dispositions.current_dispositions(shown + [t.root.id for t in gone]),
         paper=paper,
         versions=versions,
         version=version,

@@ -42,10 +42,11 @@ function focusOn(element) {
 
 const live = document.getElementById("thread-status");
 
-// The page's message for `key`, and what the server adds (`data-announce`: it awaits review).
-function announce(key, extra) {
+// The server's message for what was posted (`data-announce`: "Question posted.", or that it
+// awaits review), else the page's message for `key`.
+function announce(key, told) {
   if (!live) return;
-  const message = [live.dataset[key], extra].filter(Boolean).join(". ");
+  const message = told || live.dataset[key];
   live.textContent = "";
   // A fresh text node after a tick, so that a repeated message is read again.
   window.setTimeout(() => {
@@ -183,7 +184,8 @@ function handleAnswer(form, result) {
     announce(form.dataset.submit === "delete" ? "deleted" : "edited");
   } else if (kind === "removed") {
     if (holder.dataset.redirect) {
-      window.location.assign(holder.dataset.redirect);
+      // The thread is gone: its address leaves the history too, so "Back" cannot lead to it.
+      window.location.replace(holder.dataset.redirect);
       return;
     }
     if (panel) closePanel(panel, { restoreFocus: false });

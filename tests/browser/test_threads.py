@@ -185,7 +185,7 @@ def test_a_section_comment_without_javascript(browser, live_server, member, pape
         page.get_by_label("Your contribution").fill("Said without a script.")
         page.get_by_role("button", name="Post").click()
         expect(page).to_have_url(re.compile(r"/annotations/\d+$"))
-        expect(page.get_by_text("Your comment is posted.")).to_be_visible()
+        expect(page.get_by_text("Comment posted.")).to_be_visible()
         expect(page.get_by_role("article", name="Comment by Mira Member")).to_contain_text(
             "Said without a script."
         )
@@ -236,7 +236,7 @@ def test_a_section_comment_in_place(page, member, create_annotation, create_user
     expect(new).to_contain_text("Said in place.")
     expect(new).to_be_focused()
     expect(page.get_by_role("heading", name="2 threads", exact=True)).to_be_visible()
-    expect(page.locator("#thread-status")).to_have_text("Comment posted")
+    expect(page.locator("#thread-status")).to_have_text("Comment posted.")
     expect(page.get_by_label("Your contribution")).to_have_value("")
     expect(page.locator("#new-thread [role=alert]")).to_have_count(0)
     assert_not_reloaded(page)

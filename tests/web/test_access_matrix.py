@@ -282,6 +282,8 @@ def _web(world: World, actor: Actor, endpoint: str) -> dict[str, Any]:
         "annotations.section": {"kind": "comment", "body": "A new thought."},
         "annotations.thread_fragment": {"kind": "comment", "body": "A new thought."},
         "annotations.section_preview": {"kind": "comment", "body": "A new thought."},
+        "annotations.margin_form_fragment": {"kind": "comment", "body": "A new thought."},
+        "annotations.margin_preview_fragment": {"kind": "comment", "body": "A new thought."},
         "annotations.edit": {"body": "Changed."},
         "annotations.edit_fragment": {"body": "Changed."},
         "annotations.edit_preview": {"body": "Changed."},

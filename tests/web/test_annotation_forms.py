@@ -116,7 +116,7 @@ def test_a_section_comment_posted_without_javascript_appears_on_the_section_page
     assert annotation.author_id == member.id
 
     thread = soup_of(client.get(response.headers["Location"]))
-    assert "Your objection is posted." in text_of(thread.select_one(".flashes"))
+    assert "Objection posted." in text_of(thread.select_one(".flashes"))
     listed = soup_of(client.get(SECTION_PAGE)).select_one(".thread-list")
     assert listed.select_one(".thread-card__body strong").get_text() == "disagree"
     margin = soup_of(client.get(PAPER)).select_one(f"#{KEY} aside.margin")

@@ -136,41 +136,57 @@ def create_reply(db, create_user):
 # --- the margin and the contents ----------------------------------------------------------
 
 
-def test_the_margin_shows_counts_and_the_latest_three_threads_with_a_link_to_all(
+def test_the_margin_shows_counts_and_the_first_five_threads_in_the_order_of_the_text(
     client, create_thread, create_reply, create_user, db, section_of
 ):
     alice, bruno = create_user(name="Alice Aalto"), create_user(name="Bruno Brandt")
-    start = utcnow() - timedelta(hours=5)
-    threads = [
-        create_thread(
-            alice if n % 2 else bruno, f"Thought number {n}.", at=start + timedelta(hours=n)
-        )
-        for n in range(5)
-    ]
-    create_reply(threads[4], alice)
-    create_reply(threads[4], bruno)
+    text = section_of().text
+    start = utcnow() - timedelta(hours=9)
+    # Written in an order unlike the text's: the margin follows the text, whole-section
+    # threads first (they stand on no words), then by where each passage begins.
+    late, early = block_spans(text)[-1], block_spans(text)[0]
+    threads = {
+        "end": create_thread(alice, "At the end.", passage=text[late[1] - 20 : late[1]].strip()),
+        "whole": create_thread(bruno, "On the whole section.", at=start + timedelta(hours=1)),
+        "para": create_thread(alice, "On the second paragraph.", paragraph=2),
+        "begin": create_thread(bruno, "At the start.", passage=text[early[0] : early[0] + 25]),
+        "whole2": create_thread(alice, "Also on all of it.", at=start + timedelta(hours=2)),
+        "middle": create_thread(bruno, "In the middle.", paragraph=3),
+        "more": create_thread(alice, "More on paragraph 3.", paragraph=3),
+    }
+    create_reply(threads["begin"], alice)
+    create_reply(threads["begin"], bruno)
 
     soup = page(client, PAPER)
     margin = soup.select_one(f"section#{KEY} > aside.margin")
     assert margin["aria-label"] == "Discussion of 3.2 Public sector idiosyncrasies …"
-    assert "5 threads · 7 contributions" in text_of(margin)
+    assert "7 threads · 9 contributions" in text_of(margin)
     cards = margin.select("article.thread-card")
     assert [text_of(c.select_one(".thread-card__body")) for c in cards] == [
-        "Thought number 4.",
-        "Thought number 3.",
-        "Thought number 2.",
+        "On the whole section.",
+        "Also on all of it.",
+        "At the start.",
+        "On the second paragraph.",
+        "In the middle.",
     ]
-    newest = cards[0]
-    assert text_of(newest.select_one(".kind")) == "Comment"
-    assert "Bruno Brandt" in text_of(newest.select_one(".thread-card__meta"))
-    assert newest.select_one("time")["datetime"].startswith(str(threads[4].created_at.date()))
-    assert "2 replies" in text_of(newest)
-    assert link(newest, "Open thread")["href"] == f"/annotations/{threads[4].id}"
-    assert link(margin, "All 5 threads on this section")["href"] == SECTION_PAGE
+    begin = cards[2]
+    assert text_of(begin.select_one(".kind")) == "Comment"
+    assert "Bruno Brandt" in text_of(begin.select_one(".thread-card__meta"))
+    assert begin.select_one("time")["datetime"].startswith(str(threads["begin"].created_at.date()))
+    assert "2 replies" in text_of(begin)
+    assert link(begin, "Open thread")["href"] == f"/annotations/{threads['begin'].id}"
+    assert link(margin, "All 7 threads on this section")["href"] == SECTION_PAGE
+    # The script fetches the rest from here, in the same order.
+    assert margin["data-threads"] == f"{SECTION_PAGE}margin.fragment"
     # The margin lives beside the text, never inside it: offsets count the text alone.
     html = client.get(PAPER).get_data(as_text=True)
     assert f'data-section="{KEY}">{section_of().html}</div>' in html
     assert soup.select_one(f"#{KEY} .section-text aside") is None
+    # And before the section's notes, so that on a phone the discussion comes first.
+    children = [c for c in soup.select_one(f"section#{KEY}").children if getattr(c, "name", None)]
+    names = [c.get("class", [""])[0] for c in children]
+    if "notes" in names:
+        assert names.index("margin") < names.index("notes")
 
 
 def test_a_quiet_section_says_so_and_three_threads_need_no_link_to_all(client, create_thread):
@@ -290,9 +306,9 @@ def test_the_paper_page_costs_the_same_few_queries_with_ten_or_a_thousand_thread
     with count_queries() as thousand:
         response = client.get(PAPER)
     assert response.status_code == 200
-    assert ten.count == thousand.count <= 9  # 8, and 1 for the glossary terms
+    assert ten.count == thousand.count <= 10  # 8, 1 for the editors' answers, 1 for the terms
     margin = soup_of(response).select_one(f"#{KEY} aside.margin")
-    assert len(margin.select(".thread-card")) == 3
+    assert len(margin.select(".thread-card")) == 5
     assert "All " in text_of(margin.select_one(".margin__more"))
 
     logged_in(authors[0])

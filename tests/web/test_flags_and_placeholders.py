@@ -220,15 +220,13 @@ def test_a_newcomer_is_told_once_that_a_post_awaits_review(paper, create_user, v
     response = client.post(SECTION_PAGE, data={"kind": "comment", "body": WORDS, "post": "1"})
     assert response.status_code == 303
     flash = soup_of(client.get(response.headers["Location"])).select_one(".flashes")
-    assert text_of(flash) == (
-        "Your comment is posted. It will appear to others after a moderator approves it."
-    )
+    assert text_of(flash) == ("Sent for review — visible to you until a moderator decides.")
     assert soup_of(client.get(response.headers["Location"])).select_one(".flashes") is None
 
     trusted = viewer_client(create_user())
     response = trusted.post(SECTION_PAGE, data={"kind": "comment", "body": "Hi.", "post": "1"})
     flash = soup_of(trusted.get(response.headers["Location"])).select_one(".flashes")
-    assert text_of(flash) == "Your comment is posted."
+    assert text_of(flash) == "Comment posted."
 
 
 def test_in_place_posts_of_a_newcomer_carry_the_review_message(
@@ -241,18 +239,19 @@ def test_in_place_posts_of_a_newcomer_carry_the_review_message(
     )
     assert response.status_code == 201
     holder = soup_of(response).select_one("[data-fragment-kind=thread]")
-    assert "after a moderator approves it" in holder["data-announce"]
+    assert "Sent for review" in holder["data-announce"]
     assert "Awaiting review" in text_of(holder)
 
     root = create_annotation("Published.")
     response = client.post(f"/annotations/{root.id}/replies.fragment", data={"body": "Me too."})
     assert response.status_code == 201
     holder = soup_of(response).select_one("[data-fragment-kind=reply]")
-    assert "after a moderator approves it" in holder["data-announce"]
+    assert "Sent for review" in holder["data-announce"]
 
     trusted = viewer_client(create_user())
     response = trusted.post(f"/annotations/{root.id}/replies.fragment", data={"body": "Agreed."})
-    assert not soup_of(response).select_one("[data-fragment-kind=reply]").has_attr("data-announce")
+    holder = soup_of(response).select_one("[data-fragment-kind=reply]")
+    assert holder["data-announce"] == "Reply posted."
 
 
 def test_others_are_not_offered_a_reply_to_what_awaits_review(
