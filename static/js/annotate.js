@@ -215,10 +215,15 @@ function marksFor(id) {
   return document.querySelectorAll(`mark.${HIGHLIGHT}[data-annotations~="${CSS.escape(String(id))}"]`);
 }
 
-function firstMarkFor(id) {
+export function firstMarkFor(id) {
   const all = [...marksFor(id)];
   return all.find((m) => m.tabIndex === 0 && m.dataset.annotation === String(id))
     || all.find((m) => m.tabIndex === 0) || all[0] || null;
+}
+
+/** Mark these threads' passages and cards as the ones in question. */
+export function showCard(id) {
+  activate([String(id)]);
 }
 
 function activate(ids) {
@@ -273,6 +278,7 @@ async function fetchMissingCard(id) {
   item.append(template.content);
   marginList(margin).append(item);
   wireHighlights(labels);
+  document.dispatchEvent(new CustomEvent("margin:cards", { detail: { key: root.dataset.section } }));
   // Still the passage in question? Then its card comes forward.
   if (document.activeElement?.closest?.(`mark[data-annotations~="${CSS.escape(String(id))}"]`)
       || [...marksFor(id)].some((m) => m.matches(":hover"))) {
@@ -318,6 +324,12 @@ function addShowPassage(card) {
     const target = mark.tabIndex === 0 ? mark : mark.closest("a[href]") || mark;
     target.focus({ preventScroll: true });
     activate([id]);
+    // Its words flash once, so that the eye finds them.
+    const marks = [...marksFor(id)];
+    for (const m of marks) m.classList.remove("is-flashing");
+    void mark.offsetWidth; // restart the animation
+    for (const m of marks) m.classList.add("is-flashing");
+    window.setTimeout(() => marks.forEach((m) => m.classList.remove("is-flashing")), 1600);
   });
   const footer = card.querySelector(".thread-card__footer") || card;
   footer.append(button);
@@ -345,14 +357,8 @@ function setupHighlightEvents() {
     const mark = event.target.closest && event.target.closest(`mark.${HIGHLIGHT}`);
     if (!mark || event.key !== "Enter") return;
     event.preventDefault();
-    const id = mark.dataset.annotation;
-    const card = cardFor(id);
-    if (card) {
-      const link = card.querySelector(".thread-card__footer a[href]") || card.querySelector("a[href]");
-      (link || card).focus();
-    } else {
-      window.location.assign(`/annotations/${encodeURIComponent(id)}`);
-    }
+    // The margin (margin.js) brings the card level with its words and focuses it.
+    document.dispatchEvent(new CustomEvent("margin:open-card", { detail: { id: mark.dataset.annotation } }));
   });
 }
 
@@ -478,166 +484,41 @@ function setupAnnotating(data, kindLabels) {
       if (!pending) return;
       const { root, quote } = pending;
       control.hidden = true;
-      openForm(root, quote, data, kindLabels);
+      openForm(root, quote, control.previousElementSibling || root);
     });
   }
 }
 
-let formCount = 0;
-
-function openForm(root, quote, data, kindLabels) {
-  const key = root.dataset.section;
-  const margin = document.getElementById(`discussion-${key}`);
-  if (!margin) return;
-  const old = margin.querySelector(".passage-form");
-  if (old) old.remove();
-  formCount += 1;
-  const n = formCount;
-  const title = el("p", { className: "passage-form__title", id: `passage-form-title-${n}` },
-    "Annotate this passage");
-  const kind = el("select", { id: `passage-kind-${n}`, name: "kind" },
-    ...Object.entries(kindLabels).map(([value, label]) => el("option", { value }, label)));
-  const proposed = el("textarea", { id: `passage-proposed-${n}`, name: "proposed_text", rows: 3 });
-  proposed.value = quote.exact;
-  const proposedField = el("div", { className: "field" },
-    el("label", { htmlFor: `passage-proposed-${n}` }, "Proposed wording"), proposed);
-  proposedField.hidden = true;
-  const body = el("textarea", {
-    id: `passage-body-${n}`, name: "body", rows: 5, required: true,
-    "aria-describedby": `passage-body-hint-${n}`,
-  });
-  const problem = el("p", { className: "error passage-form__error", role: "alert" });
-  const post = el("button", { type: "submit", className: "button--primary" }, "Post");
-  const cancel = el("button", { type: "button", className: "button--secondary" }, "Cancel");
-  const form = el("form", {
-    className: "passage-form", "aria-labelledby": title.id, noValidate: true,
-  },
-  title,
-  el("blockquote", { className: "passage-form__quote" }, quote.exact),
-  el("div", { className: "field" },
-    el("label", { htmlFor: kind.id }, "Kind"), kind),
-  proposedField,
-  el("div", { className: "field" },
-    el("label", { htmlFor: body.id }, "Your annotation"),
-    body,
-    el("p", { className: "hint", id: `passage-body-hint-${n}` }, "Markdown: *emphasis*, **strong**, [link](https://…).")),
-  problem,
-  el("div", { className: "actions" }, post, cancel));
-  kind.addEventListener("change", () => { proposedField.hidden = kind.value !== "suggestion"; });
-  cancel.addEventListener("click", () => {
-    form.remove();
-    document.getSelection()?.removeAllRanges();
-  });
-  form.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") cancel.click();
-  });
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    problem.textContent = "";
-    if (!body.value.trim()) {
-      problem.textContent = "Write something first.";
-      body.focus();
-      return;
-    }
-    const payload = {
-      paper: data.paper, version: data.version, section: key, body: body.value,
-      kind: kind.value, quote,
-    };
-    if (kind.value === "suggestion") payload.proposed_text = proposed.value;
-    post.disabled = true;
-    try {
-      const created = await postAnnotation(payload);
-      form.remove();
-      await showNew(root, margin, created, data, kindLabels);
-    } catch (error) {
-      problem.textContent = error.message;
-      post.disabled = false;
-    }
-  });
-  const heading = margin.querySelector(".margin__title");
-  (heading || margin.firstChild).after(form);
-  body.focus();
-}
-
-async function postAnnotation(payload) {
-  const token = document.querySelector('meta[name="csrf-token"]')?.content || "";
-  let response;
-  try {
-    response = await fetch("/api/v1/annotations", {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": token },
-      body: JSON.stringify(payload),
-    });
-  } catch {
-    throw new Error("The annotation could not be sent. Check your connection and try again.");
-  }
-  let answer = null;
-  try { answer = await response.json(); } catch { answer = null; }
-  if (response.status === 201 && answer) return answer;
-  const error = answer && answer.error;
-  let message = (error && error.message) || `The annotation was not posted (HTTP ${response.status}).`;
-  if (error && error.fields) {
-    const details = Object.entries(error.fields).map(([name, why]) => `${name}: ${why}`);
-    if (details.length && !details.every((d) => message.includes(d.split(": ")[1]))) {
-      message += ` ${details.join("; ")}`;
-    }
-  }
-  throw new Error(message);
-}
-
-async function showNew(root, margin, created, data, kindLabels) {
-  const anchor = created.anchor || {};
-  const start = anchor.start ?? created.quote?.start;
-  const end = anchor.end ?? created.quote?.end;
-  fetching.add(String(created.id)); // its card comes below, not on hover
-  data.anchors.push({ id: created.id, section: root.dataset.section, start, end, kind: created.kind });
-  applyHighlights(root, data.anchors.filter((a) => a.section === root.dataset.section));
-  const list = marginList(margin);
-  const item = el("li");
-  try {
-    const response = await fetch(`/annotations/${created.id}/card`, { credentials: "same-origin" });
-    if (!response.ok) throw new Error(String(response.status));
-    const template = document.createElement("template");
-    template.innerHTML = await response.text();
-    item.append(template.content);
-  } catch {
-    // Until the server offers the card, a plain link to the thread stands in for it.
-    item.append(el("article", {
-      className: "thread-card thread-card--compact", id: `thread-${created.id}`,
-      dataset: { annotation: String(created.id) }, "aria-label": "Your annotation",
-    }, el("p", { className: "thread-card__footer" },
-      el("a", { href: `/annotations/${created.id}` }, "Your annotation: open thread"))));
-  }
-  list.prepend(item);
-  const status = margin.querySelector(".passage-status") || el("p", { className: "passage-status", role: "status" });
-  if (!status.isConnected) margin.append(status);
-  status.textContent = "Your annotation is posted.";
-  wireHighlights(kindLabels);
-  document.getSelection()?.removeAllRanges();
-  const mark = firstMarkFor(created.id);
-  if (mark) {
-    mark.focus({ preventScroll: true });
-    activate([String(created.id)]);
-  }
+/** The passage's form opens in the margin, beside its words (margin.js): the section page's
+ * form, with the words and where they stand. */
+function openForm(root, quote, opener) {
+  document.dispatchEvent(new CustomEvent("margin:annotate", { detail: { root, quote, opener } }));
 }
 
 // --- start -----------------------------------------------------------------------------
 
-function readData() {
+let pageDataCache;
+
+/** The page's data (#passage-data): one object, shared with the margin's script, so that a
+ * passage posted there is highlighted here too. */
+export function pageData() {
+  if (pageDataCache !== undefined) return pageDataCache;
   const block = document.getElementById("passage-data");
-  if (!block) return null;
-  try {
-    return JSON.parse(block.textContent);
-  } catch {
-    return null;
+  pageDataCache = null;
+  if (block) {
+    try {
+      pageDataCache = JSON.parse(block.textContent);
+    } catch {
+      pageDataCache = null;
+    }
   }
+  return pageDataCache;
 }
 
 export function init() {
   const html = document.documentElement;
   if (html.dataset.annotateReady) return false;
-  const data = readData();
+  const data = pageData();
   if (!data) return false;
   html.dataset.annotateReady = "true";
   const kindLabels = data.kinds || {};
