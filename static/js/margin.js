@@ -27,6 +27,7 @@ const WORDS = {
   discuss: (n, count) =>
     count ? `Paragraph ${n}: ${count === 1 ? "1 thread" : `${count} threads`}` : `Paragraph ${n}: comment`,
   close: "Close",
+  commentParagraph: "Comment on this paragraph",
   noThreads: "No threads on this paragraph yet.",
   loadFailed: "The discussion could not be loaded. Check your connection and try again.",
   postFailed: "It was not sent. Check your connection and try again.",
@@ -367,7 +368,7 @@ async function openForm(state, params, { top = null, container = null, opener = 
     else say(state, WORDS.loadFailed);
     return null;
   }
-  const item = el("li", { className: "margin__form-item" });
+  const item = el(container ? "div" : "li", { className: "margin__form-item" });
   item.append(slot);
   item.opener = opener;
   item.state = state;
@@ -386,7 +387,7 @@ async function openForm(state, params, { top = null, container = null, opener = 
   wireForm(state, item);
   state.active = item;
   layout(state);
-  focusOn(item.querySelector("select, textarea"));
+  focusOn(item.querySelector("textarea[name=body]") || item.querySelector("select, textarea"));
   return item;
 }
 
@@ -556,8 +557,9 @@ async function fillPanel(panel, state, n) {
   }
 }
 
-/** On narrow screens: the paragraph's threads and its form in a panel over the text. */
-async function openPanel(state, n, opener) {
+/** On narrow screens: the paragraph's threads and its form in a panel over the text
+ * (`withForm`: false when a highlight opened it, to read its thread). */
+async function openPanel(state, n, opener, { withForm = true } = {}) {
   document.querySelector("dialog.para-panel")?.remove();
   const titleId = `para-panel-title-${state.key}-${n}`;
   const close = el("button", { type: "button", className: "para-panel__close" }, WORDS.close);
@@ -580,10 +582,18 @@ async function openPanel(state, n, opener) {
   document.body.append(panel);
   panel.showModal();
   await fillPanel(panel, state, n);
-  if (canPost()) {
+  if (canPost() && withForm) {
     await openForm(state, { paragraph: n }, {
       container: panel.querySelector(".para-panel__form"), opener,
     });
+  } else if (canPost()) {
+    const start = el("button", { type: "button", className: "button button--secondary" },
+      WORDS.commentParagraph);
+    start.addEventListener("click", async () => {
+      start.remove();
+      await openForm(state, { paragraph: n }, { container: panel.querySelector(".para-panel__form"), opener });
+    });
+    panel.querySelector(".para-panel__form").append(start);
   } else {
     const note = state.margin.querySelector(".margin__action, .margin__note");
     if (note) panel.querySelector(".para-panel__form").append(note.cloneNode(true));
@@ -602,12 +612,12 @@ async function openCard(id) {
   if (!besideText(state)) {
     const n = paragraphOf(state, data.anchors.find((a) => String(a.id) === String(id))?.start ?? -1);
     if (n) {
-      const button = state.section.querySelector(`.para-count[data-paragraph="${n}"]`);
-      await openPanel(state, n, mark);
+      await openPanel(state, n, mark, { withForm: false });
       const copy = document.getElementById(`panel-thread-${id}`);
-      if (copy && !canPost()) focusOn(copy);
-      else if (copy) copy.scrollIntoView({ block: "nearest" });
-      if (button) button.blur();
+      if (copy) {
+        copy.classList.add("is-active");
+        focusOn(copy.querySelector(".thread-card__footer a[href]") || copy);
+      }
       return;
     }
   }

@@ -89,16 +89,20 @@ def test_a_selected_passage_is_annotated_and_highlighted_without_a_reload(
     page.get_by_role("button", name="Annotate").click()
 
     margin = page.locator(f"#discussion-{SECTION_KEY}")
-    form = margin.get_by_role("form", name="Annotate this passage")
+    # Below 84rem the margin is under the text: the form opens in a panel over it.
+    form = page.get_by_role("form", name="Annotate this passage")
     expect(form).to_contain_text("top-down management and conformity.4 Decision-making")
-    form.get_by_label("Your annotation").fill("Hierarchy is not the same as *bureaucracy*.")
+    form.get_by_label("Your contribution").fill("Hierarchy is not the same as *bureaucracy*.")
     form.get_by_role("button", name="Post").click()
 
     mark = page.locator(f"#{SECTION_KEY} .section-text mark.annotation-highlight")
-    expect(mark.first).to_be_visible()
+    expect(mark.first).to_be_attached()
     expect(form).to_have_count(0)
     assert page.evaluate("window.__noReload") is True, "posting must not reload the page"
-    expect(margin.get_by_role("status")).to_have_text("Your annotation is posted.")
+    panel = page.get_by_role("dialog")
+    expect(panel.get_by_role("status")).to_have_text("Comment posted.")
+    panel.get_by_role("button", name="Close").click()
+    expect(margin.get_by_role("status")).to_have_text("Comment posted.")
 
     db.session.rollback()  # see what the browser wrote
     stored = db.session.scalar(select(Annotation).where(Annotation.author_id == user.id))
@@ -118,7 +122,6 @@ def test_a_selected_passage_is_annotated_and_highlighted_without_a_reload(
         "href", f"/annotations/{stored.id}"
     )
     expect(card.get_by_role("button", name="Show passage")).to_be_visible()
-    expect(page.locator(f'mark[data-annotations~="{stored.id}"]').first).to_be_focused()
     shown = page.evaluate(
         """(id) => [...document.querySelectorAll(`mark[data-annotations~="${id}"]`)]
                    .map((m) => m.textContent).join('')""",
@@ -346,28 +349,45 @@ def test_a_highlight_brings_its_card_forward_and_the_card_shows_its_passage(
         page.locator(f"#thread-{other.id}").get_by_role("button", name="Show passage")
     ).to_have_count(0)
 
+    # Below 84rem the margin is under the text: the thread opens in a panel over it.
+    mark.focus()
+    page.keyboard.press("Enter")
+    panel = page.get_by_role("dialog")
+    expect(
+        panel.locator(f"#panel-thread-{annotation.id}").get_by_role("link").first
+    ).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(panel).to_have_count(0)
+    expect(mark).to_be_focused()
+
+    # Beside the text, the card itself is focused, level with its words.
+    page.set_viewport_size({"width": 1440, "height": 900})
     mark.focus()
     page.keyboard.press("Enter")
     expect(card.get_by_role("link").first).to_be_focused()
 
 
-def test_an_older_thread_beyond_the_margin_comes_forward_from_the_server(
+def test_every_thread_of_a_section_comes_to_the_margin_in_the_order_of_the_text(
     reader_page, create_annotation, db, paper
 ):
     page = reader_page
     text = section_text(db, paper)
-    oldest = create_annotation("The oldest.", quote=quote_of(text, "observance of hierarchies"))
-    for n in range(3):
-        create_annotation(f"Newer {n}.")
+    last = create_annotation("The last words.", quote=quote_of(text, "observance of hierarchies"))
+    for n in range(7):
+        create_annotation(f"On the whole section {n}.")
     db.session.commit()
+    html = page.request.get(PAPER_URL).text()
+    assert html.count('class="thread-card thread-card--compact') == 5  # the page draws five
+
     page.goto(PAPER_URL)
     margin = page.locator(f"#discussion-{SECTION_KEY}")
-    expect(margin.locator(".thread-card")).to_have_count(3)
-    expect(page.locator(f"#thread-{oldest.id}")).to_have_count(0)
-
-    page.locator(f'mark[data-annotation="{oldest.id}"]').focus()
-    card = margin.locator(f"#thread-{oldest.id}")
-    expect(card).to_contain_text("The oldest.")
+    margin.scroll_into_view_if_needed()
+    expect(margin.locator(".thread-card")).to_have_count(8)
+    expect(margin.locator(".thread-card").last).to_have_id(f"thread-{last.id}")
+    expect(margin.locator(".margin__more")).to_be_hidden()
+    page.locator(f'mark[data-annotation="{last.id}"]').focus()
+    card = margin.locator(f"#thread-{last.id}")
+    expect(card).to_contain_text("The last words.")
     expect(card).to_have_class(re.compile(r"\bis-active\b"))
     expect(card.get_by_role("button", name="Show passage")).to_be_visible()
 
@@ -404,7 +424,7 @@ def test_the_annotate_button_is_reached_with_the_keyboard(reader_page, create_us
     expect(button).to_be_focused()
     page.keyboard.press("Enter")
     form = page.get_by_role("form", name="Annotate this passage")
-    expect(form.get_by_label("Your annotation")).to_be_focused()
+    expect(form.get_by_label("Your contribution")).to_be_focused()
     page.keyboard.press("Escape")
     expect(form).to_have_count(0)
 
@@ -445,13 +465,14 @@ def test_a_suggestion_carries_its_wording_and_errors_show_in_the_form(reader_pag
 
     # The server refuses a body that is too long: its message shows, and the text stays.
     too_long = "x" * 10_001
-    form.get_by_label("Your annotation").fill(too_long)
+    form.get_by_label("Your contribution").fill(too_long)
     form.get_by_role("button", name="Post").click()
-    expect(form.get_by_role("alert")).to_contain_text("10,000")
-    expect(form.get_by_label("Your annotation")).to_have_value(too_long)
+    expect(form.get_by_role("alert")).to_contain_text("Please correct the marked fields")
+    expect(form).to_contain_text("10,000")
+    expect(form.get_by_label("Your contribution")).to_have_value(too_long)
     expect(page.locator("mark.annotation-highlight")).to_have_count(0)
 
-    form.get_by_label("Your annotation").fill("Shorter.")
+    form.get_by_label("Your contribution").fill("Shorter.")
     form.get_by_role("button", name="Post").click()
     expect(page.locator('mark.annotation-highlight[data-kind="suggestion"]')).to_have_count(1)
 

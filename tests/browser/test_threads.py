@@ -84,7 +84,7 @@ def test_reply_in_place_with_errors_shown_then_the_reply_where_it_belongs(
     expect(reply.locator("em")).to_have_text("transparency")
     expect(reply).to_be_focused()
     expect(panel).to_have_count(0)
-    expect(page.get_by_role("status")).to_have_text("Reply posted")
+    expect(page.get_by_role("status")).to_have_text("Reply posted.")
     expect(page.get_by_role("heading", name="1 reply")).to_be_visible()
 
     # A reply to that reply nests under it.
@@ -147,13 +147,15 @@ def test_annotate_a_paragraph_with_the_keyboard_alone(page, member, paper):
             break
     else:
         pytest.fail("Tab never reached a margin's paragraph link")
+    # "on one of its paragraphs" leads to the first paragraph's count, which opens its
+    # discussion with a form in place (below 84rem, in a panel over the text).
     page.keyboard.press("Enter")
-    expect(page).to_have_url(re.compile(r"/sections/[^/]+/#paragraph$"))
-    expect(page.get_by_role("radio", name="The whole section")).to_be_focused()
-    page.keyboard.press("ArrowDown")
-    expect(page.get_by_role("radio", name=re.compile("^Paragraph 1:"))).to_be_checked()
-    page.keyboard.press("Tab")
-    expect(page.get_by_label("Your contribution")).to_be_focused()
+    count = page.get_by_role("button", name=re.compile(r"^Paragraph 1: comment$")).first
+    expect(count).to_be_focused()
+    page.keyboard.press("Enter")
+    panel = page.get_by_role("dialog")
+    expect(panel.get_by_role("form", name="Comment on paragraph 1")).to_be_visible()
+    expect(panel.get_by_label("Your contribution")).to_be_focused()
     page.keyboard.type("This paragraph says it well.")
     for _ in range(6):
         page.keyboard.press("Tab")
@@ -162,8 +164,10 @@ def test_annotate_a_paragraph_with_the_keyboard_alone(page, member, paper):
     else:
         pytest.fail("Tab never reached the Post button")
     page.keyboard.press("Enter")  # posted in place: focus goes to the new thread's card
-    card = page.get_by_role("article", name="Comment by Mira Member")
+    expect(panel.get_by_role("status")).to_have_text("Comment posted.")
+    card = panel.get_by_role("article", name="Comment by Mira Member")
     expect(card).to_be_focused()
+    expect(page).to_have_url(re.compile(r"/papers/think-paper-1/$"))
     card.get_by_role("link", name=re.compile("^Open thread")).focus()
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/annotations/\d+"))
