@@ -378,7 +378,7 @@ async function openForm(state, params, { top = null, container = null, opener = 
     const list = listOf(state);
     if (top !== null) item.dataset.top = String(top);
     const after = top === null ? null : [...list.children].find(
-      (li) => !li.classList.contains("margin__form-item") && Number(li.style.top || 0) > top,
+      (li) => !li.classList.contains("margin__form-item") && parseFloat(li.style.top || "0") > top,
     );
     if (after) after.before(item);
     else if (top === null) list.prepend(item);
