@@ -13,6 +13,7 @@ history.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -111,13 +112,13 @@ def test_every_highlight_has_its_card_in_view_when_scrolled_to_the_middle(page, 
             }""",
             thread.id,
         )
-        assert 0 <= box["top"] and box["bottom"] <= DESKTOP["height"], (thread.id, box)
+        assert box["top"] >= 0 and box["bottom"] <= DESKTOP["height"], (thread.id, box)
     # In the order of the text, and never on top of one another.
-    tops = page.locator(f"#discussion-{KEY} .margin__threads > li").evaluate_all(
-        "items => items.map((i) => [i.getBoundingClientRect().top, i.getBoundingClientRect().bottom])"
+    boxes = page.locator(f"#discussion-{KEY} .margin__threads > li").evaluate_all(
+        "items => items.map((i) => i.getBoundingClientRect()).map((r) => [r.top, r.bottom])"
     )
-    for (top, bottom), (next_top, _next_bottom) in zip(tops, tops[1:], strict=False):
-        assert bottom <= next_top + 0.5, tops
+    for (_top, bottom), (next_top, _bottom) in itertools.pairwise(boxes):
+        assert bottom <= next_top + 0.5, boxes
 
 
 def test_a_highlight_opens_its_card_and_the_card_shows_its_words(page, busy_section):
