@@ -756,9 +756,17 @@ export function init() {
   document.addEventListener("margin:cards", again);
   // Back to this page from another (a thread deleted, a post approved): what is loaded is
   // fetched again, so that the counts are the server's.
-  window.addEventListener("pageshow", (event) => {
-    if (!event.persisted) return;
+  const refresh = () => {
     for (const state of sections.values()) if (state.loaded) load(state, { force: true });
+  };
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) refresh();
+  });
+  // Back from another tab (a moderator's queue, the thread's own page) after a while.
+  let hiddenAt = 0;
+  document.addEventListener("visibilitychange", () => {
+    if (document.hidden) hiddenAt = Date.now();
+    else if (hiddenAt && Date.now() - hiddenAt > 15_000) refresh();
   });
   again();
 }
