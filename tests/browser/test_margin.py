@@ -325,3 +325,20 @@ def test_a_deleted_threads_address_leaves_the_history(page, busy_section, db, cr
     expect(page.locator(".flashes")).to_contain_text("Your contribution is deleted.")
     page.go_back()
     expect(page).to_have_url(re.compile(r"/papers/think-paper-1/$"))
+
+
+def test_time_and_replies_stay_as_choices(page, busy_section):
+    _section, threads = busy_section
+    page.set_viewport_size(DESKTOP)
+    page.goto(PAPER_URL)
+    margin = wait_for_cards(page, 20)
+    order = margin.get_by_label("Order")
+    expect(order).to_have_value("position")
+    order.select_option("newest")
+    expect(margin.locator(".thread-card").first).to_have_id(f"thread-{threads[-1].id}")
+    expect(margin.locator(".margin__threads")).not_to_have_class(re.compile("aligned"))
+    order.select_option("replies")
+    expect(margin.locator(".thread-card").first).to_contain_text("1 reply")
+    order.select_option("position")
+    expect(margin.locator(".margin__threads")).to_have_class(re.compile("aligned"))
+    expect(margin.locator(".thread-card").first).to_contain_text("On the whole section.")
