@@ -51,6 +51,7 @@ NO_PAPER_TEXT = {
     "annotations.delete": "a contribution's body, to confirm its deletion",
     "annotations.delete_fragment": "a contribution's body, to confirm its deletion",
     "annotations.reply_form_fragment": "an empty reply form",
+    "annotations.margin_form_fragment": "the form for the whole section (a paragraph's: apart)",
     "moderation.log": "decisions and their items' names",
     "health.healthz": "a status",
     "health.readyz": "a status",
@@ -387,6 +388,24 @@ def test_the_new_thread_form_offers_paragraphs_as_text(app, client, db, site):
             answer = client.post(target, data={**data, "preview": "1"})
             assert answer.status_code < 500, target
             assert dangers(answer.get_data(as_text=True)) == [], (target, data)
+
+
+def test_the_margins_form_quotes_each_paragraph_harmlessly(app, client, db, site):
+    login(client, site["author"])
+    url = f"/papers/{SLUG}/v/1.0/sections/three/margin-form.fragment"
+    shown = 0
+    for n in range(1, 40):
+        answer = client.get(f"{url}?paragraph={n}", headers=FRAGMENT)
+        if answer.status_code == 404:  # past the last paragraph
+            break
+        html = answer.get_data(as_text=True)
+        assert answer.status_code == 200, html[:500]
+        assert dangers(html) == [], n
+        shown += MARK in html
+    assert shown, "no paragraph of the hostile section was quoted"
+    # And with the words of a passage, as the "Annotate" button sends them.
+    answer = client.get(url, query_string={"quote": CODE_SPAN, "quote_start": 0, "quote_end": 5})
+    assert answer.status_code == 200 and dangers(answer.get_data(as_text=True)) == []
 
 
 def test_the_publishing_preview_shows_the_change_harmlessly(app, client, db, site):
