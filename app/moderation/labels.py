@@ -16,6 +16,7 @@ FLAG_REASON_LABELS = {
 
 ACTION_LABELS = {
     ModerationAction.APPROVE: _l("approve"),
+    ModerationAction.KEEP_PUBLISHED: _l("keep published"),
     ModerationAction.REJECT: _l("reject"),
     ModerationAction.HIDE: _l("hide"),
     ModerationAction.RESTORE: _l("restore"),
@@ -28,6 +29,7 @@ ACTION_LABELS = {
 # What an action did, for the log and for the people it concerns.
 ACTION_PAST_LABELS = {
     ModerationAction.APPROVE: _l("Approved"),
+    ModerationAction.KEEP_PUBLISHED: _l("Kept published"),
     ModerationAction.REJECT: _l("Rejected"),
     ModerationAction.HIDE: _l("Hidden"),
     ModerationAction.RESTORE: _l("Restored"),

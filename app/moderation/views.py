@@ -70,7 +70,7 @@ RECENT = 20
 def _button_label(action: ModerationAction, same: bool) -> str:
     labels = {
         (ModerationAction.APPROVE, False): _("Approve"),
-        (ModerationAction.APPROVE, True): _("Keep published"),
+        (ModerationAction.KEEP_PUBLISHED, True): _("Keep published"),
         (ModerationAction.REJECT, False): _("Reject"),
         (ModerationAction.HIDE, False): _("Hide"),
         (ModerationAction.HIDE, True): _("Keep hidden"),
