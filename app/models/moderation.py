@@ -36,6 +36,8 @@ class FlagReason(enum.StrEnum):
 
 class ModerationAction(enum.StrEnum):
     APPROVE = "approve"
+    # A flagged published item stays published: the flags are settled, nothing else changes.
+    KEEP_PUBLISHED = "keep_published"
     REJECT = "reject"
     HIDE = "hide"
     RESTORE = "restore"

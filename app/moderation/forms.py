@@ -23,7 +23,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from app.core import forms as core_forms
 from app.core.i18n import lazy_gettext as _l
 from app.models import FlagReason, ModerationAction, TargetKind
-from app.moderation.labels import FLAG_REASON_LABELS, action_past_label
+from app.moderation.labels import FLAG_REASON_LABELS, PRESET_REASONS, action_past_label
 from app.moderation.services import (
     MAX_NOTE_LENGTH,
     MAX_REASON_LENGTH,
@@ -41,6 +41,11 @@ REASON_HINT = _l(
 ACCOUNT_REASON_HINT = _l(
     "Required. The account's owner is told this reason, and it stays in the moderation log. "
     "At most %(n)s characters.",
+    n=f"{MAX_REASON_LENGTH:,}",
+)
+PRESET_REASON_HINT = _l(
+    "Choose a common reason, write your own, or both; one of them is required. The author is "
+    "told the reason, and it stays in the moderation log. At most %(n)s characters.",
     n=f"{MAX_REASON_LENGTH:,}",
 )
 MAX_ID = 2**31 - 1
@@ -175,12 +180,35 @@ def reason_field(label) -> TextAreaField:
 
 
 class DecisionForm(FlaskForm):
-    """One decision on one item: the button pressed names the action."""
+    """One decision on one item: the button pressed names the action.
+
+    The reason is a common one chosen from a list (`preset`), the moderator's own words
+    (`reason`), or both; the log keeps one text made of the two (`reason_text`).
+    """
 
     target = StringField()
     action = StringField()
-    reason = reason_field(_l("Reason for your decision"))
+    preset = SelectField(
+        _l("Common reason"),
+        choices=[SelectChoice("", _l("None: in my own words"))]
+        + [SelectChoice(key, label) for key, label in PRESET_REASONS.items()],
+        default="",
+    )
+    # No `Optional()`: it would stop the chain before `validate_reason` looks at the preset.
+    reason = TextAreaField(_l("In your own words"), validators=[Length(max=MAX_REASON_LENGTH)])
     next = StringField()
+
+    def validate_reason(self, field):
+        if not self.preset.data and not (field.data or "").strip():
+            raise ValidationError(_l("Choose a common reason or give one in your own words."))
+
+    def reason_text(self) -> str:
+        """The reason as the log keeps it: "Off topic", "Off topic: own words", "own words"."""
+        words = (self.reason.data or "").strip()
+        if not self.preset.data:
+            return words
+        preset = str(PRESET_REASONS[self.preset.data])
+        return str(_l("%(preset)s: %(words)s", preset=preset, words=words)) if words else preset
 
 
 class BulkApprovalForm(FlaskForm):

@@ -16,6 +16,7 @@ FLAG_REASON_LABELS = {
 
 ACTION_LABELS = {
     ModerationAction.APPROVE: _l("approve"),
+    ModerationAction.KEEP_PUBLISHED: _l("keep published"),
     ModerationAction.REJECT: _l("reject"),
     ModerationAction.HIDE: _l("hide"),
     ModerationAction.RESTORE: _l("restore"),
@@ -25,9 +26,21 @@ ACTION_LABELS = {
     ModerationAction.UNRESTRICT: _l("lift the restriction"),
 }
 
+# Reasons moderators give often, offered beside the free text of a decision's reason. The
+# key is what the form sends; the words, in the moderator's language, go into the log.
+PRESET_REASONS = {
+    "terms": _l("Within the terms of participation"),
+    "spam": _l("Spam or advertising"),
+    "abuse": _l("Abuse or harassment"),
+    "off_topic": _l("Off topic"),
+    "personal_data": _l("Personal data"),
+    "duplicate": _l("Duplicate"),
+}
+
 # What an action did, for the log and for the people it concerns.
 ACTION_PAST_LABELS = {
     ModerationAction.APPROVE: _l("Approved"),
+    ModerationAction.KEEP_PUBLISHED: _l("Kept published"),
     ModerationAction.REJECT: _l("Rejected"),
     ModerationAction.HIDE: _l("Hidden"),
     ModerationAction.RESTORE: _l("Restored"),

@@ -48,6 +48,7 @@ ACTIVE, SUSPENDED, RESTRICTED = AccountState
 
 CONTENT_ACTIONS = (
     ModerationAction.APPROVE,
+    ModerationAction.KEEP_PUBLISHED,
     ModerationAction.REJECT,
     ModerationAction.HIDE,
     ModerationAction.RESTORE,
@@ -60,10 +61,11 @@ ACCOUNT_ACTIONS = (
 )
 
 # action → {state before: state after}. A transition to the same state settles open
-# flags (approve: the item stays; hide: an automatically hidden item stays hidden), so it
-# is allowed only while the item has open flags.
+# flags (keep published: the item stays; hide: an automatically hidden item stays hidden),
+# so it is allowed only while the item has open flags.
 TRANSITIONS: dict[ModerationAction, dict[ModerationState, ModerationState]] = {
-    ModerationAction.APPROVE: {PENDING: PUBLISHED, PUBLISHED: PUBLISHED},
+    ModerationAction.APPROVE: {PENDING: PUBLISHED},
+    ModerationAction.KEEP_PUBLISHED: {PUBLISHED: PUBLISHED},
     ModerationAction.REJECT: {PENDING: REJECTED},
     ModerationAction.HIDE: {PUBLISHED: HIDDEN, HIDDEN: HIDDEN},
     ModerationAction.RESTORE: {HIDDEN: PUBLISHED, REJECTED: PUBLISHED},
@@ -298,7 +300,7 @@ def decide(
         )
     if action not in CONTENT_ACTIONS:
         raise ModerationError(
-            _("Content can be approved, rejected, hidden or restored."),
+            _("Content can be approved, kept published, rejected, hidden or restored."),
             code="invalid_action",
             field="action",
         )
@@ -315,6 +317,10 @@ def decide(
             status=403,
         )
     old = ModerationState.of(item.status)
+    if action is ModerationAction.APPROVE and old is PUBLISHED:
+        # "Approve" of a published item (as API clients have sent it) keeps it published,
+        # and the log says so.
+        action = ModerationAction.KEEP_PUBLISHED
     new = TRANSITIONS[action].get(old) if old is not None else None
     needs_flags = new is old
     if new is None or (needs_flags and not open_flag_count(ct.kind, item.id)):

@@ -45,6 +45,7 @@ from app.models.base import utcnow
 from app.moderation import queries, services
 from app.moderation.forms import (
     ACCOUNT_REASON_HINT,
+    PRESET_REASON_HINT,
     REASON_HINT,
     AccountDecisionForm,
     BulkApprovalForm,
@@ -54,7 +55,7 @@ from app.moderation.forms import (
     attach_error,
     target_from,
 )
-from app.moderation.labels import action_past_label, state_label
+from app.moderation.labels import PRESET_REASONS, action_past_label, state_label
 from app.moderation.services import ModerationError
 from app.moderation.states import AccountState, ModerationState, is_deleted, is_gone, is_published
 from app.moderation.targets import CONTENT_TYPES
@@ -70,7 +71,7 @@ RECENT = 20
 def _button_label(action: ModerationAction, same: bool) -> str:
     labels = {
         (ModerationAction.APPROVE, False): _("Approve"),
-        (ModerationAction.APPROVE, True): _("Keep published"),
+        (ModerationAction.KEEP_PUBLISHED, True): _("Keep published"),
         (ModerationAction.REJECT, False): _("Reject"),
         (ModerationAction.HIDE, False): _("Hide"),
         (ModerationAction.HIDE, True): _("Keep hidden"),
@@ -126,6 +127,8 @@ def _helpers():
         "state_in_words": state_in_words,
         "joined": joined,
         "reason_hint": REASON_HINT,
+        "preset_reason_hint": PRESET_REASON_HINT,
+        "preset_reasons": PRESET_REASONS,
         "account_reason_hint": ACCOUNT_REASON_HINT,
         "content_label": lambda kind: str(CONTENT_TYPES[TargetKind(kind)].label),
         "glossary_path": queries.glossary_path,
@@ -246,7 +249,7 @@ def decide():
     try:
         target = target_from(target_value)
         action = services.parse_action(form.action.data)
-        row = services.decide(current_user, target, action, form.reason.data)
+        row = services.decide(current_user, target, action, form.reason_text())
     except ModerationError as error:
         transaction.discard()
         flash(error.message, "error")

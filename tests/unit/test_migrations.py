@@ -6,6 +6,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from app import create_app
 from app.extensions import db
@@ -58,3 +59,29 @@ def test_models_and_migrations_do_not_drift(scratch_app):
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, db.metadata)
     assert differences == []
+
+
+def test_keep_published_rows_go_back_to_approve_on_downgrade(scratch_app):
+    """0008 names "keep published" in the log; going back to 0007 renames its rows to the
+    "approve" they were before, and the log stays append-only both ways."""
+    upgrade(revision="0008")
+    row = (
+        "INSERT INTO moderation_log (target_kind, target_id, action, old_state, new_state,"
+        " reason, created_at) VALUES ('annotation', 1, :action, 'published', 'published',"
+        " 'Fine.', CURRENT_TIMESTAMP)"
+    )
+    with db.engine.begin() as connection:
+        connection.execute(text(row), {"action": "keep_published"})
+    downgrade(revision="0007")
+    with db.engine.connect() as connection:
+        actions = connection.execute(text("SELECT action FROM moderation_log")).scalars().all()
+    assert actions == ["approve"]
+    with pytest.raises(DBAPIError, match=r"(?i)check"), db.engine.begin() as connection:
+        connection.execute(text(row), {"action": "keep_published"})
+    with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as connection:
+        connection.execute(text("UPDATE moderation_log SET reason = 'Changed.'"))
+    upgrade()
+    with db.engine.begin() as connection:
+        connection.execute(text(row), {"action": "keep_published"})
+    with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as connection:
+        connection.execute(text("UPDATE moderation_log SET reason = 'Changed.'"))

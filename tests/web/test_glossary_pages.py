@@ -195,6 +195,52 @@ def test_a_vote_can_be_changed_and_stays_one_vote(client, db, create_term, creat
     assert count(db, Vote) == 0
 
 
+def vote_buttons(client, proposal) -> dict[str, dict]:
+    """The vote buttons of a proposal as the viewer gets them: by what they say first."""
+    article = proposal_article(client.get("/glossary/open-data"), proposal)
+    found = {}
+    for button in article.select("form.proposal__vote button[aria-pressed]"):
+        words = button.get_text(" ", strip=True)
+        found["Support" if "Support" in words else "Oppose"] = {
+            "pressed": button["aria-pressed"],
+            "value": button["value"],
+            "words": words,
+        }
+    return found
+
+
+def test_the_vote_buttons_say_which_is_ones_vote(client, db, create_term, create_user, logged_in):
+    _term, proposal = create_term("Open data", definition="Data anyone may use.")
+    logged_in(create_user())
+    url = f"/glossary/open-data/proposals/{proposal.id}/vote"
+    buttons = vote_buttons(client, proposal)
+    assert {k: (b["pressed"], b["value"]) for k, b in buttons.items()} == {
+        "Support": ("false", "support"),
+        "Oppose": ("false", "oppose"),
+    }
+    assert not any("(your vote)" in b["words"] or "✓" in b["words"] for b in buttons.values())
+
+    client.post(url, data={"stance": "support"})
+    buttons = vote_buttons(client, proposal)
+    assert buttons["Support"]["pressed"] == "true" and buttons["Oppose"]["pressed"] == "false"
+    # Not by colour alone: a check mark and words say it too.
+    assert buttons["Support"]["words"].startswith("✓ Support")
+    assert buttons["Support"]["words"].endswith("(your vote)")
+    assert "(your vote)" not in buttons["Oppose"]["words"]
+    # A pressed toggle, pressed again, lets go: the vote is withdrawn.
+    assert buttons["Support"]["value"] == "withdraw"
+
+    client.post(url, data={"stance": "oppose"})
+    buttons = vote_buttons(client, proposal)
+    assert buttons["Support"]["pressed"] == "false" and buttons["Oppose"]["pressed"] == "true"
+
+    client.post(url, data={"stance": buttons["Oppose"]["value"]})
+    db.session.rollback()
+    assert count(db, Vote) == 0
+    buttons = vote_buttons(client, proposal)
+    assert {b["pressed"] for b in buttons.values()} == {"false"}
+
+
 def test_no_vote_on_ones_own_proposal(client, db, create_term, create_user, logged_in):
     author = create_user()
     _term, proposal = create_term("Open data", author=author, definition="Mine.")

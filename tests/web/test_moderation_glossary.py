@@ -244,12 +244,17 @@ def test_a_flagged_comment_is_kept_with_its_proposal_and_term_in_view(
     buttons = [text_of(b) for b in article.select("form.mod-decision button")]
     assert buttons == ["Keep published", "Hide"]
 
-    decide(mod, f"comment:{reply_id}", "approve", "Blunt but civil.")
+    keep = article.find("button", string="Keep published")
+    decide(mod, f"comment:{reply_id}", keep["value"], "Blunt but civil.")
     db.session.expire_all()
     assert db.session.get(ProposalComment, reply_id).status is CommentStatus.PUBLISHED
     assert articles(mod.get("/moderation/")) == []
     [row] = log_rows(db)
-    assert (row.action.value, row.old_state, row.new_state) == ("approve", "published", "published")
+    assert (row.action.value, row.old_state, row.new_state) == (
+        "keep_published",
+        "published",
+        "published",
+    )
     log = soup_of(mod.get("/moderation/log"))
     assert f"/glossary/{slug}#comment-{reply_id}" in [a["href"] for a in log.select("tbody a")]
 

@@ -104,10 +104,14 @@ def test_a_newcomers_contribution_waits_until_a_moderator_approves_it(
     buttons = [text_of(b) for b in article.select("form.mod-decision button")]
     assert buttons == ["Approve", "Reject"]
     reason = article.select_one("textarea[name=reason]")
-    assert reason.has_attr("required") and not reason.has_attr("autofocus")
-    assert article.find("label", attrs={"for": reason["id"]}).get_text() == (
-        "Reason for your decision"
-    )
+    assert not reason.has_attr("autofocus")
+    # A common reason or one's own words: neither alone is required by the browser.
+    assert not reason.has_attr("required")
+    assert article.find("label", attrs={"for": reason["id"]}).get_text() == "In your own words"
+    legend = reason.find_parent("fieldset").legend
+    assert text_of(legend) == "Reason for your decision (required)"
+    preset = article.select_one("select[name=preset]")
+    assert article.find("label", attrs={"for": preset["id"]}).get_text() == "Common reason"
 
     response = mod.post(
         "/moderation/decide",
