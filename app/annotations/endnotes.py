@@ -18,6 +18,7 @@ appear only to whom they appear elsewhere.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html import unescape
@@ -114,7 +115,7 @@ def _replies_of(root_ids: list[int], viewer: Any) -> dict[int, list[Annotation]]
 
 def printed_paper(version: PaperVersion, sections: list[Section], viewer: Any) -> PrintedPaper:
     """The sections of a version with the endnote markers, and the endnotes, numbered in
-    the order of the text. Five queries when there are threads, one when there are none."""
+    the order of the text: at most five queries, one when there are no threads."""
     threads = queries.threads(version, viewer)
     ids = [t.root.id for t in threads]
     replies = _replies_of(ids, viewer)
@@ -263,27 +264,29 @@ def _tokens(html: str) -> list[_Token] | None:
     return tokens
 
 
-def _insertion_point(tokens: list[_Token], ends: list[int], starts: list[int], at: int) -> int:
+def _insertion_point(
+    tokens: list[_Token], ends: list[int], starts: list[int], text_ends: list[int],
+    holders: list[int], at: int,
+) -> int:  # fmt: skip
     """Where in the raw HTML a marker goes for the passage ending at text offset `at`:
     right after its last character, or after the link or superscript that character is in.
-    -1 when the offset lies outside the text."""
-    for i, token in enumerate(tokens):
-        if token.text is None or not token.text:
-            continue
-        begin = starts[i]
-        if not begin < at <= begin + len(token.text):
-            continue
-        if token.enclosed:
-            for j in range(i + 1, len(tokens)):
-                if tokens[j].closes_enclosing:
-                    return ends[j]
-            return -1
-        if at == begin + len(token.text):
-            return ends[i]
-        if not token.raw_is_text:
-            return -1  # inside a character reference: cannot happen for one character
-        return token.pos + (at - begin)
-    return -1
+    -1 when the offset lies outside the text. `text_ends` are the text offsets where the
+    tokens that hold text end, in order, and `holders` those tokens' indices."""
+    k = bisect_left(text_ends, at)
+    if at <= 0 or k == len(text_ends):
+        return -1
+    i = holders[k]
+    token, begin = tokens[i], starts[i]
+    if token.enclosed:
+        for j in range(i + 1, len(tokens)):
+            if tokens[j].closes_enclosing:
+                return ends[j]
+        return -1
+    if at == text_ends[k]:
+        return ends[i]
+    if not token.raw_is_text:
+        return -1  # inside a character reference: cannot happen for one character
+    return token.pos + (at - begin)
 
 
 def marker_html(numbers: Iterable[int]) -> str:
@@ -307,13 +310,17 @@ def mark_endnotes(html: str, notes: list[Endnote]) -> tuple[str, set[int]]:
         return html, {n.number for n in passages}
     ends = [t.pos for t in tokens[1:]] + [len(html)]
     starts, offset = [], 0
-    for token in tokens:
+    text_ends, holders = [], []
+    for i, token in enumerate(tokens):
         starts.append(offset)
-        offset += len(token.text or "")
+        if token.text:
+            offset += len(token.text)
+            text_ends.append(offset)
+            holders.append(i)
     at: dict[int, list[int]] = {}
     unplaced: set[int] = set()
     for note in passages:
-        point = _insertion_point(tokens, ends, starts, note.end)
+        point = _insertion_point(tokens, ends, starts, text_ends, holders, note.end)
         if point < 0:
             unplaced.add(note.number)
         else:
