@@ -1,5 +1,6 @@
-"""Reading pages: the list of papers, one version of a paper section by section, the
-comparison of two versions and the responses report.
+"""Reading pages: the list of papers, one version of a paper section by section, a version
+to print (alone or with its comments as endnotes), the comparison of two versions and the
+responses report.
 
 The blueprint keeps the name `papers`, so that its endpoints (`papers.paper`,
 `papers.version`, ...) are the ones the templates and other areas link to.
@@ -116,7 +117,6 @@ def printable(slug: str, label: str):
     return render_template(
         "papers/print.html",
         paper=found.paper,
-        versions=found.versions,
         version=found.version,
         sections=sections,
         with_comments=with_comments,
