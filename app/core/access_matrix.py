@@ -173,6 +173,11 @@ MATRIX: tuple[tuple[str, tuple[Action, ...]], ...] = (
                 "compare two versions", EVERYONE, ("GET papers.compare_pick", "GET papers.compare")
             ),
             Action(
+                "print a version, alone or with the comments the reader may see",
+                EVERYONE,
+                ("GET papers.printable",),
+            ),
+            Action(
                 "read what became of the comments on a version",
                 EVERYONE,
                 ("GET papers.responses", "GET papers.responses_csv"),

@@ -1,5 +1,6 @@
-"""Reading pages: the list of papers, one version of a paper section by section, the
-comparison of two versions and the responses report.
+"""Reading pages: the list of papers, one version of a paper section by section, a version
+to print (alone or with its comments as endnotes), the comparison of two versions and the
+responses report.
 
 The blueprint keeps the name `papers`, so that its endpoints (`papers.paper`,
 `papers.version`, ...) are the ones the templates and other areas link to.
@@ -20,7 +21,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from app.annotations import dispositions
+from app.annotations import dispositions, endnotes
 from app.annotations import queries as discussion
 from app.core.urls import absolute_url
 from app.definitions.marking import DEFAULT_MODE, MODES, mark_sections
@@ -104,6 +105,26 @@ def _render_version(paper: Paper, versions: list[PaperVersion], version: PaperVe
         earlier_text=gone,
         anchors=[vars(anchor) for anchor in anchors],  # plain fields; asdict() would deep-copy
         marked=mark_sections(sections, _terms_mode()),
+    )
+
+
+@bp.route("/papers/<slug>/v/<label>/print/")
+def printable(slug: str, label: str):
+    """One version to print: the paper alone, or with `?comments=1` every thread the viewer
+    may see after the text as numbered endnotes, marked in the text where they stand. A
+    page of its own, so that the reading page prints the paper alone and stays light."""
+    found = _version_or_404(slug, label)
+    sections = queries.sections_of(found.version)
+    with_comments = request.args.get("comments") == "1"
+    return render_template(
+        "papers/print.html",
+        paper=found.paper,
+        version=found.version,
+        sections=sections,
+        with_comments=with_comments,
+        printed=(
+            endnotes.printed_paper(found.version, sections, current_user) if with_comments else None
+        ),
     )
 
 

@@ -317,8 +317,10 @@ function placeCounts(state) {
   if (!box || !state.spans) return;
   const base = state.section.getBoundingClientRect();
   const text = state.root.getBoundingClientRect();
-  // Beside the text on wide screens; in the text's own right-hand padding on narrow ones.
-  const left = besideText(state) ? text.right - base.left + 6 : text.right - base.left - 34;
+  // Right of the text: in the gap before the margin, in the page's gutter, or in the room
+  // the text keeps for them on its right (site.css decides which).
+  const room = parseFloat(getComputedStyle(state.root).paddingRight) || 0;
+  const left = room >= 30 ? text.right - base.left - room + 4 : text.right - base.left + 6;
   [...box.children].forEach((button, i) => {
     const rect = paragraphRect(state, state.spans[i]);
     button.style.top = `${Math.round(rect.top - base.top)}px`;

@@ -78,7 +78,7 @@ NO_PAPER_TEXT = {
 }
 # Pages that must show the paper (a check that the walk reaches them at all).
 MUST_SHOW = {
-    "papers.index", "papers.paper", "papers.version", "papers.compare",
+    "papers.index", "papers.paper", "papers.version", "papers.compare", "papers.printable",
     "papers.responses", "papers.responses_csv", "annotations.section", "annotations.thread",
     "annotations.edit", "annotations.history",
     "annotations.article_fragment", "annotations.card_fragment", "editor.index",
@@ -364,6 +364,25 @@ def test_every_page_shows_the_hostile_paper_harmlessly(app, db, site, import_pap
         "need, or list them in NO_PAPER_TEXT with the reason"
     )
     assert requests > 100
+
+
+def test_the_printable_page_with_its_endnotes_shows_the_hostile_paper_harmlessly(
+    app, db, site, import_paper
+):
+    publish_second(db, import_paper)
+    for viewer in (site["admin"], site["author"], None):
+        client = app.test_client()
+        if viewer is not None:
+            assert login(client, viewer).status_code in (302, 303)
+        problems: list[str] = []
+        endnotes = 0
+        for label in ("1.0", "2.0"):
+            url = f"/papers/{SLUG}/v/{label}/print/?comments=1"
+            response = client.get(url)
+            assert check_answer(response, url, problems), url
+            endnotes += response.get_data(as_text=True).count('class="endnote"')
+        assert problems == []
+        assert endnotes > 0  # the hostile threads are there, as endnotes
 
 
 def test_the_new_thread_form_offers_paragraphs_as_text(app, client, db, site):
