@@ -58,3 +58,24 @@ def test_models_and_migrations_do_not_drift(scratch_app):
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, db.metadata)
     assert differences == []
+
+
+def _status_check(table: str = "anchors") -> str:
+    [check] = [
+        c for c in inspect(db.engine).get_check_constraints(table) if "status" in c["sqltext"]
+    ]
+    return check["sqltext"]
+
+
+def test_the_anchor_status_check_admits_applied_and_a_downgrade_takes_it_back(scratch_app):
+    """The status is a VARCHAR with a CHECK constraint: 0008 widens it for `applied`."""
+    from app.models.annotation import AnchorStatus
+
+    upgrade()
+    assert all(f"'{status.value}'" in _status_check() for status in AnchorStatus)
+    downgrade(revision="0007")
+    db.engine.dispose()
+    assert "'applied'" not in _status_check() and "'orphaned'" in _status_check()
+    upgrade()
+    db.engine.dispose()
+    assert "'applied'" in _status_check()
