@@ -85,7 +85,7 @@ def row(result: dict) -> str:
     return (
         f"re-anchoring {result['threads']:,} threads {result['from']} → {result['to']}: "
         f"{result['seconds']:.2f} s (best of 3; exact {s['exact']}, moved {s['moved']}, "
-        f"fuzzy {s['fuzzy']}, orphaned {s['orphaned']})"
+        f"fuzzy {s['fuzzy']}, applied {s['applied']}, orphaned {s['orphaned']})"
     )
 
 

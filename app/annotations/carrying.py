@@ -4,6 +4,11 @@ Every thread shown on the previous version — those made on it, and those carri
 from earlier versions — is placed once in the new version by the re-anchoring engine and
 stored as an `Anchor` row. A thread already orphaned stays orphaned (its words were not
 in the previous version either), listed with its section if that section lives on.
+
+A suggestion is handed over with its proposed wording, so that a version which takes it
+up places it on the new words as `applied`. Once applied, it is carried on by those words
+alone, like any quote (exact, moved, fuzzy or orphaned in later versions): "applied" says
+what the version that took up the wording did, and a later version did not do it again.
 """
 
 from __future__ import annotations
@@ -76,12 +81,16 @@ def plan(previous: PaperVersion, new_sections: list[SectionInfo]) -> CarryPlan:
             suffix=root.quote_suffix,
             start=root.quote_start,
             end=root.quote_end,
+            proposed=root.proposed_text if root.is_suggestion else None,
         )
     for root, anchor in carried:
         if anchor.status is AnchorStatus.ORPHANED or anchor.section_key is None:
             orphans[root.id] = anchor.section_key
             continue
-        quotes[root.id] = _quote_at(anchor, texts.get(anchor.section_key, ""))
+        proposed = None
+        if root.is_suggestion and anchor.status is not AnchorStatus.APPLIED:
+            proposed = root.proposed_text
+        quotes[root.id] = _quote_at(anchor, texts.get(anchor.section_key, ""), proposed)
     placed = reanchor(quotes, old_sections, new_sections) if quotes else {}
     survivors = section_map(correspond(old_sections, new_sections))
     result = CarryPlan()
@@ -98,8 +107,9 @@ def plan(previous: PaperVersion, new_sections: list[SectionInfo]) -> CarryPlan:
     return result
 
 
-def _quote_at(anchor: Anchor, text: str) -> QuoteAnchor:
-    """A carried thread's quote as it stands in the previous version, context included."""
+def _quote_at(anchor: Anchor, text: str, proposed: str | None) -> QuoteAnchor:
+    """A carried thread's quote as it stands in the previous version, context included,
+    with the wording it still proposes if it is a suggestion not yet applied."""
     if anchor.start is None or anchor.end is None:
         return QuoteAnchor(section_key=anchor.section_key)
     return QuoteAnchor(
@@ -109,6 +119,7 @@ def _quote_at(anchor: Anchor, text: str) -> QuoteAnchor:
         suffix=text[anchor.end : anchor.end + CONTEXT],
         start=anchor.start,
         end=anchor.end,
+        proposed=proposed,
     )
 
 

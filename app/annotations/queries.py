@@ -36,8 +36,8 @@ COUNTED_STATUSES = (AnnotationStatus.PUBLISHED, AnnotationStatus.PENDING)
 class Thread:
     """A root annotation with the number of replies the viewer may see, and where it
     stands in the version shown: `anchor` is None for a thread made on that version,
-    else its Anchor (carried over from an earlier version: exact, moved, fuzzy or
-    orphaned)."""
+    else its Anchor (carried over from an earlier version: exact, moved, fuzzy, applied
+    or orphaned)."""
 
     root: Annotation
     reply_count: int

@@ -222,8 +222,9 @@ def quote(annotation: Annotation) -> schemas.Quote | None:
 
 def anchor(root: Annotation, version: PaperVersion, placed: Anchor | None = None):
     """Where a thread stands in the version asked for: where it was made, exactly, on its
-    own version; in a later version, where re-anchoring placed it (exact, moved, fuzzy or
-    orphaned, when its words are gone)."""
+    own version; in a later version, where re-anchoring placed it (exact, moved, fuzzy,
+    applied — a suggestion whose proposed wording that version took up — or orphaned, when
+    its words are gone)."""
     if placed is None:
         where = (root.section_key, root.quote_start, root.quote_end, root.quote_exact, "exact")
     else:

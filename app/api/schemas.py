@@ -589,8 +589,9 @@ class Anchor(Answer):
     end: int | None
     exact: str | None
     status: str
-    """`exact` on its own version; later `exact`, `moved`, `fuzzy` or `orphaned` (its words
-    are gone)."""
+    """`exact` on its own version; later `exact`, `moved`, `fuzzy`, `applied` (a suggestion
+    whose proposed wording that version took up: `exact` holds the new words) or
+    `orphaned` (its words are gone)."""
 
 
 class Disposition(Answer):

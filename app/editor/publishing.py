@@ -84,7 +84,7 @@ class Landing:
 
     @property
     def status(self) -> str:
-        """The placement's status, by name (`exact`, `moved`, `fuzzy`, `orphaned`)."""
+        """The placement's status, by name (`exact`, `moved`, `fuzzy`, `applied`, `orphaned`)."""
         return self.placement.status.value
 
 
@@ -300,7 +300,7 @@ def publish(editor: User | None, paper_slug: str, source_text: str, filename: st
             expected_sha256: str | None = None) -> tuple[PaperVersion, dict[str, int]]:  # fmt: skip
     """Publish `source_text` as the next version of `paper_slug`, carrying the threads of
     the latest version forward; return the new version and the counts of where its
-    threads landed (exact, moved, fuzzy, orphaned).
+    threads landed (exact, moved, fuzzy, applied, orphaned).
 
     Raises `SourceError` (`VersionConflict` for a label already published, even with the
     same source, or older than the latest) and `PreviewMismatch` when `expected_sha256` is

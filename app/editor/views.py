@@ -118,7 +118,8 @@ def _publish_previewed(paper: Paper):
     flash(
         _(
             "Version %(v)s of %(title)s is published. Threads carried forward: %(n)d "
-            "(%(exact)d exact, %(moved)d moved, %(fuzzy)d fuzzy, %(orphaned)d orphaned).",
+            "(%(exact)d exact, %(moved)d moved, %(fuzzy)d fuzzy, %(applied)d applied, "
+            "%(orphaned)d orphaned).",
             v=version.label,
             title=paper.display_title,
             n=carried,

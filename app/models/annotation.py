@@ -140,6 +140,9 @@ class AnchorStatus(enum.StrEnum):
     EXACT = "exact"  # its words, in its own section
     MOVED = "moved"  # its words, in another section
     FUZZY = "fuzzy"  # words close enough to its own (a minimum similarity is required)
+    # A suggestion whose proposed wording (word for word, or close to it) now stands where
+    # its quote stood: it is placed on those new words.
+    APPLIED = "applied"
     ORPHANED = "orphaned"  # nowhere: kept as a comment on earlier text
 
 
@@ -162,7 +165,8 @@ class Anchor(Base):
     start: Mapped[int | None] = mapped_column(Integer)
     end: Mapped[int | None] = mapped_column(Integer)
     exact: Mapped[str | None] = mapped_column(Text)
-    # Similarity of the placed words to the annotation's own, 0–1 (1 for exact and moved).
+    # Similarity of the placed words to the annotation's own, 0–1 (1 for exact and moved);
+    # for an applied suggestion, to the wording it proposed (1 when taken word for word).
     score: Mapped[float | None] = mapped_column(Float)
 
     annotation: Mapped[Annotation] = relationship(lazy="raise")

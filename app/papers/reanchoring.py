@@ -9,6 +9,11 @@ context agrees best), else to the place the section's diff maps it to when the w
 there are close enough (fuzzy), else it is orphaned. Whole-section comments follow
 their section, and are orphaned when it is gone.
 
+A suggestion proposes new wording for its quote. When its quote is found nowhere, but the
+place the diff maps it to now holds the proposed wording (word for word, or close enough
+by the fuzzy measure and nearer the proposal than the old quote was), it is `applied`:
+placed on those new words. The old quote found anywhere still wins.
+
 Placing a comment on the wrong words is worse than orphaning it, so every placement
 that is not certain is checked against the quote's context, and short quotes are never
 matched fuzzily.
@@ -69,6 +74,7 @@ class QuoteAnchor:
     suffix: str | None = None
     start: int | None = None
     end: int | None = None
+    proposed: str | None = None  # a suggestion's proposed wording for `exact`
 
 
 @dataclass(frozen=True)
@@ -80,7 +86,8 @@ class Placement:
     start: int | None = None
     end: int | None = None
     exact: str | None = None  # the new text at start:end
-    score: float | None = None  # similarity 0–1 (1.0 for exact and moved)
+    # similarity 0–1 (1.0 for exact and moved); for applied, to the proposed wording
+    score: float | None = None
 
 
 def reanchor(
@@ -167,6 +174,10 @@ class _Engine:
         found = self._in_other_sections(anchor, here)
         if found is not None:
             return self._found(AnchorStatus.MOVED, found[0], found[1], exact)
+        if here is not None and anchor.proposed is not None:
+            applied = self._applied(anchor, here)
+            if applied is not None:
+                return applied
         if here is not None:
             fuzzy = self._fuzzy(anchor, here)
             if fuzzy is not None:
@@ -272,12 +283,80 @@ class _Engine:
         exact = anchor.exact or ""
         if len(exact.strip()) < MIN_FUZZY_LENGTH:
             return None
+        mapped = self._mapped_span(anchor, here)
+        if mapped is None:
+            return None
+        best = self._closest_words(here.text, mapped, exact)
+        if best is None:
+            return None
+        score, s, e = best
+        text = here.text
+        if _fuzzy_context(text, s, e, anchor) < MIN_FUZZY_CONTEXT:
+            return None
+        if text[s:e] == exact:  # the diff settles a place the words alone could not
+            return self._found(AnchorStatus.EXACT, here.key, s, exact)
+        return Placement(AnchorStatus.FUZZY, here.key, s, e, text[s:e], round(score, 4))
+
+    def _applied(self, anchor: QuoteAnchor, here: SectionInfo) -> Placement | None:
+        """A suggestion's proposed wording where the diff maps its quote: the proposal word
+        for word if it stands there (the best context wins, a tie places nothing), else
+        the words there if they are close to the proposal and nearer to it than the old
+        quote was (else the editors changed the quote their own way: fuzzy at most). The
+        old context must still surround the words, as for a fuzzy placement."""
+        proposed = (anchor.proposed or "").strip()
+        exact = anchor.exact or ""
+        if not proposed or proposed == exact.strip():
+            return None
+        mapped = self._mapped_span(anchor, here)
+        if mapped is None:
+            return None
+        text = here.text
+        start, end = mapped[0], mapped[1]
+        hits = [
+            place
+            for place in _find_all(text, proposed)
+            if place < end and place + len(proposed) > start
+        ]
+        if hits:
+            scores = {p: _context_chars(text, p, p + len(proposed), anchor) for p in hits}
+            best = max(scores.values())
+            top = [p for p in hits if scores[p] == best]
+            if len(top) == 1 or start in top:
+                place = top[0] if len(top) == 1 else start
+                if _fuzzy_context(text, place, place + len(proposed), anchor) >= MIN_FUZZY_CONTEXT:
+                    return Placement(
+                        AnchorStatus.APPLIED,
+                        here.key,
+                        place,
+                        place + len(proposed),
+                        proposed,
+                        1.0,
+                    )
+        if len(proposed) < MIN_FUZZY_LENGTH:
+            return None
+        close = self._closest_words(text, mapped, proposed)
+        if close is None:
+            return None
+        score, s, e = close
+        words = text[s:e]
+        if words == exact or score <= similarity(exact, proposed):
+            return None  # no nearer the proposal than the old quote was: not taken up
+        if _fuzzy_context(text, s, e, anchor) < MIN_FUZZY_CONTEXT:
+            return None
+        return Placement(AnchorStatus.APPLIED, here.key, s, e, words, round(score, 4))
+
+    def _mapped_span(
+        self, anchor: QuoteAnchor, here: SectionInfo
+    ) -> tuple[int, int, bool, bool] | None:
+        """The quote's offsets mapped through the section's diff into the new text, and
+        whether each end stood at a word's edge (then the new words are snapped to whole
+        words); None when the quote cannot be located in the old section."""
+        exact = anchor.exact or ""
         old_section = self.old_by_key.get(anchor.section_key)
         span = self._old_span(anchor, old_section)
         if old_section is None or span is None:
             return None
         diffs = self._diff(old_section, here)
-        text = here.text
         start = self.dmp.diff_xIndex(diffs, span[0])
         end = self.dmp.diff_xIndex(diffs, span[1])
         if end <= start:
@@ -287,6 +366,14 @@ class _Engine:
         word_end = (
             span[1] >= len(old_text) or not _is_word(old_text[span[1]]) or not _is_word(exact[-1])
         )
+        return start, end, word_start, word_end
+
+    def _closest_words(
+        self, text: str, mapped: tuple[int, int, bool, bool], target: str
+    ) -> tuple[float, int, int] | None:
+        """(similarity, start, end) of the words around a mapped span most like `target`,
+        when they reach the minimum similarity."""
+        start, end, word_start, word_end = mapped
         best: tuple[float, int, int] | None = None
         for s in _snap_start(text, start) if word_start else (start,):
             for e in _snap_end(text, end) if word_end else (end,):
@@ -294,17 +381,12 @@ class _Engine:
                 if e2 <= s2:
                     continue
                 floor = best[0] if best is not None else self.min_similarity
-                score = _similarity_at_least(exact, text[s2:e2], floor)
+                score = _similarity_at_least(target, text[s2:e2], floor)
                 if score is not None and (best is None or score > best[0]):
                     best = (score, s2, e2)
         if best is None or best[0] < self.min_similarity:
             return None
-        score, s, e = best
-        if _fuzzy_context(text, s, e, anchor) < MIN_FUZZY_CONTEXT:
-            return None
-        if text[s:e] == exact:  # the diff settles a place the words alone could not
-            return self._found(AnchorStatus.EXACT, here.key, s, exact)
-        return Placement(AnchorStatus.FUZZY, here.key, s, e, text[s:e], round(score, 4))
+        return best
 
     # -- helpers -------------------------------------------------------------------------
 

@@ -42,3 +42,27 @@ def test_no_wcag_violations(page, request, path, needs_paper):
     assert not violations, f"axe found {len(violations)} violations on {path}:\n" + describe(
         violations
     )
+
+
+def test_no_wcag_violations_where_a_later_version_applied_a_suggestion(
+    page, paper, import_paper, create_annotation, db
+):
+    """The margin and the section page of a version that took up a suggestion."""
+    from app.models import AnnotationKind
+    from tests.web.test_carried_threads import KEY, PHRASE, PROPOSED, versions_taking_up
+
+    create_annotation(
+        "Say firms.",
+        section=KEY,
+        quote=PHRASE,
+        kind=AnnotationKind.SUGGESTION,
+        proposed_text=PROPOSED,
+    )
+    import_paper(versions_taking_up(PROPOSED)[0])
+    db.session.commit()  # release SQLite (see conftest.py)
+    for path in ("/papers/think-paper-1/v/5.1/", f"/papers/think-paper-1/v/5.1/sections/{KEY}/"):
+        response = page.goto(path)
+        assert response is not None and response.ok, path
+        assert page.locator(".carried__badge--applied").first.is_visible()
+        violations = Axe().run(page, options=AXE_OPTIONS).response["violations"]
+        assert not violations, f"axe on {path}:\n" + describe(violations)

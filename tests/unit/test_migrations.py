@@ -85,3 +85,24 @@ def test_keep_published_rows_go_back_to_approve_on_downgrade(scratch_app):
         connection.execute(text(row), {"action": "keep_published"})
     with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as connection:
         connection.execute(text("UPDATE moderation_log SET reason = 'Changed.'"))
+
+
+def _status_check(table: str = "anchors") -> str:
+    [check] = [
+        c for c in inspect(db.engine).get_check_constraints(table) if "status" in c["sqltext"]
+    ]
+    return check["sqltext"]
+
+
+def test_the_anchor_status_check_admits_applied_and_a_downgrade_takes_it_back(scratch_app):
+    """The status is a VARCHAR with a CHECK constraint: 0009 widens it for `applied`."""
+    from app.models.annotation import AnchorStatus
+
+    upgrade()
+    assert all(f"'{status.value}'" in _status_check() for status in AnchorStatus)
+    downgrade(revision="0008")
+    db.engine.dispose()
+    assert "'applied'" not in _status_check() and "'orphaned'" in _status_check()
+    upgrade()
+    db.engine.dispose()
+    assert "'applied'" in _status_check()

@@ -1,6 +1,9 @@
-"""Re-anchoring, rule by rule: position, unique words, context, moved, fuzzy, orphaned."""
+"""Re-anchoring, rule by rule: position, unique words, context, moved, fuzzy, applied
+suggestions, orphaned."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pytest
 
@@ -187,6 +190,128 @@ def test_close_words_whose_surroundings_changed_are_not_fuzzy():
     anchor = passage("s", old_text, "the year two thousand and five")
     got = one(anchor, [section("s", old_text)], [section("s", new_text)])
     assert got.status == AnchorStatus.ORPHANED
+
+
+# -- suggestions applied ------------------------------------------------------------------
+
+FOUR = "There are at least four types of state traditions in Europe"
+FIVE = "There are at least five types of state traditions in Europe"
+
+
+def suggestion(key: str, text: str, exact: str, proposed: str) -> QuoteAnchor:
+    """A suggestion's anchor: its quote, and the wording it proposes instead."""
+    return replace(passage(key, text, exact), proposed=proposed)
+
+
+def with_culture(text: str) -> list[SectionInfo]:
+    return [OLD[0], section("culture", text), OLD[2]]
+
+
+def test_a_suggestion_taken_word_for_word_is_applied_on_the_new_words():
+    new = with_culture(CULTURE.replace(FOUR, FIVE))
+    got = one(suggestion("culture", CULTURE, FOUR, FIVE), OLD, new)
+    start = new[1].text.index(FIVE)
+    assert got == Placement(AnchorStatus.APPLIED, "culture", start, start + len(FIVE), FIVE, 1.0)
+    # The same change, made without a suggestion (or on a comment), is a fuzzy placement.
+    assert one(passage("culture", CULTURE, FOUR), OLD, new).status == AnchorStatus.FUZZY
+
+
+def test_a_short_suggestion_taken_word_for_word_is_applied():
+    new = with_culture(CULTURE.replace("four types", "five kinds"))
+    got = one(suggestion("culture", CULTURE, "four types", "five kinds"), OLD, new)
+    assert got.status == AnchorStatus.APPLIED and got.exact == "five kinds" == text_of(new, got)
+    # Too short to be fuzzy: without the suggestion it would be orphaned.
+    assert one(passage("culture", CULTURE, "four types"), OLD, new).status == (
+        AnchorStatus.ORPHANED
+    )
+
+
+def test_a_suggestion_taken_with_a_small_change_is_applied_with_its_similarity():
+    new = with_culture(CULTURE.replace(FOUR, FIVE))
+    typo = "There are at least five typse of state traditions in Europe"
+    got = one(suggestion("culture", CULTURE, FOUR, typo), OLD, new)
+    assert got.status == AnchorStatus.APPLIED and got.exact == FIVE == text_of(new, got)
+    assert MIN_SIMILARITY <= got.score < 1
+    reworded = "There are at least five kinds of state tradition in Europe"
+    got = one(suggestion("culture", CULTURE, FOUR, reworded), OLD, new)
+    assert got.status == AnchorStatus.APPLIED and got.exact == FIVE
+
+
+def test_the_old_quote_found_still_wins_over_the_proposed_wording():
+    both = CULTURE + " " + FIVE + "."
+    got = one(suggestion("culture", CULTURE, FOUR, FIVE), OLD, with_culture(both))
+    assert got.status == AnchorStatus.EXACT and got.exact == FOUR
+
+
+def test_proposed_wording_found_elsewhere_is_not_taken():
+    unrelated = (
+        "Public organisations in Europe are subject to traditions intrinsic to each member "
+        "state.\nScholars count several administrative families across the continent, and "
+        "each have developed their own understanding of these matters.\n"
+        "Acknowledging organisational culture in change processes is therefore important. "
+        + FIVE
+        + ", says another study."
+    )
+    anchor = suggestion("culture", CULTURE, FOUR, FIVE)
+    assert one(anchor, OLD, with_culture(unrelated)) == Placement(AnchorStatus.ORPHANED, "culture")
+    # Nor in another section.
+    new = [section("intro", INTRO + " " + FIVE), section("culture", unrelated), OLD[2]]
+    assert one(anchor, OLD, new).status == AnchorStatus.ORPHANED
+
+
+def test_proposed_wording_in_its_old_surroundings_but_away_from_its_place_is_not_taken():
+    """Only where the diff maps the quote: here its paragraph was rewritten, and a copy
+    of it with the proposal applied was added at the end of the section."""
+    rewritten = CULTURE.replace(FOUR, "Scholars count several administrative families")
+    copy = CULTURE.split("\n")[0] + "\n" + CULTURE.split("\n")[1].replace(FOUR, FIVE)
+    new = with_culture(rewritten + "\n" + copy)
+    assert new[1].text.count(FIVE) == 1
+    got = one(suggestion("culture", CULTURE, FOUR, FIVE), OLD, new)
+    assert got == Placement(AnchorStatus.ORPHANED, "culture")
+
+
+def test_proposed_wording_at_the_place_with_new_surroundings_is_not_taken():
+    rewritten = (
+        "Nothing here was kept from before at all, as the authors rewrote it in full. "
+        + FIVE
+        + " — so they now claim, in an entirely fresh paragraph of their own."
+    )
+    got = one(suggestion("culture", CULTURE, FOUR, FIVE), OLD, with_culture(rewritten))
+    assert got.status == AnchorStatus.ORPHANED
+
+
+def test_a_non_suggestion_is_never_applied():
+    new = with_culture(CULTURE.replace(FOUR, FIVE))
+    for anchor in (passage("culture", CULTURE, FOUR), suggestion("culture", CULTURE, FOUR, "")):
+        assert one(anchor, OLD, new).status == AnchorStatus.FUZZY
+    assert one(QuoteAnchor("culture", proposed=FIVE), OLD, new).status == AnchorStatus.EXACT
+
+
+def test_a_change_of_the_editors_own_is_fuzzy_not_applied():
+    """Words close to the proposal, but no nearer to it than the quote was: the editors
+    made their own change (a typo fixed), not the one proposed (a word added)."""
+    new = [OLD[0], OLD[1], section("summing-up", SUMMING.replace("synch", "sync"))]
+    quote = "out of synch with existing governance structures"
+    anchor = suggestion(
+        "summing-up", SUMMING, quote, "out of synch with the existing governance structures"
+    )
+    got = one(anchor, OLD, new)
+    assert got.status == AnchorStatus.FUZZY
+    assert got.exact == "out of sync with existing governance structures"
+    # Had the editors taken the proposal up, typo and all, it would be applied.
+    taken = SUMMING.replace(quote, "out of synch with the existing governance structures")
+    got = one(anchor, OLD, [OLD[0], OLD[1], section("summing-up", taken)])
+    assert got.status == AnchorStatus.APPLIED and got.score == 1.0
+
+
+def test_an_applied_suggestion_carried_again_stands_on_its_words():
+    """Carried on with the applied words as its quote (and no proposal), it is exact."""
+    applied_text = CULTURE.replace(FOUR, FIVE)
+    first = one(suggestion("culture", CULTURE, FOUR, FIVE), OLD, with_culture(applied_text))
+    later = with_culture("A sentence added first.\n" + applied_text)
+    again = passage("culture", applied_text, first.exact)
+    got = one(again, with_culture(applied_text), later)
+    assert got.status == AnchorStatus.EXACT and text_of(later, got) == FIVE
 
 
 # -- whole sections, removed and renamed sections -----------------------------------------

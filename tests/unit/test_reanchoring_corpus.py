@@ -4,7 +4,8 @@ tests/data/reanchoring/ holds three later versions derived by hand from
 papers/think-paper-1/5.0.md (see its README) and cases.json: passages of 5.0, each with
 the version it is carried to and where it truly belongs there (labelled by reading the
 new text). A case names its quote by its words and which occurrence of them in the
-section it is; offsets, prefix and suffix are computed here from the parsed text.
+section it is; offsets, prefix and suffix are computed here from the parsed text. A case
+with `proposed` is a suggestion: the wording it proposes instead of its quote.
 
 Recall: of the passages that still exist, the share placed exactly right. Precision:
 none may be placed anywhere but where it belongs (being orphaned is the only allowed
@@ -60,7 +61,13 @@ def anchor_of(case: dict) -> QuoteAnchor:
     start = nth(text, case["exact"], case["occurrence"])
     quote = quote_at(text, start, start + len(case["exact"]))
     return QuoteAnchor(
-        case["section"], quote.exact, quote.prefix, quote.suffix, quote.start, quote.end
+        case["section"],
+        quote.exact,
+        quote.prefix,
+        quote.suffix,
+        quote.start,
+        quote.end,
+        proposed=case.get("proposed"),
     )
 
 
@@ -88,6 +95,14 @@ def test_the_cases_are_well_formed():
         anchor_of(case)  # the quote occurs in 5.0 as often as it says
         expected_span(case)  # and the expected words in the target version
         assert case["expected"]["status"] in {s.value for s in AnchorStatus}
+        if "proposed" in case:
+            assert case["exact"] is not None and case["proposed"].strip()
+        else:
+            assert case["expected"]["status"] != "applied"  # only suggestions are applied
+    applied = [c for c in cases if c["expected"]["status"] == "applied"]
+    # Suggestions taken word for word, and taken with a small change.
+    assert any(c["proposed"] == c["expected"]["exact"] for c in applied)
+    assert any(c["proposed"] != c["expected"]["exact"] for c in applied)
 
 
 def run_corpus() -> tuple[list[dict], dict[str, object]]:

@@ -43,7 +43,13 @@ def test_a_dry_run_previews_and_stores_nothing(client, db, editor_token, create_
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert body["version"] == "5.1" and body["published_at"] is None
-    assert body["reanchoring"] == {"exact": 1, "moved": 0, "fuzzy": 0, "orphaned": 0}
+    assert body["reanchoring"] == {
+        "exact": 1,
+        "moved": 0,
+        "fuzzy": 0,
+        "applied": 0,
+        "orphaned": 0,
+    }
     assert {"key", "number", "title", "level", "text"} <= set(body["sections"][0])
     preview = body["preview"]
     assert preview["dry_run"] is True and preview["previous_version"] == "5.0"
@@ -68,7 +74,13 @@ def test_publish(client, db, editor_token, create_annotation):
     body = response.get_json()
     assert body["version"] == "5.1"
     assert body["change_note"] == "Tightened section 3.2."
-    assert body["reanchoring"] == {"exact": 1, "moved": 0, "fuzzy": 0, "orphaned": 0}
+    assert body["reanchoring"] == {
+        "exact": 1,
+        "moved": 0,
+        "fuzzy": 0,
+        "applied": 0,
+        "orphaned": 0,
+    }
     assert response.headers["Location"].endswith(f"{URL}/5.1")
     assert rows(db) == (versions + 1, sections + len(body["sections"]), anchors + 1)
     version = db.session.scalar(select(PaperVersion).where(PaperVersion.label == "5.1"))

@@ -15,7 +15,7 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import delete, select
 
-from app.models import PaperVersion
+from app.models import AnnotationKind, AnnotationStatus, PaperVersion
 from app.models.annotation import Anchor, AnchorStatus
 
 SOURCE = Path(__file__).resolve().parents[2] / "papers" / "think-paper-1" / "5.0.md"
@@ -223,3 +223,83 @@ def test_one_thread_through_the_api_with_its_place_in_a_later_version(
     db.session.commit()
     missing = client.get(f"{url}?version=5.1")
     assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "not_carried"
+
+
+# -- suggestions taken up by a later version (placed by publishing, not by hand) -----------
+
+PROPOSED = "more bureaucratic culture than firms"
+
+
+def versions_taking_up(proposed: str) -> tuple[str, str]:
+    """5.1, which puts `proposed` where PHRASE stood, and 5.2, which keeps it."""
+    taken = next_version(SOURCE.read_text(encoding="utf-8")).replace(PHRASE, proposed, 1)
+    return taken, taken.replace('version: "5.1"', 'version: "5.2"', 1)
+
+
+def card_text(client, label: str, thread_id: int, path: str = "") -> str:
+    card = soup(client.get(f"/papers/think-paper-1/v/{label}/{path}")).select_one(
+        f"#thread-{thread_id}"
+    )
+    assert card is not None
+    return " ".join(card.get_text(" ").split())
+
+
+def test_a_suggestion_the_next_version_takes_up_is_shown_applied_on_the_new_words(
+    client, paper, import_paper, create_annotation, db
+):
+    suggestion = create_annotation(
+        "Say firms.",
+        section=KEY,
+        quote=PHRASE,
+        kind=AnnotationKind.SUGGESTION,
+        proposed_text=PROPOSED,
+    )
+    with_typo = create_annotation(
+        "Firms!",
+        section=KEY,
+        quote=PHRASE,
+        kind=AnnotationKind.SUGGESTION,
+        proposed_text="more bureacratic culture than firms",
+    )
+    comment = create_annotation("Quoted.", section=KEY, quote=PHRASE)
+    v51, v52 = versions_taking_up(PROPOSED)
+    import_paper(v51)
+
+    for path in ("", f"sections/{KEY}/"):  # the margin of the paper, the section page
+        text = card_text(client, "5.1", suggestion.id, path)
+        assert "From version 5.0" in text and "Suggestion applied" in text
+        assert "the text now reads as proposed" in text
+        assert f"Made on these words: {PHRASE}" in text and PROPOSED in text
+        assert "with small changes" in card_text(client, "5.1", with_typo.id, path)
+        other = card_text(client, "5.1", comment.id, path)
+        assert "The passage has changed since." in other and "Suggestion applied" not in other
+
+    items = client.get("/api/v1/papers/think-paper-1/versions/5.1/annotations").get_json()
+    anchors = {i["id"]: i["anchor"] for i in items["items"]}
+    assert anchors[suggestion.id]["status"] == anchors[with_typo.id]["status"] == "applied"
+    assert anchors[suggestion.id]["exact"] == PROPOSED and anchors[comment.id]["status"] == "fuzzy"
+
+    # A later version carries it by the new words: on them still, no longer "applied".
+    import_paper(v52)
+    text = card_text(client, "5.2", suggestion.id)
+    assert "Suggestion applied" not in text and f"Made on these words: {PHRASE}" in text
+    later = client.get(f"/api/v1/annotations/{suggestion.id}?version=5.2").get_json()
+    assert later["anchor"]["status"] == "exact" and later["anchor"]["exact"] == PROPOSED
+
+
+def test_a_hidden_suggestion_does_not_say_it_was_applied(
+    client, paper, import_paper, create_annotation, db
+):
+    suggestion = create_annotation(
+        "Say firms.",
+        section=KEY,
+        quote=PHRASE,
+        kind=AnnotationKind.SUGGESTION,
+        proposed_text=PROPOSED,
+    )
+    create_annotation("A reply keeps the placeholder.", parent=suggestion)
+    import_paper(versions_taking_up(PROPOSED)[0])
+    suggestion.status = AnnotationStatus.HIDDEN  # as a moderator's decision leaves it
+    db.session.commit()
+    text = card_text(client, "5.1", suggestion.id)
+    assert "Suggestion applied" not in text and "The passage has changed since." in text

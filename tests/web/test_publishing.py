@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app.annotations import carrying
-from app.models import Anchor, PaperVersion
+from app.models import Anchor, AnnotationKind, PaperVersion
 from tests.unit.test_publishing import QUOTE_KEPT, SOURCE_50, rows, source_51
 
 URL = "/editor/papers/think-paper-1/publish"
@@ -234,3 +234,20 @@ def test_the_editor_who_loses_a_race_sees_the_preview_with_the_conflict(
     assert response.status_code == 422
     assert "published at the same moment" in response.get_data(as_text=True)
     assert rows(db) == before
+
+
+def test_a_suggestion_the_new_version_takes_up_is_previewed_and_counted_as_applied(
+    editor_client, db, create_annotation
+):
+    proposed = "bureaucracy stays essential to the functioning of today's society"
+    create_annotation(
+        "Shorter.", quote=QUOTE_KEPT, kind=AnnotationKind.SUGGESTION, proposed_text=proposed
+    )
+    page = preview(editor_client, source_51(**{QUOTE_KEPT: proposed})).get_data(as_text=True)
+    assert "applied: 1" in page and "orphaned: 0" in page
+    landing = re.search(r'<tr class="landing landing--applied">.*?</tr>', page, re.S)
+    assert landing is not None and proposed.replace("'", "&#39;") in landing.group(0)
+    response = publish_from(editor_client, page)
+    assert response.status_code == 303
+    landed = editor_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "0 fuzzy, 1 applied, 0 orphaned" in landed  # the flash message
