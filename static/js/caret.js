@@ -33,6 +33,8 @@ export const MESSAGES = {
   label: (section) => `Text of “${section}”: keyboard selection`,
   entered: (section) =>
     `Keyboard selection in “${section}”. The arrow keys move the caret, Shift with them selects, Enter annotates, Escape leaves.`,
+  enteredLogIn: (section) =>
+    `Keyboard selection in “${section}”. The arrow keys move the caret, Shift with them selects, Enter leads to logging in to annotate, Escape leaves.`,
   left: "Keyboard selection ended.",
   selected: (quote, words, chars) => `Selected: “${quote}” (${words}, ${chars}).`,
   summary: (words, chars) => `Selected: ${words}, ${chars}`,
@@ -41,6 +43,8 @@ export const MESSAGES = {
   nothing: "Nothing selected",
   nothingYet: "Nothing selected yet: hold Shift and press the arrow keys.",
   untitled: "this section",
+  space: "space",
+  atEnd: "End of the section.",
 };
 
 const MODE_CLASS = "is-caret-mode";
@@ -221,10 +225,26 @@ function onKeydown(event) {
     clamp(root, alter, direction);
   }
   draw();
-  sayLater();
+  sayLater(granularity);
 }
 
-function sayLater() {
+/** What follows a collapsed caret, by the unit it moved by: the character, the word, or the
+ * rest of the line; so that the caret can be followed without seeing it. */
+function textAfterCaret(root, granularity) {
+  const selection = document.getSelection();
+  const { focusNode, focusOffset } = selection;
+  const unit = { character: "character", word: "word" }[granularity] || "lineboundary";
+  selection.modify("extend", "forward", unit);
+  const range = selection.getRangeAt(0).cloneRange();
+  selection.collapse(focusNode, focusOffset);
+  if (!root.contains(range.endContainer)) range.setEnd(root, root.childNodes.length);
+  const text = range.toString();
+  if (!text) return MESSAGES.atEnd;
+  if (!text.trim()) return MESSAGES.space;
+  return granularity === "character" ? text : text.trim();
+}
+
+function sayLater(granularity) {
   if (!active) return;
   clearTimeout(active.sayTimer);
   const { root } = active;
@@ -232,7 +252,12 @@ function sayLater() {
     if (!active || active.root !== root) return;
     const found = currentSelection();
     const quote = found && found.root === root ? quoteFromRange(root, found.range) : null;
-    const said = quote ? summary(quote.exact).said : `${MESSAGES.nothing}.`;
+    let said = quote ? summary(quote.exact).said : `${MESSAGES.nothing}.`;
+    const selection = document.getSelection();
+    if (!quote && selection.isCollapsed && root.contains(selection.focusNode)) {
+      said = textAfterCaret(root, granularity);
+      active.lastSaid = null; // the same word met again is said again
+    }
     if (said !== active.lastSaid) {
       active.lastSaid = said;
       announce(said);
@@ -322,7 +347,7 @@ export function startCaret(root, where = {}) {
     selection.addRange(point);
   }
   draw();
-  announce(MESSAGES.entered(title));
+  announce(annotatingOpensForm() ? MESSAGES.entered(title) : MESSAGES.enteredLogIn(title));
   return true;
 }
 

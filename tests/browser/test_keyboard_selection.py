@@ -209,6 +209,7 @@ def test_an_anonymous_reader_selects_with_the_keyboard_and_is_led_to_log_in(read
     expect(page.locator(f"#{SECTION_KEY} .select-first-note")).to_have_text(SELECT_FIRST)
     page.keyboard.press("Alt+Shift+S")
     expect(page.locator(f"#{SECTION_KEY} .caret-hint")).to_contain_text("Enter: log in to annotate")
+    expect(page.locator("#keyboard-status")).to_contain_text("Enter leads to logging in")
     page.keyboard.press("Enter")  # nothing selected yet: said, and the mode stays
     expect(page.locator("#keyboard-status")).to_have_text(
         "Nothing selected yet: hold Shift and press the arrow keys."
@@ -230,6 +231,14 @@ def test_keys_move_by_line_and_stay_inside_the_section(reader_page, create_user,
               document.querySelector({ROOT!r}), {{offset: 0}})"""
     )
     assert started is True
+    # Moves without Shift say what follows the caret: a character, a word, the rest of the line.
+    status = page.locator("#keyboard-status")
+    page.keyboard.press("ArrowRight")
+    expect(status).to_have_text("r")
+    page.keyboard.press("Control+ArrowRight")
+    expect(status).to_have_text("in")
+    page.keyboard.press("Home")
+    expect(status).to_contain_text("Organisations in the public realm")
     page.keyboard.press("End")
     line_end = page.evaluate(SELECTION, SECTION_KEY)["start"]
     assert 0 < line_end < text.index("\n")
