@@ -6,8 +6,15 @@
 // converted at the boundary. Highlighting only wraps text nodes in <mark>: the text content
 // of a section never changes.
 //
-// Exported functions are pure DOM helpers, usable (and tested) on any element; the page set-up
-// runs once per document, however often the module is imported.
+// Exported functions are pure DOM helpers, usable (and tested) on any element, except those
+// under "selecting and annotating", which act on the page as init() set it up (keyboard
+// selection, caret.js, calls them); the page set-up runs once per document, however often the
+// module is imported.
+
+// Words this module adds to the page, in one place for translation.
+export const MESSAGES = {
+  selectFirst: "Select some words first — with the mouse, or press Alt+Shift+S to select with the keyboard.",
+};
 
 const CONTEXT = 32; // code points of prefix and suffix, as the server stores them
 const HIGHLIGHT = "annotation-highlight";
@@ -113,6 +120,25 @@ export function quoteAt(text, start, end) {
     start,
     end,
   };
+}
+
+// White space as Python's str.isspace() has it, which differs from JavaScript's \s.
+const PYTHON_BLANK = /^[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/u;
+
+/**
+ * The paragraphs of a section's text: code-point offsets [start, end) of each run of text
+ * between line breaks that is not only white space, as the server's block_spans counts them
+ * (app/core/anchoring.py). Paragraph n (counted from 1) is the (n - 1)th pair.
+ */
+export function paragraphSpans(text) {
+  const spans = [];
+  let offset = 0;
+  for (const line of text.split("\n")) {
+    const length = [...line].length;
+    if (!PYTHON_BLANK.test(line)) spans.push([offset, offset + length]);
+    offset += length + 1;
+  }
+  return spans;
 }
 
 /** The quote a Range selects in `root`, without leading or trailing white space; null if blank. */
@@ -375,7 +401,8 @@ function el(tag, props = {}, ...children) {
   return node;
 }
 
-function currentSelection() {
+/** The selection within one section's text: {root, range}, or null when there is none. */
+export function currentSelection() {
   const selection = document.getSelection();
   if (!selection || selection.rangeCount === 0 || selection.isCollapsed) return null;
   const range = selection.getRangeAt(0);
@@ -392,6 +419,123 @@ function currentSelection() {
     return { root, range: clipped };
   }
   return { root, range };
+}
+
+// --- announcing ---------------------------------------------------------------------------
+
+let liveRegion = null;
+
+/** The page's one polite live region, put in place before anything is said in it: screen
+ * readers follow a region that is already there, not one that arrives with its words. */
+function ensureLiveRegion() {
+  if (!liveRegion) {
+    liveRegion = el("div", { className: "visually-hidden", role: "status", id: "keyboard-status" });
+    document.body.append(liveRegion);
+  }
+  return liveRegion;
+}
+
+/** Say `text` through the live region; the same words twice in a row are said again. */
+export function announce(text) {
+  ensureLiveRegion();
+  liveRegion.textContent = "";
+  // A separate task, so that the change from empty to the words is one the reader notices.
+  setTimeout(() => { liveRegion.textContent = text; }, 50);
+}
+
+/** The section text that keyboard commands apply to: the one holding the focus, else the one
+ * that takes the most of the window. */
+export function sectionInView() {
+  const focused = document.activeElement?.closest?.(".paper-section");
+  const own = focused && focused.querySelector(".section-text[data-section]");
+  if (own && own.textContent.trim()) return own;
+  let best = null;
+  let bestHeight = 0;
+  for (const root of document.querySelectorAll(".section-text[data-section]")) {
+    if (!root.textContent.trim()) continue;
+    const box = root.getBoundingClientRect();
+    const height = Math.min(box.bottom, window.innerHeight) - Math.max(box.top, 0);
+    if (height > bestHeight) {
+      best = root;
+      bestHeight = height;
+    }
+  }
+  return best;
+}
+
+// --- selecting and annotating ----------------------------------------------------------------
+
+// Set once the page offers annotating: what annotateSelection needs.
+let annotating = null;
+
+/** Whether this page lets the viewer annotate a selection (or log in to). */
+export function annotatingOffered() {
+  return annotating !== null;
+}
+
+/** Whether annotating a selection opens the passage form (else it leads to logging in). */
+export function annotatingOpensForm() {
+  return annotating !== null && annotating.viewer === "participant";
+}
+
+/**
+ * Annotate the current selection, as the "Annotate" control does: a participant gets the
+ * passage form in the margin, anyone else the log-in page that leads back here. With nothing
+ * selected, say how to select instead. Returns whether a form opened or the page moved on.
+ */
+export function annotateSelection() {
+  if (!annotating) return false;
+  const { data, kindLabels, viewer, control, define } = annotating;
+  const found = currentSelection();
+  let quote = found && quoteFromRange(found.root, found.range);
+  let root = found && found.root;
+  if (!quote && annotating.pending) ({ root, quote } = annotating.pending);
+  if (!quote) {
+    showSelectFirst(sectionInView());
+    return false;
+  }
+  hideSelectFirst();
+  if (viewer !== "participant") {
+    window.location.assign(loginHref(data, root));
+    return true;
+  }
+  control.hidden = true;
+  define.hidden = true;
+  openForm(root, quote, root);
+  return true;
+}
+
+function loginHref(data, root) {
+  const next = `${window.location.pathname}#${root.dataset.section}`;
+  return `${data.login_url}?next=${encodeURIComponent(next)}`;
+}
+
+let selectFirstNote = null;
+
+/** "Select some words first": said, and shown at the top of the visible part of the section's
+ * text (or below the focused element in it). */
+function showSelectFirst(root) {
+  announce(MESSAGES.selectFirst);
+  if (!root) return;
+  if (!selectFirstNote) {
+    selectFirstNote = el("p", { className: "select-first-note", id: "select-first-note" });
+  }
+  selectFirstNote.textContent = MESSAGES.selectFirst;
+  if (root.nextElementSibling !== selectFirstNote) root.after(selectFirstNote);
+  selectFirstNote.hidden = false;
+  const section = root.closest(".paper-section") || root.parentElement;
+  const base = section.getBoundingClientRect();
+  const text = root.getBoundingClientRect();
+  const focused = root.contains(document.activeElement) ? document.activeElement : null;
+  const top = focused
+    ? focused.getBoundingClientRect().bottom + 6
+    : Math.max(text.top, 8);
+  selectFirstNote.style.top = `${Math.max(0, top - base.top)}px`;
+  selectFirstNote.style.left = `${Math.max(0, text.left - base.left)}px`;
+}
+
+export function hideSelectFirst() {
+  if (selectFirstNote) selectFirstNote.hidden = true;
 }
 
 function setupAnnotating(data, kindLabels) {
@@ -411,7 +555,8 @@ function setupAnnotating(data, kindLabels) {
   const define = el("a", { className: "annotate-button define-button", href: "/glossary/new" },
     "Define this term");
   define.hidden = true;
-  let pending = null; // {root, quote} of the current selection
+  annotating = { data, kindLabels, viewer, control, define, pending: null };
+  ensureLiveRegion();
 
   function place(root, range) {
     if (root.nextElementSibling !== control) root.after(control);
@@ -439,19 +584,16 @@ function setupAnnotating(data, kindLabels) {
     const found = currentSelection();
     const quote = found && quoteFromRange(found.root, found.range);
     if (!quote) {
-      pending = null;
+      annotating.pending = null;
       control.hidden = true;
       define.hidden = true;
       return;
     }
-    pending = { root: found.root, quote };
+    hideSelectFirst();
+    annotating.pending = { root: found.root, quote };
     define.hidden = !looksLikeTerm(quote.exact);
     define.href = `/glossary/new?label=${encodeURIComponent(quote.exact.trim())}`;
-    if (viewer !== "participant") {
-      const key = found.root.dataset.section;
-      const next = `${window.location.pathname}#${key}`;
-      control.href = `${data.login_url}?next=${encodeURIComponent(next)}`;
-    }
+    if (viewer !== "participant") control.href = loginHref(data, found.root);
     control.hidden = false;
     place(found.root, found.range);
   }
@@ -473,20 +615,15 @@ function setupAnnotating(data, kindLabels) {
   define.addEventListener("mousedown", (event) => event.preventDefault());
   document.addEventListener("keydown", (event) => {
     if (event.altKey && event.shiftKey && (event.key === "A" || event.key === "a" || event.code === "KeyA")) {
-      if (!control.hidden) {
-        event.preventDefault();
-        control.focus();
-      }
+      event.preventDefault();
+      if (control.hidden) update();
+      if (!control.hidden) control.focus();
+      else showSelectFirst(sectionInView());
+    } else if (event.key === "Escape") {
+      hideSelectFirst();
     }
   });
-  if (viewer === "participant") {
-    control.addEventListener("click", () => {
-      if (!pending) return;
-      const { root, quote } = pending;
-      control.hidden = true;
-      openForm(root, quote, control.previousElementSibling || root);
-    });
-  }
+  if (viewer === "participant") control.addEventListener("click", () => annotateSelection());
 }
 
 /** The passage's form opens in the margin, beside its words (margin.js): the section page's

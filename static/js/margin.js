@@ -17,7 +17,15 @@
 // The section's text is never changed (offsets count its textContent): counts, forms and the
 // panel live outside `.section-text`.
 
-import { applyHighlights, firstMarkFor, pageData, rangeFromOffsets, showCard } from "./annotate.js";
+import {
+  applyHighlights,
+  firstMarkFor,
+  pageData,
+  paragraphSpans,
+  rangeFromOffsets,
+  showCard,
+} from "./annotate.js";
+import { startCaret } from "./caret.js";
 
 const HEADERS = { "X-Requested-With": "fetch", Accept: "text/html+fragment" };
 const GAP = 8; // pixels between stacked cards
@@ -28,6 +36,7 @@ const WORDS = {
     count ? `Paragraph ${n}: ${count === 1 ? "1 thread" : `${count} threads`}` : `Paragraph ${n}: comment`,
   close: "Close",
   commentParagraph: "Comment on this paragraph",
+  chooseWords: "Or choose words in it with the keyboard",
   noThreads: "No threads on this paragraph yet.",
   loadFailed: "The discussion could not be loaded. Check your connection and try again.",
   postFailed: "It was not sent. Check your connection and try again.",
@@ -35,7 +44,7 @@ const WORDS = {
 };
 
 const data = pageData() || { anchors: [] };
-const sections = new Map(); // key -> {section, root, margin, list, loaded, next, sort}
+const sections = new Map(); // a section's key -> what the margin knows of it (see init)
 
 // --- fetching fragments ---------------------------------------------------------------------
 
@@ -76,27 +85,6 @@ function besideText(state) {
   const text = state.root.getBoundingClientRect();
   const margin = state.margin.getBoundingClientRect();
   return margin.left >= text.right - 1;
-}
-
-/** Paragraphs as the server counts them (app/core/anchoring.block_spans): runs of text
- * between line breaks that are not blank, as code-point offsets. */
-export function paragraphSpans(text) {
-  const points = [...text];
-  const spans = [];
-  let start = null;
-  let blank = true;
-  for (let i = 0; i <= points.length; i += 1) {
-    const ch = points[i];
-    if (i === points.length || ch === "\n") {
-      if (start !== null && !blank) spans.push([start, i]);
-      start = null;
-      blank = true;
-    } else {
-      if (start === null) start = i;
-      if (!/\s/u.test(ch)) blank = false;
-    }
-  }
-  return spans;
 }
 
 function anchorsOf(key) {
@@ -395,6 +383,19 @@ async function openForm(state, params, { top = null, container = null, opener = 
 
 function wireForm(state, item) {
   const form = item.querySelector("form");
+  const slot = item.querySelector('[data-fragment-kind="form"]');
+  if (slot && slot.dataset.target === "paragraph" && !form.querySelector(".margin-form__choose")) {
+    // A paragraph's words can be chosen from the keyboard too (caret.js).
+    const n = Number(form.querySelector("input[name=paragraph]")?.value);
+    const choose = el("button", { type: "button", className: "link-button margin-form__choose" },
+      WORDS.chooseWords);
+    choose.addEventListener("click", () => {
+      item.closest("dialog")?.close();
+      closeForm(item, { restoreFocus: false });
+      startCaret(state.root, { paragraph: n });
+    });
+    form.querySelector(".margin-form__title").after(el("p", { className: "margin-form__alt" }, choose));
+  }
   const select = form.querySelector("[data-kind-select]");
   const proposed = form.querySelector("[data-proposed]");
   if (select && proposed) {

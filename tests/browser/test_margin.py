@@ -342,3 +342,28 @@ def test_time_and_replies_stay_as_choices(page, busy_section):
     order.select_option("position")
     expect(margin.locator(".margin__threads")).to_have_class(re.compile("aligned"))
     expect(margin.locator(".thread-card").first).to_contain_text("On the whole section.")
+
+
+def test_a_paragraphs_form_leads_to_choosing_its_words_with_the_keyboard(
+    page, busy_section, create_user
+):
+    section, _threads = busy_section
+    page.set_viewport_size(DESKTOP)
+    page.emulate_media(reduced_motion="reduce")
+    log_in(page, create_user())
+    margin = wait_for_cards(page, 20)
+    count = page.locator(f"#{KEY} .para-count").nth(3)
+    count.scroll_into_view_if_needed()
+    count.focus()
+    page.keyboard.press("Enter")
+    form = margin.get_by_role("form", name="Comment on paragraph 4")
+    form.get_by_role("button", name="Or choose words in it with the keyboard").click()
+    expect(form).to_have_count(0)
+    for _ in range(3):
+        page.keyboard.press("Control+Shift+ArrowRight")
+    page.keyboard.press("Enter")
+    passage = margin.get_by_role("form", name="Annotate this passage")
+    start, _end = block_spans(section.text)[3]
+    first_words = " ".join(section.text[start:].split()[:2])
+    expect(passage.locator(".margin-form__quote")).to_contain_text(first_words)
+    expect(passage.get_by_label("Your contribution")).to_be_focused()
