@@ -183,14 +183,9 @@ def threads_query(
 
 def _text_order(placed) -> tuple:
     """The order of the text: whole-section threads first (they have no place in it), then
-    by where the passage begins, the longer passage first, then the older thread."""
-    return (
-        placed.c.start.is_not(None),
-        placed.c.start,
-        placed.c.end.desc(),
-        Annotation.created_at,
-        Annotation.id,
-    )
+    by where the passage begins, the longer passage first, then the older thread (ids grow
+    with time)."""
+    return (func.coalesce(placed.c.start, -1), placed.c.end.desc(), Annotation.id)
 
 
 def threads(version: PaperVersion, viewer: Any, **filters) -> list[Thread]:
@@ -288,7 +283,7 @@ def revisions(annotation: Annotation) -> list[AnnotationRevision]:
 
 # Threads of each section drawn with the page; the margin's script fetches the rest as the
 # reader comes near them, and the section's page lists them all without it.
-FIRST_IN_MARGIN = 5
+FIRST_IN_MARGIN = 3
 
 
 @dataclass
@@ -342,24 +337,32 @@ def first_threads(
         .over(partition_by=placed.c.key, order_by=_text_order(placed))
         .label("rank")
     )
+    # Ranked once (a common table expression), for the chosen roots and their reply counts.
     ranked = (
-        select(Annotation.id.label("id"), rank)
+        select(
+            Annotation.id.label("id"),
+            placed.c.key.label("key"),
+            placed.c.anchor_id.label("anchor_id"),
+            func.coalesce(placed.c.start, -1).label("start"),
+            placed.c.end.label("end"),
+            rank,
+        )
         .join(placed, placed.c.root_id == Annotation.id)
         .where(visible_to(viewer))
         .where(_worth_showing(viewer))
-        .subquery()
+        .cte("ranked")
     )
     chosen = select(ranked.c.id).where(ranked.c.rank <= per_section)
     counts = _reply_counts(viewer, placed, roots=chosen)
     rows = db.session.execute(
         _with_version_label(
-            select(Annotation, func.coalesce(counts.c.n, 0), Anchor, placed.c.key)
-            .join(placed, placed.c.root_id == Annotation.id)
-            .outerjoin(Anchor, Anchor.id == placed.c.anchor_id)
-            .where(Annotation.id.in_(chosen))
+            select(Annotation, func.coalesce(counts.c.n, 0), Anchor, ranked.c.key)
+            .join(ranked, ranked.c.id == Annotation.id)
+            .where(ranked.c.rank <= per_section)
+            .outerjoin(Anchor, Anchor.id == ranked.c.anchor_id)
             .outerjoin(counts, counts.c.root_id == Annotation.id)
             .options(selectinload(Annotation.author))
-        ).order_by(placed.c.key, *_text_order(placed))
+        ).order_by(ranked.c.key, ranked.c.start, ranked.c.end.desc(), Annotation.id)
     ).all()
     by_section: dict[str | None, list[Thread]] = {}
     for root, count, anchor, key in rows:
