@@ -39,6 +39,7 @@ URLS = [
     "/papers/think-paper-1/",
     "/api/v1/papers/think-paper-1/versions/5.0",
     "/papers/think-paper-1/v/5.0/sections/public-sector-idiosyncrasies/",
+    "/papers/think-paper-1/v/5.0/sections/public-sector-idiosyncrasies/margin.fragment",
     "/api/v1/papers/think-paper-1/versions/5.0/annotations?limit=50",
     "/api/v1/papers/think-paper-1/versions/5.0/annotations?limit=200",
 ]
