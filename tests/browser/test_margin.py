@@ -196,8 +196,9 @@ def test_a_paragraph_count_opens_a_form_in_place_and_the_page_tells_the_truth(
     assert page.evaluate("window.__noReload") is True
 
 
-def test_a_newcomer_comments_on_the_section_from_the_margin(page, busy_section, create_user):
-    page.set_viewport_size(DESKTOP)
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_newcomer_comments_on_the_section_from_the_margin(page, busy_section, create_user, size):
+    page.set_viewport_size(size)
     log_in(page, create_user(name="Nina Newcomer", trusted=False))
     margin = wait_for_cards(page, 20)
     margin.get_by_role("link", name=re.compile("^Comment on this section")).click()
@@ -309,7 +310,11 @@ def test_the_discussion_comes_before_the_notes(page, busy_section):
 # --- leaving a deleted thread ----------------------------------------------------------------
 
 
-def test_a_deleted_threads_address_leaves_the_history(page, busy_section, db, create_user, paper):
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_deleted_threads_address_leaves_the_history(
+    page, busy_section, db, create_user, paper, size
+):
+    page.set_viewport_size(size)
     author = create_user(name="Del Eter")
     version = db.session.scalar(select(PaperVersion).where(PaperVersion.paper_id == paper.id))
     section = db.session.scalar(
