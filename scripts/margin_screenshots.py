@@ -218,6 +218,10 @@ def take_screenshots(base_url: str, outdir: Path, label: str) -> list[Path]:
                 page.goto(f"/papers/{PAPER_SLUG}/", wait_until="networkidle")
                 section = page.locator(f"section#{SECTION_KEY}")
                 section.wait_for()
+                # As a reader would: come to the section, so that what loads on the way is there.
+                section.scroll_into_view_if_needed()
+                page.wait_for_load_state("networkidle")
+                page.wait_for_timeout(300)  # a frame or two for what is placed after loading
                 box = page.evaluate(
                     """(key) => {
                         const r = document.getElementById(key).getBoundingClientRect();
