@@ -372,3 +372,20 @@ def test_a_paragraphs_form_leads_to_choosing_its_words_with_the_keyboard(
     first_words = " ".join(section.text[start:].split()[:2])
     expect(passage.locator(".margin-form__quote")).to_contain_text(first_words)
     expect(passage.get_by_label("Your contribution")).to_be_focused()
+
+
+def test_on_a_phone_every_control_outside_the_sentences_is_big_enough_to_tap(page, busy_section):
+    page.set_viewport_size(PHONE)
+    page.goto(PAPER_URL)
+    wait_for_cards(page, 20)
+    small = page.evaluate(
+        """(SENTENCES) => [...document.querySelectorAll('a[href], button, select, input, textarea')]
+          .filter((e) => e.offsetParent !== null)
+          // Links inside the paper's sentences keep the line's height (WCAG 2.5.8 allows it).
+          .filter((e) => !e.closest(SENTENCES))
+          .map((e) => [e.textContent.trim().slice(0, 30), e.getBoundingClientRect()])
+          .filter(([, r]) => r.width < 24 || r.height < 24)
+          .map(([t, r]) => `${t}: ${Math.round(r.width)}x${Math.round(r.height)}`)""",
+        ".section-text p, .section-text li, .section-text td, .note__text",
+    )
+    assert small == []
