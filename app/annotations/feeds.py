@@ -33,15 +33,12 @@ def _host() -> str:
 
 def _public_contributions(paper: Paper, key: str | None = None) -> list[Annotation]:
     """The newest published contributions to a paper (or to its section `key`, on any
-    version), with their authors and versions: three queries."""
+    version), with their authors: two queries."""
     query = (
         select(Annotation)
         .where(Annotation.paper_id == paper.id)
         .where(visible_to(None), Annotation.status == AnnotationStatus.PUBLISHED)
-        .options(
-            selectinload(Annotation.author),
-            selectinload(Annotation.version).load_only(*VERSION_COLUMNS),
-        )
+        .options(selectinload(Annotation.author))
         .order_by(Annotation.created_at.desc(), Annotation.id.desc())
         .limit(FEED_LENGTH)
     )
