@@ -14,11 +14,20 @@ does not draw on the posting allowance of `posting_limit`.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import format_datetime as _format_datetime
 from flask_login import current_user
 
-from app.annotations import display, dispositions, fragments, queries, services
+from app.annotations import display, dispositions, feeds, fragments, queries, services
 from app.annotations.context import (
     SectionContext,
     ThreadContext,
@@ -45,6 +54,7 @@ from app.annotations.forms import (
 )
 from app.annotations.limits import posting_limit
 from app.annotations.services import AnnotationError, QuoteInput
+from app.core import atom
 from app.core.i18n import gettext as _
 from app.core.markdown import render_markdown
 from app.core.permissions import can_answer, can_flag, can_read_words, is_author
@@ -580,3 +590,30 @@ def flag(annotation_id: int):
     if root is None or not worth_showing(root):  # hidden after enough flags, nothing left
         return redirect(display.section_url(annotation), 303)
     return redirect(_thread_url(annotation, _anchor=f"a{annotation.id}"), 303)
+
+
+# --- feeds -----------------------------------------------------------------------------------
+
+
+def _atom(feed):
+    return Response(atom.render(feed), content_type=atom.CONTENT_TYPE)
+
+
+@bp.get("/papers/<slug>/feed.atom")
+def paper_feed(slug: str):
+    """A paper's new versions and public contributions, for feed readers."""
+    paper = feeds.paper_by_slug(slug)
+    if paper is None:
+        abort(404)
+    return _atom(feeds.paper_feed(paper))
+
+
+@bp.get("/papers/<slug>/sections/<key>/feed.atom")
+def section_feed(slug: str, key: str):
+    """A section's new public contributions, whichever version they were written on: the
+    address stays the same when a new version is published, so a subscription goes on."""
+    paper = feeds.paper_by_slug(slug)
+    section = feeds.latest_section(paper, key) if paper is not None else None
+    if section is None:
+        abort(404)
+    return _atom(feeds.section_feed(paper, section))

@@ -167,7 +167,13 @@ MATRIX: tuple[tuple[str, tuple[Action, ...]], ...] = (
             Action(
                 "read a paper, one of its versions",
                 EVERYONE,
-                ("GET papers.paper", "GET papers.version", "GET api.paper", "GET api.version"),
+                (
+                    "GET papers.paper",
+                    "GET papers.version",
+                    "GET annotations.paper_feed",
+                    "GET api.paper",
+                    "GET api.version",
+                ),
             ),
             Action(
                 "compare two versions", EVERYONE, ("GET papers.compare_pick", "GET papers.compare")
@@ -187,6 +193,7 @@ MATRIX: tuple[tuple[str, tuple[Action, ...]], ...] = (
                 "read a section's threads",
                 EVERYONE,
                 (
+                    "GET annotations.section_feed",
                     "GET annotations.section",
                     "GET annotations.margin_fragment",
                     "GET api.version_annotations",
@@ -211,6 +218,7 @@ MATRIX: tuple[tuple[str, tuple[Action, ...]], ...] = (
                 (
                     "GET definitions.index",
                     "GET definitions.term",
+                    "GET definitions.term_feed",
                     "GET definitions.new",
                     "GET api.terms",
                     "GET api.term",

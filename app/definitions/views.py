@@ -18,13 +18,23 @@ from dataclasses import dataclass, field
 from string import ascii_uppercase
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
+from app.core import atom
 from app.core.i18n import gettext as _
 from app.core.i18n import lazy_gettext as _l
 from app.core.permissions import can_annotate, can_flag, is_author
-from app.definitions import queries, services
+from app.definitions import feeds, queries, services
 from app.definitions.forms import (
     ActionForm,
     AdoptForm,
@@ -536,3 +546,12 @@ def proposal_status_label(status: ProposalStatus) -> str:
 def is_author_of(item: Any) -> bool:
     """Whether the viewer wrote this term, proposal or comment."""
     return is_author(current_user, item)
+
+
+@bp.get("/<slug>/feed.atom")
+def term_feed(slug: str):
+    """A term's new public proposals, comments and adoptions, for feed readers."""
+    term = feeds.public_term(slug)
+    if term is None:
+        abort(404)
+    return Response(atom.render(feeds.term_feed(term)), content_type=atom.CONTENT_TYPE)

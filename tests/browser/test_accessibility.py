@@ -66,3 +66,30 @@ def test_no_wcag_violations_where_a_later_version_applied_a_suggestion(
         assert page.locator(".carried__badge--applied").first.is_visible()
         violations = Axe().run(page, options=AXE_OPTIONS).response["violations"]
         assert not violations, f"axe on {path}:\n" + describe(violations)
+
+
+def test_no_wcag_violations_on_the_pages_with_a_feed_link(page, paper, create_user, db):
+    """The section's discussion and a term's page, each with its visible "Feed" link,
+    which the keyboard reaches and which names the feed beyond its one word."""
+    from app.definitions import services
+
+    term, _proposal = services.create_term(
+        create_user(), "Public value", definition="What the public values."
+    )
+    db.session.commit()  # release SQLite (see conftest.py)
+    for path, feed in (
+        (
+            "/papers/think-paper-1/v/5.0/sections/public-sector-idiosyncrasies/",
+            "/papers/think-paper-1/sections/public-sector-idiosyncrasies/feed.atom",
+        ),
+        (f"/glossary/{term.slug}", f"/glossary/{term.slug}/feed.atom"),
+    ):
+        response = page.goto(path)
+        assert response is not None and response.ok, path
+        link = page.locator(".feed-link a")
+        assert link.get_attribute("href") == feed
+        assert "Atom" in link.inner_text() or "Atom" in (link.text_content() or "")
+        link.focus()
+        assert page.evaluate("document.activeElement.getAttribute('href')") == feed
+        violations = Axe().run(page, options=AXE_OPTIONS).response["violations"]
+        assert not violations, f"axe on {path}:\n" + describe(violations)

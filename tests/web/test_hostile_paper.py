@@ -18,6 +18,7 @@ import itertools
 import json
 import re
 from html import escape
+from xml.etree import ElementTree
 
 import pytest
 from bs4 import BeautifulSoup
@@ -30,6 +31,7 @@ from tests.conftest import DATA, csrf_token_from, login
 
 SOURCE = (DATA / "hostile-paper.md").read_text(encoding="utf-8")
 SLUG = "hostile-paper"
+ATOM = "{http://www.w3.org/2005/Atom}"
 MARK = "pwn"  # every payload carries it
 CODE_SPAN = "<b>pwn-code</b>"  # a code span of the paper: text, never an element
 TEMPLATE_RESULT = str(191 * 7919)  # what `{{ 191*7919 }}` would show if evaluated
@@ -48,6 +50,7 @@ NO_PAPER_TEXT = {
     "annotations.reply": "a redirect to the thread's reply form",
     "annotations.flag": "a contribution's flag form (its body, not the paper)",
     "definitions.index": "the glossary's terms",
+    "definitions.term_feed": "a term's proposals, comments and adoptions (Atom)",
     "annotations.delete": "a contribution's body, to confirm its deletion",
     "annotations.delete_fragment": "a contribution's body, to confirm its deletion",
     "annotations.reply_form_fragment": "an empty reply form",
@@ -314,6 +317,19 @@ def urls_of(rule, values) -> list[str]:
     ]
 
 
+def atom_dangers(body: str) -> list[str]:
+    """An Atom feed must be well-formed XML whose only elements are Atom's (the paper's
+    markup stays text), and the HTML it carries for readers to show must be harmless."""
+    try:
+        feed = ElementTree.fromstring(body.encode("utf-8"))
+    except ElementTree.ParseError as error:
+        return [f"not well-formed XML: {error}"]
+    found = [f"an element {e.tag} outside Atom" for e in feed.iter() if not e.tag.startswith(ATOM)]
+    for element in feed.iter(f"{ATOM}content"):
+        found.extend(dangers(element.text or ""))
+    return found
+
+
 def check_answer(response, url: str, problems: list[str]) -> bool:
     """Check one answer; whether it showed the paper."""
     body = response.get_data(as_text=True)
@@ -323,6 +339,8 @@ def check_answer(response, url: str, problems: list[str]) -> bool:
     kind = response.mimetype
     if kind == "application/json":
         problems.extend(f"{url}: {d}" for d in json_dangers(json.loads(body or "null")))
+    elif kind == "application/atom+xml":
+        problems.extend(f"{url}: {d}" for d in atom_dangers(body))
     elif kind == "text/html":
         problems.extend(f"{url}: {d}" for d in dangers(body))
         if CODE_SPAN in body:
