@@ -417,12 +417,18 @@ EXPORT_BATCH = 500
 
 def _published_of_paper(paper_id: int):
     """What anyone may read of a paper's discussion as words: published contributions
-    (roots and replies) of accounts that are not restricted. Placeholders of deleted and
-    hidden contributions say nothing, so they are left out."""
+    (roots and replies) of accounts that are not restricted, replies only where anyone
+    sees their parent (as words or as a placeholder). Placeholders of deleted and hidden
+    contributions say nothing, so they are left out."""
+    parent = aliased(Annotation)
+    parent_seen = select(parent.id).where(
+        parent.id == Annotation.parent_id, visible_to(None, parent)
+    )
     return (
         (Annotation.paper_id == paper_id)
         & (Annotation.status == AnnotationStatus.PUBLISHED)
         & visible_to(None)
+        & (Annotation.parent_id.is_(None) | parent_seen.exists())
     )
 
 

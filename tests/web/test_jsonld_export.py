@@ -295,3 +295,21 @@ def test_the_answer_is_streamed_and_read_a_batch_at_a_time(
     assert items == 23
     # 23 rows in batches of five: four more queries than three rows in one batch.
     assert many - few == 4
+
+
+def test_a_reply_to_what_nobody_else_sees_stays_out(client, create_annotation, create_user, db):
+    restricted = create_user(name="Rex Restricted")
+    muted = create_annotation("Words of an account restricted later.", author=restricted)
+    answer = create_annotation("An answer to them.", parent=muted)
+    gone = create_annotation("Deleted, answered.")
+    kept = create_annotation("An answer to a deleted comment.", parent=gone)
+    set_status(db, gone, AnnotationStatus.DELETED)
+    restricted.restricted_at = utcnow()
+    db.session.commit()
+
+    document = export(client)
+    exported = items_of(document)
+    assert link(answer) not in exported and link(muted) not in exported
+    # A deleted comment leaves a placeholder at its permalink, which its reply targets.
+    assert exported[link(kept)]["target"] == link(gone)
+    assert document["total"] == 1
