@@ -409,3 +409,54 @@ def passage_anchors(version: PaperVersion, viewer: Any) -> list[PassageAnchor]:
         .order_by(placed.c.key, placed.c.start, placed.c.root_id)
     ).all()
     return [PassageAnchor(i, s, b, e, str(k.value)) for i, s, b, e, k in rows]
+
+
+# Rows read at a time when a paper's whole public discussion is streamed out.
+EXPORT_BATCH = 500
+
+
+def _published_of_paper(paper_id: int):
+    """What anyone may read of a paper's discussion as words: published contributions
+    (roots and replies) of accounts that are not restricted, replies only where anyone
+    sees their parent (as words or as a placeholder). Placeholders of deleted and hidden
+    contributions say nothing, so they are left out."""
+    parent = aliased(Annotation)
+    parent_seen = select(parent.id).where(
+        parent.id == Annotation.parent_id, visible_to(None, parent)
+    )
+    return (
+        (Annotation.paper_id == paper_id)
+        & (Annotation.status == AnnotationStatus.PUBLISHED)
+        & visible_to(None)
+        & (Annotation.parent_id.is_(None) | parent_seen.exists())
+    )
+
+
+def public_count(paper_id: int) -> int:
+    """How many contributions `public_rows` yields for a paper: one query."""
+    return db.session.scalar(select(func.count(Annotation.id)).where(_published_of_paper(paper_id)))
+
+
+def public_rows(paper_id: int, batch: int | None = None):
+    """Every published contribution of a paper, threads and replies of all its versions,
+    as (annotation, version label, author's display name) in the order written (ids grow
+    with time). Read `batch` rows per query with a keyset on the id, so that memory stays
+    the same however long the discussion is."""
+    batch = batch or EXPORT_BATCH
+    after = 0
+    while True:
+        rows = db.session.execute(
+            select(Annotation, PaperVersion.label, User.display_name)
+            .join(PaperVersion, PaperVersion.id == Annotation.version_id)
+            .join(User, User.id == Annotation.author_id)
+            .where(_published_of_paper(paper_id), Annotation.id > after)
+            .order_by(Annotation.id)
+            .limit(batch)
+        ).all()
+        yield from rows
+        if len(rows) < batch:
+            return
+        after = rows[-1][0].id
+        # Rows already written out need not stay in the session's identity map.
+        for row in rows:
+            db.session.expunge(row[0])

@@ -129,8 +129,8 @@ class _Components:
         return refs
 
 
-def _json(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"application/json": {"schema": schema}}
+def _json(schema: dict[str, Any], media_type: str = "application/json") -> dict[str, Any]:
+    return {media_type: {"schema": schema}}
 
 
 def _parameters(rule: Any, route: Route, parts: _Components) -> list[dict[str, Any]]:
@@ -151,7 +151,10 @@ def _responses(rule: Any, method: str, route: Route, parts: _Components) -> dict
         if status == 204:
             responses["204"] = {"description": "Done; nothing to say."}
         elif model is None:
-            responses[str(status)] = {"description": "OK", "content": _json({"type": "object"})}
+            responses[str(status)] = {
+                "description": "OK",
+                "content": _json({"type": "object"}, route.media_type),
+            }
         else:
             described = (model.__doc__ or model.__name__).split("\n")[0]
             responses[str(status)] = {"description": described, "content": _json(parts.ref(model))}

@@ -12,6 +12,9 @@ from pydantic import BaseModel
 
 from app.api import schemas as s
 
+# A W3C Web Annotation collection (JSON-LD).
+WEB_ANNOTATION = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
+
 
 @dataclass(frozen=True)
 class Route:
@@ -22,6 +25,7 @@ class Route:
     body: tuple[type[s.Body], ...] = ()  # more than one: one of them
     errors: tuple[int, ...] = ()  # beyond those every request of its kind may meet
     body_optional: bool = False
+    media_type: str = "application/json"  # of the answers with a body
 
 
 FLAG = Route({201: s.Flag}, body=(s.NewFlag,), errors=(409,))
@@ -60,4 +64,5 @@ ROUTES: dict[str, Route] = {
     "flag_proposal": FLAG,
     "flag_comment": FLAG,
     "openapi_document": Route({200: None}),
+    "paper_annotations": Route({200: None}, media_type=WEB_ANNOTATION),
 }

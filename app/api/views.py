@@ -12,9 +12,10 @@ from app.api import (
     moderation,
     openapi,
     papers,
+    webannotation,
 )
 from app.api.blueprint import bp
 
-ROUTE_MODULES = (papers, annotations, definitions, dispositions, moderation, openapi)
+ROUTE_MODULES = (papers, annotations, definitions, dispositions, moderation, openapi, webannotation)
 
 __all__ = ["ROUTE_MODULES", "bp", "idempotency"]

@@ -227,6 +227,11 @@ MATRIX: tuple[tuple[str, tuple[Action, ...]], ...] = (
             ),
             Action("read the API's description", EVERYONE, ("GET api.openapi_document",)),
             Action(
+                "read a paper's public discussion as W3C Web Annotations",
+                EVERYONE,
+                ("GET api.paper_annotations",),
+            ),
+            Action(
                 "ask whether the site is up", EVERYONE, ("GET health.healthz", "GET health.readyz")
             ),
         ),

@@ -362,7 +362,12 @@ def send(app, world: World, actor: Actor, endpoint: str, method: str):
                 cookie["_fresh"] = True
         if method == "POST":
             options["data"] = _web(world, actor, endpoint)
-    return client.open(path, method=method, **options)
+    response = client.open(path, method=method, **options)
+    # Read a streamed answer to its end and close it, as a WSGI server does, while its
+    # request is the current one.
+    response.get_data()
+    response.close()
+    return response
 
 
 def _arguments(app, endpoint: str) -> set[str]:
