@@ -267,6 +267,19 @@ def login(client, user, password: str = DEFAULT_PASSWORD):
 
 
 @pytest.fixture
+def viewer_client(app):
+    """A fresh client, logged in as `user` (or anonymous with None)."""
+
+    def make(user=None):
+        client = app.test_client()
+        if user is not None:
+            assert login(client, user).status_code in (302, 303)
+        return client
+
+    return make
+
+
+@pytest.fixture
 def logged_in(client):
     def do(user, password: str = DEFAULT_PASSWORD):
         response = login(client, user, password)

@@ -390,7 +390,8 @@ function setupHighlightEvents() {
 
 // --- selecting and posting ---------------------------------------------------------------
 
-function el(tag, props = {}, ...children) {
+/** An element with its properties (or attributes) and children. */
+export function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(props)) {
     if (key === "dataset") Object.assign(node.dataset, value);

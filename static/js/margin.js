@@ -19,6 +19,7 @@
 
 import {
   applyHighlights,
+  el,
   firstMarkFor,
   pageData,
   paragraphSpans,
@@ -57,17 +58,6 @@ async function fetchFragment(url, options = {}) {
   const template = document.createElement("template");
   template.innerHTML = await response.text();
   return { response, content: template.content };
-}
-
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
-    if (key === "dataset") Object.assign(node.dataset, value);
-    else if (key in node) node[key] = value;
-    else node.setAttribute(key, value);
-  }
-  node.append(...children);
-  return node;
 }
 
 function focusOn(element) {

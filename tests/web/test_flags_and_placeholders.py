@@ -19,7 +19,6 @@ from app.models import Flag, ModerationAction, Role, TargetKind
 from app.models.annotation import Annotation, AnnotationStatus
 from app.moderation import services as moderation
 from app.moderation.services import Target
-from tests.conftest import login
 
 PAPER = "/papers/think-paper-1/"
 KEY = "public-sector-idiosyncrasies"
@@ -70,19 +69,6 @@ def hide(db, moderator):
         db.session.commit()
 
     return do
-
-
-@pytest.fixture
-def viewer_client(app):
-    """A fresh client, logged in as `user` (or anonymous with None)."""
-
-    def make(user=None):
-        client = app.test_client()
-        if user is not None:
-            assert login(client, user).status_code in (302, 303)
-        return client
-
-    return make
 
 
 # --- hidden: a placeholder that keeps its replies -------------------------------------------

@@ -82,19 +82,6 @@ def member(paper, create_user, logged_in):
     return user
 
 
-@pytest.fixture
-def viewer_client(app):
-    from tests.conftest import login
-
-    def make(user=None):
-        client = app.test_client()
-        if user is not None:
-            assert login(client, user).status_code in (302, 303)
-        return client
-
-    return make
-
-
 # --- reading -------------------------------------------------------------------------------
 
 
