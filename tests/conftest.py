@@ -181,6 +181,21 @@ def runner(app):
     return app.test_cli_runner()
 
 
+@pytest.fixture
+def smtp_server(app):
+    """A real SMTP server on 127.0.0.1 (tests/smtp.py), and the app sending to it in
+    plain SMTP; `smtp_server.messages` holds what it received."""
+    from tests.smtp import SmtpServer
+
+    server = SmtpServer()
+    server.start()
+    app.config.update(
+        MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_USE_TLS=False, MAIL_USE_SSL=False
+    )
+    yield server
+    server.stop()
+
+
 # --- factories, each with a default ---------------------------------------------------
 
 

@@ -20,6 +20,7 @@ import re
 import secrets
 import smtplib
 import ssl
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -53,8 +54,11 @@ def _session() -> Session:
     return db.session()
 
 
-def build_message(to: str, subject: str, body_text: str) -> EmailMessage:
-    """A plain-text message from the configured sender, ready to send."""
+def build_message(
+    to: str, subject: str, body_text: str, *, headers: Mapping[str, str] | None = None
+) -> EmailMessage:
+    """A plain-text message from the configured sender, ready to send. `headers` adds
+    header fields such as `List-Unsubscribe` (RFC 8058) to the standard ones."""
     sender = current_app.config["MAIL_DEFAULT_SENDER"]
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
     message = EmailMessage()
@@ -63,25 +67,36 @@ def build_message(to: str, subject: str, body_text: str) -> EmailMessage:
     message["Subject"] = subject
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = make_msgid(domain=domain)
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(body_text)
     return message
 
 
-def queue_mail(to: str, subject: str, body_text: str) -> EmailMessage:
+def queue_mail(
+    to: str, subject: str, body_text: str, *, headers: Mapping[str, str] | None = None
+) -> EmailMessage:
     """Queue a message to be sent after the current transaction commits."""
     session = _session()
     if not session.in_transaction():
         session.begin()  # what autobegin would do: the message belongs to this transaction
-    message = build_message(to, subject, body_text)
+    message = build_message(to, subject, body_text, headers=headers)
     queued = _Queued(message, current_app._get_current_object(), session.get_nested_transaction())
     session.info.setdefault(_QUEUE_KEY, []).append(queued)
     return message
 
 
-def queue_template_mail(to: str, subject: str, template: str, **context: Any) -> EmailMessage:
+def queue_template_mail(
+    to: str,
+    subject: str,
+    template: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    **context: Any,
+) -> EmailMessage:
     """Queue a message whose body is `templates/mail/<template>.txt` rendered with `context`."""
     body = render_template(f"mail/{template}.txt", **context)
-    return queue_mail(to, subject, body)
+    return queue_mail(to, subject, body, headers=headers)
 
 
 def pending_mail(session: Session | None = None) -> list[EmailMessage]:
