@@ -24,7 +24,7 @@ from contextlib import contextmanager
 
 from flask import Flask, Response, g
 from sqlalchemy import event
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from app.core.mail import pending_mail
 from app.extensions import db
@@ -62,12 +62,23 @@ def _note_flush(session: Session, _context) -> None:
     session.info[_WROTE] = True
 
 
+def _note_statement(state: ORMExecuteState) -> None:
+    """An UPDATE, DELETE or INSERT statement run through the session flushes nothing, so
+    `after_flush` never hears of it; it is work all the same."""
+    if state.is_update or state.is_delete or state.is_insert:
+        state.session.info[_WROTE] = True
+
+
 def _forget_writes(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         session.info.pop(_WROTE, None)
 
 
-for _name, _hook in (("after_flush", _note_flush), ("after_transaction_end", _forget_writes)):
+for _name, _hook in (
+    ("after_flush", _note_flush),
+    ("do_orm_execute", _note_statement),
+    ("after_transaction_end", _forget_writes),
+):
     if not event.contains(Session, _name, _hook):
         event.listen(Session, _name, _hook)
 
