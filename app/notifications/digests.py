@@ -30,18 +30,25 @@ class DigestSummary:
     dropped: int = 0  # due once, but turned off or no longer visible since
 
 
+class _Taken(Exception):
+    """Another run claimed some of an account's notifications first."""
+
+
 def send_digests() -> DigestSummary:
     """Mail every due digest; commit account by account."""
     summary = DigestSummary()
-    due = db.session.execute(
-        select(Notification.user_id, Notification.id)
-        .where(Notification.digest_due.is_(True))
-        .order_by(Notification.user_id, Notification.id)
-    ).all()
-    db.session.rollback()  # each account's work is its own transaction
+    with unit_of_work():  # ends the reading transaction; each account's work is its own
+        due = db.session.execute(
+            select(Notification.user_id, Notification.id)
+            .where(Notification.digest_due.is_(True))
+            .order_by(Notification.user_id, Notification.id)
+        ).all()
     for user_id, rows in itertools.groupby(due, key=lambda row: row[0]):
-        with unit_of_work():
-            _send_one(user_id, [row[1] for row in rows], summary)
+        try:
+            with unit_of_work():
+                _send_one(user_id, [row[1] for row in rows], summary)
+        except _Taken:
+            continue  # that run mails them
     return summary
 
 
@@ -53,9 +60,7 @@ def _send_one(user_id: int, ids: list[int], summary: DigestSummary) -> None:
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != len(ids):
-        # Another run took some of them: leave this account to it.
-        db.session.rollback()
-        return
+        raise _Taken  # rolled back: leave this account to the other run
     user = db.session.get(User, user_id)
     rows = list(db.session.scalars(select(Notification).where(Notification.id.in_(ids))))
     chosen = settings.settings_of(user) if user is not None else {}
