@@ -102,7 +102,7 @@ def _choose(db, user, kind, delivery):
 
 
 def notifications_of(db, user) -> list[Notification]:
-    db.session.expire_all()
+    db.session.rollback()  # what a request left uncommitted is not counted
     return list(
         db.session.scalars(
             select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)
@@ -392,6 +392,7 @@ def test_the_account_page_sets_delivery_per_kind(db, client, logged_in, create_u
     }
     response = client.post("/account/notifications", data=data)
     assert response.status_code == 302
+    db.session.rollback()
     assert settings.settings_of(user)[NotificationKind.ANSWER] is Delivery.OFF
     assert settings.settings_of(user)[NotificationKind.FOLLOWED] is Delivery.IMMEDIATE
 
@@ -437,7 +438,7 @@ def test_follow_buttons_on_the_paper_its_sections_and_a_term(
     follow_id = db.session.scalar(select(Follow.id).where(Follow.target_type == FollowTarget.TERM))
     assert client.post(f"/account/follows/{follow_id}/delete").status_code == 303
     assert client.post(f"/papers/{SLUG}/follow", data={"follow": "off"}).status_code == 303
-    db.session.expire_all()
+    db.session.rollback()
     assert db.session.scalar(select(func.count(Follow.id))) == 1
 
 
@@ -475,7 +476,7 @@ def test_the_link_unsubscribes_without_logging_in(
     done = client.post(path)
     assert done.status_code == 200
     assert "Done" in done.get_data(as_text=True)
-    db.session.expire_all()
+    db.session.rollback()
     assert settings.settings_of(author)[NotificationKind.REPLY] is Delivery.OFF
     assert settings.settings_of(author)[NotificationKind.ANSWER] is Delivery.IMMEDIATE
     smtp_server.recipients.clear()
@@ -497,7 +498,7 @@ def test_one_click_unsubscribe_from_the_header_as_mail_clients_post_it(
         content_type="application/x-www-form-urlencoded",
     )
     assert response.status_code == 200
-    db.session.expire_all()
+    db.session.rollback()
     assert settings.settings_of(author)[NotificationKind.REPLY] is Delivery.OFF
 
 
@@ -519,7 +520,7 @@ def test_a_digest_link_turns_every_kind_off(app, db, create_user):
     user = create_user()
     token = settings.unsubscribe_token(user, None)
     assert app.test_client().post(f"/unsubscribe/{token}").status_code == 200
-    db.session.expire_all()
+    db.session.rollback()
     assert set(settings.settings_of(user).values()) == {Delivery.OFF}
 
 
