@@ -635,3 +635,24 @@ def test_csrf_protects_the_other_forms(app, db, create_user, start_thread, reply
     token = csrf_token_from(client.get("/notifications").get_data(as_text=True))
     assert client.post("/notifications/read-all", data={"csrf_token": token}).status_code == 303
     assert login  # the helper is the one the other tests use
+
+
+def test_the_list_costs_the_same_queries_with_two_or_twenty_items(
+    db, client, logged_in, create_user, small_paper, start_thread, reply_to, count_queries
+):
+    author = create_user()
+    settings.follow(author, FollowTarget.PAPER, paper_id=small_paper.id)
+    db.session.commit()
+    thread = start_thread(author)
+    reply_to(create_user(), thread)
+    start_thread(create_user(), key="two")
+    logged_in(author)
+    client.get("/notifications")  # warm up
+    with count_queries() as two:
+        assert client.get("/notifications").status_code == 200
+    for n in range(9):
+        reply_to(create_user(), thread, f"Reply {n}.")
+        start_thread(create_user(), f"Thread {n}.", key="two")
+    with count_queries() as twenty:
+        assert client.get("/notifications").status_code == 200
+    assert two.count == twenty.count
