@@ -344,8 +344,25 @@ class Followed:
     values: dict[str, Any]
 
 
+def _section_titles(rows: list[Follow]) -> dict[tuple[int, str], str]:
+    """The title each followed section has in the latest version that has it: one query."""
+    wanted = [r for r in rows if r.target_type is FollowTarget.SECTION]
+    if not wanted:
+        return {}
+    found = db.session.execute(
+        select(PaperVersion.paper_id, Section.key, Section.title)
+        .join(PaperVersion, PaperVersion.id == Section.version_id)
+        .where(
+            PaperVersion.paper_id.in_({r.paper_id for r in wanted}),
+            Section.key.in_({r.section_key for r in wanted}),
+        )
+        .order_by(PaperVersion.sequence)
+    )
+    return {(paper_id, key): title for paper_id, key, title in found}  # the latest wins
+
+
 def follows_of(user: User) -> list[Followed]:
-    """What an account follows, with names and links: three queries."""
+    """What an account follows, with names and links: at most four queries."""
     rows = list(
         db.session.scalars(select(Follow).where(Follow.user_id == user.id).order_by(Follow.id))
     )
@@ -361,26 +378,25 @@ def follows_of(user: User) -> list[Followed]:
         if term_ids
         else {}
     )
+    titles = _section_titles(rows)
     found = []
     for row in rows:
         if row.target_type is FollowTarget.TERM:
             term = terms.get(row.term_id)
             if term is None or not _can_see_term(user, term):
                 continue
-            found.append(Followed(row, _("Glossary term “%(term)s”", term=term.label),
-                                  "definitions.term", {"slug": term.slug}))  # fmt: skip
+            label = _("Glossary term “%(term)s”", term=term.label)
+            found.append(Followed(row, label, "definitions.term", {"slug": term.slug}))
             continue
         paper = papers.get(row.paper_id)
         if paper is None:
             continue
         if row.target_type is FollowTarget.PAPER:
-            found.append(Followed(row, _("Paper “%(paper)s”", paper=paper.display_title),
-                                  "papers.paper", {"slug": paper.slug}))  # fmt: skip
-        else:
-            found.append(Followed(
-                row,
-                _("Section “%(key)s” of “%(paper)s”", key=row.section_key,
-                  paper=paper.display_title),
-                "papers.paper", {"slug": paper.slug, "_anchor": row.section_key},
-            ))  # fmt: skip
+            label = _("Paper “%(paper)s”", paper=paper.display_title)
+            found.append(Followed(row, label, "papers.paper", {"slug": paper.slug}))
+            continue
+        title = titles.get((paper.id, row.section_key), row.section_key)
+        label = _("Section “%(section)s” of “%(paper)s”", section=title, paper=paper.display_title)
+        values = {"slug": paper.slug, "_anchor": row.section_key}
+        found.append(Followed(row, label, "papers.paper", values))
     return found

@@ -432,7 +432,7 @@ def test_follow_buttons_on_the_paper_its_sections_and_a_term(
     listed = [li.select_one("a").get_text() for li in account.select(".follow-list li")]
     assert listed == [
         "Paper “Think Paper 7: Notify paper”",
-        "Section “one” of “Think Paper 7: Notify paper”",
+        "Section “One” of “Think Paper 7: Notify paper”",
         "Glossary term “Public value”",
     ]
     follow_id = db.session.scalar(select(Follow.id).where(Follow.target_type == FollowTarget.TERM))
