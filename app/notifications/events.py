@@ -103,9 +103,10 @@ def _proposal_published(proposal: DefinitionProposal) -> list[Notification]:
 
 
 def thread_answered(editor: User, root: Annotation, disposition: Disposition) -> list[Notification]:
-    """The editors answered a thread: tell its author."""
+    """The editors answered a thread: tell its author, with the answer's outcome."""
     return _notify({root.author_id: NotificationKind.ANSWER}, editor.id,
-                   NotificationTarget.ANNOTATION, root.id)  # fmt: skip
+                   NotificationTarget.ANNOTATION, root.id,
+                   action=disposition.outcome.value)  # fmt: skip
 
 
 def decision_made(

@@ -17,6 +17,8 @@ from app.models import NotificationKind, User
 from app.notifications import settings
 from app.notifications.queries import Item, kind_label
 
+SUBJECT_LENGTH = 120
+
 
 def mailable(user: User) -> bool:
     """Mail goes only to confirmed addresses of accounts that still exist."""
@@ -37,9 +39,13 @@ def unsubscribe_link(user: User, kind: NotificationKind | None) -> str:
 def send_now(user: User, item: Item) -> None:
     """Queue the e-mail of one notification, with a link that turns its kind off."""
     link = unsubscribe_link(user, item.kind)
+    # One line, whatever names it carries (a header cannot hold a line break).
+    headline = " ".join(item.headline.rstrip(".").split())
+    if len(headline) > SUBJECT_LENGTH:
+        headline = headline[: SUBJECT_LENGTH - 1].rstrip() + "…"
     queue_template_mail(
         user.email,
-        _("Think Paper Commons: %(headline)s", headline=item.headline.rstrip(".")),
+        _("Think Paper Commons: %(headline)s", headline=headline),
         "notification_immediate",
         headers=_unsubscribe_headers(link),
         user=user,

@@ -221,6 +221,16 @@ def _decision(action: str | None, what: str) -> str:
     )
 
 
+def _answer(outcome: str | None) -> str:
+    messages = {
+        "accepted": _("The editors answered your thread: accepted."),
+        "partly_accepted": _("The editors answered your thread: partly accepted."),
+        "not_accepted": _("The editors answered your thread: not accepted."),
+        "noted": _("The editors answered your thread: noted."),
+    }
+    return messages.get(outcome or "", _("The editors answered your thread."))
+
+
 def _unavailable(n: Notification) -> Item:
     return Item(n, _("This contribution is no longer available."))
 
@@ -292,7 +302,7 @@ def _annotation_item(n: Notification, loaded: Loaded, viewer: Any) -> Item:
     if n.kind is NotificationKind.MODERATION:
         headline = _decision(n.action, _("reply") if is_reply else _("thread"))
     elif n.kind is NotificationKind.ANSWER:
-        headline = _("The editors answered your thread.")
+        headline = _answer(n.action)
     elif n.kind is NotificationKind.REPLY:
         headline = _("%(name)s replied in a thread you take part in.", name=name)
     elif is_reply:

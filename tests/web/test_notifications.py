@@ -195,7 +195,7 @@ def test_the_editors_answer_tells_the_threads_author(db, create_user, start_thre
     db.session.commit()
     assert [n.kind for n in notifications_of(db, author)] == [NotificationKind.ANSWER]
     assert recipients(smtp_server) == [author.email]
-    assert "The editors answered your thread" in smtp_server.messages[0].get_content()
+    assert "The editors answered your thread: accepted." in smtp_server.messages[0].get_content()
 
 
 def test_a_new_version_tells_who_commented_in_the_digest(
