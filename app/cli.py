@@ -1,5 +1,6 @@
-"""`flask papers ...`, `flask users ...`, `flask sessions prune` and `flask backup`: the
-commands of CONTRACT.md; `flask access table`, which writes docs/access.md.
+"""`flask papers ...`, `flask users ...`, `flask sessions prune`, `flask notifications
+send-digests` and `flask backup`: the commands of CONTRACT.md; `flask access table`, which
+writes docs/access.md.
 
 Each command is one unit of work (`app.core.transaction.unit_of_work`): what it stored is
 committed when it succeeds and rolled back when it fails.
@@ -21,12 +22,14 @@ from app.core import access_matrix, transaction
 from app.core.backup import BackupError, backup_sqlite, sqlite_path
 from app.editor.publishing import import_paths
 from app.models import Role
+from app.notifications.digests import send_digests
 from app.papers.source import SourceError
 
 papers_cli = AppGroup("papers", help="Import and manage paper sources.")
 users_cli = AppGroup("users", help="Create accounts and API tokens.")
 access_cli = AppGroup("access", help="The table of who may do what.")
 sessions_cli = AppGroup("sessions", help="Logged-in sessions kept on the server.")
+notifications_cli = AppGroup("notifications", help="Notification e-mail.")
 
 # How the commands name what a service refused (its field).
 OPTION_NAMES = {"email": "EMAIL", "display_name": "--name", "label": "--label"}
@@ -137,3 +140,18 @@ def backup_command(path: Path, force: bool) -> None:
     except BackupError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"{source} copied to {result.path} ({result.size:,} bytes, {result.tables} tables)")
+
+
+@notifications_cli.command("send-digests")
+def send_digests_command() -> None:
+    """Send the due daily digests (for cron): one e-mail per account with what it chose to
+    hear of once a day; running it again sends nothing new."""
+    summary = send_digests()
+    click.echo(
+        f"{summary.digests} digest(s) sent with {summary.items} notification(s)"
+        + (
+            f"; {summary.dropped} left out (turned off or no longer visible)"
+            if summary.dropped
+            else ""
+        )
+    )

@@ -12,8 +12,9 @@ Deleting an account keeps the row (contributions, votes and the moderation log r
 it) but erases what identifies the person: the address, name, affiliation, country,
 password hash and last log-in; the API tokens (their labels are free text) and the
 sessions (devices and addresses) are deleted; the notes the account wrote on its flags
-are emptied, the flags themselves stay, since they counted towards moderation; mail
-still waiting for the transaction to end is not sent. What the account contributed —
+are emptied, the flags themselves stay, since they counted towards moderation; its
+notifications, notification settings and follows are deleted; mail still waiting for the
+transaction to end is not sent. What the account contributed —
 comments, replies, suggestions, proposals, their revisions, votes — stays, credited to
 "Former participant" (`User.display_name`): it is part of the public record of the
 consultation, which the participant agreed to when posting. Their bodies are not
@@ -38,8 +39,11 @@ from app.models import (
     DefinitionProposal,
     Disposition,
     Flag,
+    Follow,
     IdempotencyRecord,
     ModerationLog,
+    Notification,
+    NotificationSetting,
     PaperVersion,
     ProposalComment,
     StakeholderType,
@@ -98,6 +102,11 @@ SECTIONS: tuple[Section, ...] = (
         ("moderator_id", "subject_id"),
         others_hidden=("moderator_id",),
     ),
+    # Notifications: those the account received, and those others received about what it
+    # did (without naming who received them); its e-mail choices; what it follows.
+    Section("notifications", Notification, ("user_id", "actor_id"), others_hidden=("user_id",)),
+    Section("notification_settings", NotificationSetting, ("user_id",)),
+    Section("follows", Follow, ("user_id",)),
     Section(
         "published_versions",
         PaperVersion,
@@ -207,6 +216,10 @@ def erase(user: User) -> None:
     # Stored API answers carry the account's name and text as they were sent.
     db.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.owner_id == user.id))
     db.session.execute(update(Flag).where(Flag.reporter_id == user.id).values(note=""))
+    # What it was told, how it wanted to be told, and what it followed go with it.
+    db.session.execute(delete(Notification).where(Notification.user_id == user.id))
+    db.session.execute(delete(NotificationSetting).where(NotificationSetting.user_id == user.id))
+    db.session.execute(delete(Follow).where(Follow.user_id == user.id))
     db.session.expire(user, ["tokens"])
     db.session.flush()
     discard_pending_mail(address)

@@ -55,6 +55,10 @@ from app.core.urls import safe_next
 from app.extensions import login_manager
 from app.models import User
 from app.moderation.queries import decisions_about
+from app.notifications import queries as notification_queries
+from app.notifications import settings as notification_settings
+from app.notifications.forms import ConfirmForm as FollowsForm
+from app.notifications.forms import settings_form
 
 bp = Blueprint("accounts", __name__)
 
@@ -290,6 +294,10 @@ def _profile_page(status: int = 200, **forms):
     forms.setdefault("password_form", ChangePasswordForm(formdata=None))
     forms.setdefault("token_form", ApiTokenForm(formdata=None))
     forms.setdefault("delete_form", DeleteAccountForm(formdata=None))
+    forms.setdefault(
+        "notifications_form",
+        settings_form(notification_settings.settings_of(user), formdata=None),
+    )
     new_token = forms.pop("new_token", None)
     user_sessions = sessions.active_sessions(user)
     response = Response(
@@ -303,6 +311,8 @@ def _profile_page(status: int = 200, **forms):
             ),
             decisions=decisions_about(user),
             answers=answers_for(user),
+            follows=notification_queries.follows_of(user),
+            follows_form=FollowsForm(formdata=None),
             confirm_form=ConfirmForm(formdata=None),
             new_token=new_token,
             **forms,
@@ -336,6 +346,19 @@ def profile():
             flash(_("Your profile has been saved."), "success")
             return redirect(url_for("accounts.profile"))
     return _profile_page(**({"profile_form": form} if form is not None else {}))
+
+
+@bp.route("/account/notifications", methods=["POST"])
+@login_required
+def notifications_settings():
+    """Choose, kind by kind, whether notifications are e-mailed at once, in a daily
+    digest, or not at all."""
+    form = settings_form(notification_settings.settings_of(current_user))
+    if not form.validate_on_submit():
+        return _profile_page(status=422, notifications_form=form)
+    notification_settings.save_settings(current_user, form.chosen())
+    flash(_("Your notification settings have been saved."), "success")
+    return redirect(url_for("accounts.profile", _anchor="notifications"))
 
 
 @bp.get("/account/contributions")

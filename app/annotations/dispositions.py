@@ -50,6 +50,7 @@ from app.extensions import db, limiter
 from app.models import Paper, PaperVersion, Section, User
 from app.models.annotation import Annotation, AnnotationStatus, Disposition, DispositionOutcome
 from app.models.base import utcnow
+from app.notifications import events as notifications
 from app.papers.queries import VERSION_COLUMNS, sections_of
 
 MAX_RESPONSE_LENGTH = 10_000
@@ -162,6 +163,7 @@ def answer(
     )
     db.session.add(disposition)
     db.session.flush()
+    notifications.thread_answered(editor, root, disposition)
     return disposition
 
 

@@ -35,6 +35,7 @@ from app.models.annotation import (
 )
 from app.models.base import utcnow
 from app.moderation.services import initial_status, needs_review
+from app.notifications import events as notifications
 from app.papers.queries import PeriodState, comment_period
 
 MAX_BODY_LENGTH = 10_000
@@ -213,6 +214,7 @@ def create_thread(
     )
     db.session.add(annotation)
     db.session.flush()
+    notifications.contribution_published(annotation)
     return annotation
 
 
@@ -265,6 +267,7 @@ def reply(author: User, parent: Annotation, body: str) -> Annotation:
     )
     db.session.add(annotation)
     db.session.flush()
+    notifications.contribution_published(annotation)
     return annotation
 
 

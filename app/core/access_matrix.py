@@ -294,8 +294,44 @@ MATRIX: tuple[tuple[str, tuple[Action, ...]], ...] = (
                     "POST accounts.delete_account",
                 ),
             ),
+            Action(
+                "choose how notifications are e-mailed",
+                LOGGED_IN,
+                ("POST accounts.notifications_settings",),
+            ),
             Action("end one of one's sessions", OWNER, ("POST accounts.end_session",)),
             Action("revoke one of one's API tokens", OWNER, ("POST accounts.revoke_token",)),
+        ),
+    ),
+    (
+        "Notifications",
+        (
+            Action(
+                "read one's notifications, mark them all read",
+                LOGGED_IN,
+                ("GET notifications.index", "POST notifications.mark_all_read"),
+            ),
+            Action(
+                "open one of one's notifications, mark it read",
+                OWNER,
+                ("GET notifications.open_item", "POST notifications.mark_read"),
+            ),
+            Action(
+                "follow or stop following a paper, a section or a term",
+                LOGGED_IN,
+                (
+                    "POST notifications.follow_paper",
+                    "POST notifications.follow_section",
+                    "POST notifications.follow_term",
+                ),
+            ),
+            Action("stop following, from one's list", OWNER, ("POST notifications.unfollow",)),
+            Action(
+                "unsubscribe from notification e-mail with the link of one",
+                EVERYONE,
+                ("GET notifications.unsubscribe", "POST notifications.unsubscribe"),
+                note="the signed link is the key; no log-in",
+            ),
         ),
     ),
     (

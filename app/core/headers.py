@@ -1,7 +1,8 @@
 """`Cache-Control: no-store` on every answer that holds personal data.
 
 No browser cache, proxy or shared computer may keep such an answer: the pages of the
-account, moderation and editor areas and the log-in, registration and reset pages (their
+account, notifications, moderation and editor areas, the log-in, registration and reset
+pages and the unsubscribe links of e-mail (their
 blueprints, and their paths when routing failed), and whatever is answered to someone
 signed in, by session or by API token — their name is on every page and the API answers
 them with their own votes, drafts and rights. Public answers to anonymous readers stay
@@ -13,7 +14,7 @@ from __future__ import annotations
 from flask import Flask, request
 from flask_login import current_user
 
-PRIVATE_BLUEPRINTS = frozenset({"accounts", "moderation", "editor"})
+PRIVATE_BLUEPRINTS = frozenset({"accounts", "moderation", "editor", "notifications"})
 PRIVATE_PATHS = (
     "/account",
     "/moderation",
@@ -24,6 +25,7 @@ PRIVATE_PATHS = (
     "/reset-password",
     "/confirm",
     "/notifications",
+    "/unsubscribe",
 )
 
 

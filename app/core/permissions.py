@@ -136,6 +136,38 @@ def can_read_words(user: Any, annotation: Any) -> bool:
     return True
 
 
+def can_see_annotation(viewer: Any, annotation: Any, author: Any) -> bool:
+    """Whether a viewer may read an annotation's words outside its thread (a notification,
+    a digest): what `app.annotations.queries.visible_to` lets them see, placeholders
+    apart. Its author reads it unless deleted; others while it is published and its author
+    is not restricted; moderators also while it waits for review."""
+    from app.models.annotation import AnnotationStatus
+
+    status = annotation.status
+    if status is AnnotationStatus.DELETED:
+        return False
+    if is_author(viewer, annotation):
+        return True
+    if is_moderator(viewer):
+        return status in {AnnotationStatus.PUBLISHED, AnnotationStatus.PENDING}
+    restricted = author is not None and author.restricted_at is not None
+    return status is AnnotationStatus.PUBLISHED and not restricted
+
+
+def can_see_proposal(viewer: Any, proposal: Any) -> bool:
+    """Who sees a proposal: everyone once it is out, its author always, moderators too.
+
+    An editor's rejection is part of the term's record; a moderator's (spam, abuse) is not.
+    """
+    from app.models.definitions import ProposalStatus
+
+    if proposal.status in (ProposalStatus.PENDING, ProposalStatus.HIDDEN) or (
+        proposal.status is ProposalStatus.REJECTED and proposal.editor_reason is None
+    ):
+        return is_author(viewer, proposal) or is_moderator(viewer)
+    return True
+
+
 # The predicates templates ask, by the same names as here.
 TEMPLATE_PREDICATES = {
     fn.__name__: fn

@@ -87,7 +87,7 @@ def visible_terms(viewer: Any):
 
 
 def visible_proposals(viewer: Any):
-    """A condition on DefinitionProposal (see `app.definitions.services.can_see_proposal`)."""
+    """A condition on DefinitionProposal (see `app.core.permissions.can_see_proposal`)."""
     model = DefinitionProposal
     editor_rejected = (model.status == ProposalStatus.REJECTED) & model.editor_reason.is_not(None)
     public = model.status.in_(PUBLIC_PROPOSALS) | editor_rejected

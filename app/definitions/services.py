@@ -18,13 +18,14 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core.errors import ServiceError
 from app.core.markdown import render_markdown
-from app.core.permissions import can_adopt, can_annotate, is_author, is_moderator
+from app.core.permissions import can_adopt, can_annotate, is_author
 from app.extensions import db
 from app.models import DefinitionProposal, ProposalComment, Term, User, Vote
 from app.models.base import utcnow
 from app.models.definitions import CommentStatus, ProposalStatus, TermStatus, VoteStance
 from app.models.limits import column_length
 from app.moderation.services import initial_status
+from app.notifications import events as notifications
 
 # A label is stored as given and case-folded ("ß" folds to "ss"): both must fit.
 MAX_LABEL_LENGTH = column_length(Term, "label")
@@ -257,6 +258,7 @@ def propose(author: User, term: Term, text: Any, rationale: Any = None) -> Defin
     )
     db.session.add(proposal)
     db.session.flush()
+    notifications.contribution_published(proposal)
     return proposal
 
 
@@ -494,15 +496,3 @@ def comment(
     db.session.add(item)
     db.session.flush()
     return item
-
-
-def can_see_proposal(viewer: Any, proposal: DefinitionProposal) -> bool:
-    """Who sees a proposal: everyone once it is out, its author always, moderators too.
-
-    An editor's rejection is part of the term's record; a moderator's (spam, abuse) is not.
-    """
-    if proposal.status in (ProposalStatus.PENDING, ProposalStatus.HIDDEN) or (
-        proposal.status is ProposalStatus.REJECTED and proposal.editor_reason is None
-    ):
-        return is_author(viewer, proposal) or is_moderator(viewer)
-    return True

@@ -60,6 +60,7 @@ from app.moderation import services as moderation_services
 from app.moderation.forms import FlagForm, attach_error
 from app.moderation.services import ModerationError
 from app.moderation.states import is_pending, is_published
+from app.notifications.queries import follow_keys
 
 bp = Blueprint("definitions", __name__, url_prefix="/glossary")
 
@@ -296,6 +297,7 @@ def _render_term(term: Term, sent: Sent | None = None, *, status: int = 200):
         propose_form=sent.propose or ProposalForm(formdata=None),
         aliases_form=aliases_form,
         page_error=sent.error if sent.proposal_id not in forms else None,
+        following=bool(follow_keys(current_user, [f"term:{term.id}"])),
     ), status
 
 

@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from app.annotations import carrying
 from app.extensions import db
 from app.models import Anchor, AnchorStatus, Paper, PaperVersion, Section, User
+from app.notifications import events as notifications
 from app.papers import services
 from app.papers.correspondence import Correspondence, SectionFate, SectionInfo, correspond
 from app.papers.services import VersionConflict
@@ -381,4 +382,5 @@ def _store(check: services.VersionCheck, parsed: PaperSource, editor: User | Non
         carrying.store(plan, version)
         counts = plan.counts
     db.session.flush()
+    notifications.version_published(version, editor)
     return version, counts

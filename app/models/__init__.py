@@ -30,6 +30,15 @@ from app.models.moderation import (
     ModerationLog,
     TargetKind,
 )
+from app.models.notifications import (
+    Delivery,
+    Follow,
+    FollowTarget,
+    Notification,
+    NotificationKind,
+    NotificationSetting,
+    NotificationTarget,
+)
 from app.models.paper import Paper, PaperVersion, Section
 from app.models.user import ApiToken, Role, StakeholderType, User, UserSession
 
@@ -44,13 +53,20 @@ __all__ = [
     "Base",
     "CommentStatus",
     "DefinitionProposal",
+    "Delivery",
     "Disposition",
     "DispositionOutcome",
     "Flag",
     "FlagReason",
+    "Follow",
+    "FollowTarget",
     "IdempotencyRecord",
     "ModerationAction",
     "ModerationLog",
+    "Notification",
+    "NotificationKind",
+    "NotificationSetting",
+    "NotificationTarget",
     "Paper",
     "PaperVersion",
     "ProposalComment",

@@ -36,6 +36,7 @@ from app.moderation.states import (
     is_published,
 )
 from app.moderation.targets import CONTENT_TYPES, ContentType, content_type
+from app.notifications import events as notifications
 
 log = logging.getLogger(__name__)
 E = TypeVar("E", bound=enum.Enum)
@@ -330,7 +331,10 @@ def decide(
     settled = _resolve_flags(ct.kind, item.id)
     if needs_flags and not settled:
         raise _conflict(ct, action, None)
-    return _write_log(moderator, ct.kind, item.id, item.author_id, action, old, new, reason)
+    row = _write_log(moderator, ct.kind, item.id, item.author_id, action, old, new, reason)
+    # The author hears of it; content out for the first time notifies as if just posted.
+    notifications.decision_made(moderator, ct.kind.value, item, action.value, old.value, new.value)
+    return row
 
 
 def decide_many(

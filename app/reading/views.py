@@ -26,6 +26,7 @@ from app.annotations import queries as discussion
 from app.core.urls import absolute_url
 from app.definitions.marking import DEFAULT_MODE, MODES, mark_sections
 from app.models import DispositionOutcome, Paper, PaperVersion
+from app.notifications.queries import paper_follows
 from app.papers import queries
 from app.papers.compare import compare_versions
 from app.papers.source import is_http_url
@@ -105,6 +106,7 @@ def _render_version(paper: Paper, versions: list[PaperVersion], version: PaperVe
         earlier_text=gone,
         anchors=[vars(anchor) for anchor in anchors],  # plain fields; asdict() would deep-copy
         marked=mark_sections(sections, _terms_mode()),
+        followed=paper_follows(current_user, paper, [s.key for s in sections]),
     )
 
 

@@ -35,8 +35,9 @@ def packages_imported_by(graph, package: str) -> set[str]:
         ("app.models", set()),
         ("app.core", {"extensions", "models"}),
         ("app.papers", BELOW_PAPERS),
-        ("app.editor", BELOW_PAPERS | {"papers", "annotations"}),
-        ("app.reading", BELOW_PAPERS | {"papers", "annotations", "definitions"}),
+        ("app.notifications", BELOW_PAPERS),
+        ("app.editor", BELOW_PAPERS | {"papers", "annotations", "notifications"}),
+        ("app.reading", BELOW_PAPERS | {"papers", "annotations", "definitions", "notifications"}),
     ],
 )
 def test_a_package_imports_only_the_layers_below_it(graph, package, allowed):

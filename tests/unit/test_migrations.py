@@ -106,3 +106,15 @@ def test_the_anchor_status_check_admits_applied_and_a_downgrade_takes_it_back(sc
     upgrade()
     db.engine.dispose()
     assert "'applied'" in _status_check()
+
+
+def test_0011_adds_the_notification_tables_and_a_downgrade_removes_them(scratch_app):
+    notification_tables = {"notifications", "notification_settings", "follows"}
+    upgrade()
+    assert notification_tables <= set(inspect(db.engine).get_table_names())
+    downgrade(revision="0009")
+    db.engine.dispose()
+    assert not notification_tables & set(inspect(db.engine).get_table_names())
+    upgrade()
+    db.engine.dispose()
+    assert notification_tables <= set(inspect(db.engine).get_table_names())

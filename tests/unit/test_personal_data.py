@@ -22,10 +22,13 @@ from app.core.mail import pending_mail
 from app.definitions import services as glossary
 from app.models import (
     Base,
+    Delivery,
     Flag,
     FlagReason,
+    FollowTarget,
     IdempotencyRecord,
     ModerationAction,
+    NotificationKind,
     PaperVersion,
     Role,
     TargetKind,
@@ -33,6 +36,7 @@ from app.models import (
 )
 from app.moderation import services as moderation
 from app.moderation.services import Target
+from app.notifications import settings as notification_settings
 from tests.conftest import DEFAULT_PASSWORD
 
 EMAIL = "Quorra.Zyxwell@Example.org"
@@ -96,6 +100,9 @@ def footprint(db, paper, create_user, create_annotation, request_ctx):
     idempotency.complete(record, 201, json.dumps({"author": {"name": NAME}}).encode(),
                          "application/json", "/api/v1/annotations/1")  # fmt: skip
     version.published_by_id = person.id  # as if they had published it from the editor's area
+    # How they want to be told, and what they follow (their notifications come from above).
+    notification_settings.set_delivery(person, NotificationKind.REPLY, Delivery.DIGEST)
+    notification_settings.follow(person, FollowTarget.PAPER, paper_id=paper.id)
     db.session.commit()
     return SimpleNamespace(
         person=person, other=other, thread=thread, reply=reply, proposal=proposal,

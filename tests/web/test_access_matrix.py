@@ -39,7 +39,9 @@ from app.definitions import services as definitions
 from app.editor.publishing import import_version
 from app.models import (
     ApiToken,
+    FollowTarget,
     ModerationAction,
+    Notification,
     Paper,
     PaperVersion,
     Role,
@@ -48,6 +50,7 @@ from app.models import (
     UserSession,
 )
 from app.moderation import services as moderation
+from app.notifications import settings as notification_settings
 from app.papers.source import parse_source
 from tests.conftest import DEFAULT_PASSWORD
 
@@ -85,6 +88,9 @@ class World:
     proposal_id: int
     comment_id: int
     unconfirmed_email: str
+    notification_id: int = 0
+    follow_id: int = 0
+    unsubscribe_token: str = ""
     session_ids: dict[Actor, int] = field(default_factory=dict)
     cookies: dict[Actor, str] = field(default_factory=dict)
     tokens: dict[Actor, str] = field(default_factory=dict)
@@ -120,11 +126,23 @@ class World:
             "user_id": self.user_ids[Actor.AUTHOR],
             "session_id": self.session_ids[Actor.AUTHOR],
             "token_id": self.token_ids[Actor.AUTHOR],
-            "token": self.reset_token if reset else self.confirm_token,
+            "token": self.unsubscribe_token
+            if endpoint == "notifications.unsubscribe"
+            else self.reset_token
+            if reset
+            else self.confirm_token,
+            "notification_id": self.notification_id,
+            "follow_id": self.follow_id,
         }
 
 
-GLOSSARY_API = {"api.term", "api.set_aliases", "api.flag_term", "api.create_proposal"}
+GLOSSARY_API = {
+    "api.term",
+    "api.set_aliases",
+    "api.flag_term",
+    "api.create_proposal",
+    "notifications.follow_term",
+}
 
 
 def _empty_tables(db) -> None:
@@ -231,6 +249,12 @@ def build_world(db, create_user) -> World:
         world.token_ids[actor] = db.session.scalar(
             select(ApiToken.id).where(ApiToken.user_id == user.id)
         )
+    # The author's notification of the other's reply, a follow, and an unsubscribe link.
+    world.notification_id = db.session.scalar(
+        select(Notification.id).where(Notification.user_id == author.id)
+    )
+    world.follow_id = notification_settings.follow(author, FollowTarget.PAPER, paper_id=paper.id).id
+    world.unsubscribe_token = notification_settings.unsubscribe_token(author, None)
     world.confirm_token = tokens.confirmation_token(unconfirmed)
     world.reset_token = tokens.reset_token(author)
     # Suspended after logging in: its session and token stop naming it.
@@ -279,6 +303,13 @@ def _web(world: World, actor: Actor, endpoint: str) -> dict[str, Any]:
         },
         "accounts.create_token": {"label": "laptop"},
         "accounts.delete_account": {"delete_password": DEFAULT_PASSWORD},
+        "accounts.notifications_settings": {
+            "notify-reply": "digest",
+            "notify-answer": "immediate",
+            "notify-moderation": "immediate",
+            "notify-new_version": "off",
+            "notify-followed": "digest",
+        },
         "annotations.section": {"kind": "comment", "body": "A new thought."},
         "annotations.thread_fragment": {"kind": "comment", "body": "A new thought."},
         "annotations.section_preview": {"kind": "comment", "body": "A new thought."},

@@ -14,13 +14,15 @@ from pathlib import Path
 
 import pytest
 from flask import url_for
+from sqlalchemy import select
 
-from app.models import Role
+from app.extensions import db
+from app.models import Notification, Role
 from tests.conftest import login
 from tests.web.test_api_annotations import auth, root, token_for
 from tests.web.test_hosts_and_links import API_GETS, site_with_everything  # noqa: F401
 
-PERSONAL_BLUEPRINTS = ("accounts", "moderation", "editor")
+PERSONAL_BLUEPRINTS = ("accounts", "moderation", "editor", "notifications")
 
 # Each GET route of those areas: who asks, and its arguments (`:x`, the id of the test's x).
 # A new route must be added.
@@ -45,6 +47,9 @@ PERSONAL_GETS = {
     "editor.index": ("editor", {}),
     "editor.comment_period": ("editor", {"slug": "think-paper-1"}),
     "editor.publish": ("editor", {"slug": "think-paper-1"}),
+    "notifications.index": ("participant", {}),
+    "notifications.open_item": ("participant", {"notification_id": ":notification"}),
+    "notifications.unsubscribe": ("anonymous", {"token": "not-a-real-token"}),
 }
 
 
@@ -68,14 +73,25 @@ def everyone(create_user, create_annotation):
         "moderator": create_user(Role.MODERATOR),
         "editor": create_user(Role.EDITOR),
     }
-    return people, create_annotation(author=people["participant"])
+    thread = create_annotation(author=people["participant"])
+    # The moderator's reply notifies the participant (`:notification`).
+    create_annotation("A reply.", author=people["moderator"], parent=thread)
+    return people, thread
+
+
+def _notification_of(user) -> int | None:
+    return db.session.scalar(select(Notification.id).where(Notification.user_id == user.id))
 
 
 @pytest.mark.parametrize("endpoint", sorted(PERSONAL_GETS))
 def test_the_personal_areas_answer_no_store(app, everyone, endpoint):
     people, annotation = everyone
     role, arguments = PERSONAL_GETS[endpoint]
-    ids = {":annotation": annotation.id, ":participant": people["participant"].id}
+    ids = {
+        ":annotation": annotation.id,
+        ":participant": people["participant"].id,
+        ":notification": _notification_of(people["participant"]),
+    }
     values = {name: ids.get(value, value) for name, value in arguments.items()}
     client = app.test_client()
     if role != "anonymous":

@@ -78,6 +78,8 @@ NO_PAPER_TEXT = {
     "api.proposal": "a glossary proposal (JSON, checked)",
     "api.terms": "glossary terms (JSON, checked)",
     "api.term": "a glossary term (JSON, checked)",
+    "notifications.open_item": "a redirect to what the notification points at",
+    "notifications.unsubscribe": "a token link",
 }
 # Pages that must show the paper (a check that the walk reaches them at all).
 MUST_SHOW = {
@@ -273,7 +275,7 @@ def publish_second(db, import_paper):
 
 
 def parameter_values(app, site, db) -> dict[str, list]:
-    from app.models import PaperVersion, Section
+    from app.models import Notification, PaperVersion, Section
 
     versions = db.session.scalars(
         select(PaperVersion).where(PaperVersion.paper_id == site["paper"].id)
@@ -297,6 +299,7 @@ def parameter_values(app, site, db) -> dict[str, list]:
         "user_id": [site["author"].id],
         "token": ["not-a-token"],
         "filename": ["css/site.css"],
+        "notification_id": list(db.session.scalars(select(Notification.id))),
     }
 
 

@@ -365,7 +365,9 @@ def test_the_session_check_is_one_query(app, user, db, count_queries):
 
     checks = [s for s in seen_logged_in.statements if "user_sessions" in s]
     assert len(checks) == 1  # the session and its account, in one statement
-    assert seen_logged_in.count - seen_anonymous.count <= 1
+    # The session check, and the header's unread count (the bell) of notifications.
+    assert seen_logged_in.count - seen_anonymous.count <= 2
+    assert len([s for s in seen_logged_in.statements if "notifications" in s]) == 1
 
 
 def test_a_session_left_unused_for_a_week_asks_for_the_password_again(
