@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import update
 
 from app.extensions import db
 from app.models import Notification, User
@@ -17,17 +17,11 @@ def mark_read(user: User, notification: Notification) -> None:
 
 
 def mark_all_read(user: User) -> int:
-    """Mark every unread notification of the account read; how many there were. (Through
-    the rows, not one UPDATE statement: the request boundary commits what was flushed.)"""
-    unread = list(
-        db.session.scalars(
-            select(Notification).where(
-                Notification.user_id == user.id, Notification.read_at.is_(None)
-            )
-        )
+    """Mark every unread notification of the account read, in one statement; how many
+    there were."""
+    result = db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
     )
-    now = utcnow()
-    for notification in unread:
-        notification.read_at = now
-    db.session.flush()
-    return len(unread)
+    return result.rowcount
