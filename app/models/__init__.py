@@ -23,6 +23,7 @@ from app.models.definitions import (
     VoteStance,
 )
 from app.models.idempotency import IdempotencyRecord
+from app.models.mail import MailStatus, OutgoingMail
 from app.models.moderation import (
     Flag,
     FlagReason,
@@ -49,8 +50,10 @@ __all__ = [
     "Flag",
     "FlagReason",
     "IdempotencyRecord",
+    "MailStatus",
     "ModerationAction",
     "ModerationLog",
+    "OutgoingMail",
     "Paper",
     "PaperVersion",
     "ProposalComment",
