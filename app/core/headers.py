@@ -1,7 +1,7 @@
 """`Cache-Control: no-store` on every answer that holds personal data.
 
 No browser cache, proxy or shared computer may keep such an answer: the pages of the
-account, moderation and editor areas and the log-in, registration and reset pages (their
+account, moderation, editor and admin areas and the log-in, registration and reset pages (their
 blueprints, and their paths when routing failed), and whatever is answered to someone
 signed in, by session or by API token — their name is on every page and the API answers
 them with their own votes, drafts and rights. Public answers to anonymous readers stay
@@ -13,9 +13,10 @@ from __future__ import annotations
 from flask import Flask, request
 from flask_login import current_user
 
-PRIVATE_BLUEPRINTS = frozenset({"accounts", "moderation", "editor"})
+PRIVATE_BLUEPRINTS = frozenset({"accounts", "moderation", "editor", "admin"})
 PRIVATE_PATHS = (
     "/account",
+    "/admin",
     "/moderation",
     "/editor",
     "/login",

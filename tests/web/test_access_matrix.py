@@ -28,18 +28,21 @@ from urllib.parse import parse_qs, urlsplit
 import jinja2
 import pytest
 from flask import Blueprint
-from sqlalchemy import func, literal, select, text, union_all
+from sqlalchemy import func, literal, select, text, union_all, update
 
 from app.accounts import sessions, tokens
 from app.accounts.services import issue_api_token
 from app.annotations import services as annotations
 from app.core import access_matrix, permissions
 from app.core.access_matrix import Actor, Outcome
+from app.core.mail import queue_mail
 from app.definitions import services as definitions
 from app.editor.publishing import import_version
 from app.models import (
     ApiToken,
+    MailStatus,
     ModerationAction,
+    OutgoingMail,
     Paper,
     PaperVersion,
     Role,
@@ -85,6 +88,7 @@ class World:
     proposal_id: int
     comment_id: int
     unconfirmed_email: str
+    mail_id: int = 0
     session_ids: dict[Actor, int] = field(default_factory=dict)
     cookies: dict[Actor, str] = field(default_factory=dict)
     tokens: dict[Actor, str] = field(default_factory=dict)
@@ -121,6 +125,7 @@ class World:
             "session_id": self.session_ids[Actor.AUTHOR],
             "token_id": self.token_ids[Actor.AUTHOR],
             "token": self.reset_token if reset else self.confirm_token,
+            "mail_id": self.mail_id,
         }
 
 
@@ -239,6 +244,13 @@ def build_world(db, create_user) -> World:
         moderation.Target(TargetKind.USER, users[Actor.SUSPENDED].id),
         ModerationAction.SUSPEND,
         "Spam, again.",
+    )
+    queue_mail(reporter.email, "A message that could not be delivered", "Its body.")
+    db.session.commit()
+    # Handed over at the commit (to the outbox folder); made failed, for "retry now".
+    world.mail_id = db.session.scalar(select(OutgoingMail.id))
+    db.session.execute(
+        update(OutgoingMail).values(status=MailStatus.FAILED, last_error="refused", attempts=8)
     )
     db.session.commit()
     world.rows = {

@@ -20,7 +20,7 @@ from tests.conftest import login
 from tests.web.test_api_annotations import auth, root, token_for
 from tests.web.test_hosts_and_links import API_GETS, site_with_everything  # noqa: F401
 
-PERSONAL_BLUEPRINTS = ("accounts", "moderation", "editor")
+PERSONAL_BLUEPRINTS = ("accounts", "moderation", "editor", "admin")
 
 # Each GET route of those areas: who asks, and its arguments (`:x`, the id of the test's x).
 # A new route must be added.
@@ -45,6 +45,7 @@ PERSONAL_GETS = {
     "editor.index": ("editor", {}),
     "editor.comment_period": ("editor", {"slug": "think-paper-1"}),
     "editor.publish": ("editor", {"slug": "think-paper-1"}),
+    "admin.outbox": ("admin", {}),
 }
 
 
@@ -67,6 +68,7 @@ def everyone(create_user, create_annotation):
         "participant": create_user(),
         "moderator": create_user(Role.MODERATOR),
         "editor": create_user(Role.EDITOR),
+        "admin": create_user(Role.ADMIN),
     }
     return people, create_annotation(author=people["participant"])
 
@@ -89,7 +91,9 @@ def test_the_personal_areas_answer_no_store(app, everyone, endpoint):
     assert no_store(response), (path, response.headers.get("Cache-Control"))
 
 
-@pytest.mark.parametrize("path", ["/account/", "/moderation/", "/editor/", "/login", "/account/x"])
+@pytest.mark.parametrize(
+    "path", ["/account/", "/moderation/", "/editor/", "/admin/mail", "/login", "/account/x"]
+)
 def test_their_refusals_and_errors_are_not_cached_either(client, path):
     assert no_store(client.get(path))
 
