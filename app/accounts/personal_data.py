@@ -12,8 +12,9 @@ Deleting an account keeps the row (contributions, votes and the moderation log r
 it) but erases what identifies the person: the address, name, affiliation, country,
 password hash and last log-in; the API tokens (their labels are free text) and the
 sessions (devices and addresses) are deleted; the notes the account wrote on its flags
-are emptied, the flags themselves stay, since they counted towards moderation; mail
-still waiting for the transaction to end is not sent. What the account contributed —
+are emptied, the flags themselves stay, since they counted towards moderation; the
+messages to the address in the mail outbox, sent or not, are deleted, so what still
+waited is never sent. What the account contributed —
 comments, replies, suggestions, proposals, their revisions, votes — stays, credited to
 "Former participant" (`User.display_name`): it is part of the public record of the
 consultation, which the participant agreed to when posting. Their bodies are not
@@ -29,7 +30,7 @@ from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 
-from app.core.mail import discard_pending_mail
+from app.core.mail import forget_recipient
 from app.extensions import db
 from app.models import (
     Annotation,
@@ -209,4 +210,4 @@ def erase(user: User) -> None:
     db.session.execute(update(Flag).where(Flag.reporter_id == user.id).values(note=""))
     db.session.expire(user, ["tokens"])
     db.session.flush()
-    discard_pending_mail(address)
+    forget_recipient(address)

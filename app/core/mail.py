@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, has_app_context, render_template
-from sqlalchemy import and_, event, or_, select, update
+from sqlalchemy import and_, delete, event, func, or_, select, update
 from sqlalchemy.orm import Session, SessionTransaction
 
 from app.core.database import writing
@@ -197,6 +197,19 @@ def discard_pending_mail(to: str, session: Session | None = None) -> int:
             session.delete(queued.row)
     session.info[_QUEUE_KEY] = kept
     return len(queue) - len(kept)
+
+
+def forget_recipient(address: str, session: Session | None = None) -> int:
+    """Delete every stored message to `address`, sent or not, and drop those still waiting
+    for the transaction: a deleted account's address must neither be mailed nor stay in
+    the database. Returns how many messages went."""
+    session = session or _session()
+    dropped = discard_pending_mail(address, session)
+    session.flush()
+    gone = session.execute(
+        delete(OutgoingMail).where(func.lower(OutgoingMail.recipient) == address.lower())
+    )
+    return dropped + (gone.rowcount or 0)
 
 
 def retry_now(row: OutgoingMail) -> bool:
