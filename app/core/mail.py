@@ -402,7 +402,6 @@ def send_now(message: EmailMessage, app: Flask) -> None:
     """Store `message` in the outbox in a transaction of its own and hand it over at once:
     for mail that is sent after the answer has gone (the password-reset page), outside
     the request's transaction, yet kept for `flask mail retry` if the server is down."""
-    _end_outlived_reads(app)
     with _app_context(app):
         try:
             with writing(), _engine().begin() as connection:
@@ -411,23 +410,6 @@ def send_now(message: EmailMessage, app: Flask) -> None:
             log.exception("could not store mail to %s: %s", message["To"], message["Subject"])
             return
     hand_over([str(message["Message-ID"])], app)
-
-
-def _end_outlived_reads(app: Flask) -> None:
-    """End a read-only transaction that outlived its request.
-
-    A server pops the request's application context, and with it the session, before
-    the work after the answer runs. Flask's test client keeps the test's context open
-    across requests instead, and with it the session's read transaction: on SQLite that
-    transaction would keep a snapshot older than the row written here and could no
-    longer write (`database is locked`). It holds nothing to keep, so it is ended.
-    """
-    if not (has_app_context() and current_app._get_current_object() is app):
-        return
-    session = _session()
-    unsaved = session.new or session.dirty or session.deleted or pending_mail(session)
-    if session.in_transaction() and not unsaved:
-        session.rollback()
 
 
 @dataclass(frozen=True)
