@@ -398,3 +398,29 @@ def test_deleting_an_account_deletes_its_messages_sent_or_waiting(
     make_due(db)
     assert mail.retry_due(app).sent == 1
     assert [m["To"] for m in smtp_server.messages] == ["ada@example.org", "bob@example.org"]
+
+
+def test_mail_sent_after_the_answer_is_stored_and_kept_through_an_outage(app, db, smtp_server):
+    """`send_now` runs after the response has gone, outside any application context (a
+    server pops it first): the message is stored all the same, and kept when the server
+    is down."""
+    from app.core.mail import build_message, send_now
+
+    with app.test_request_context():
+        delivered = build_message("ada@example.org", "After the answer", "body")
+        refused = build_message("bob@example.org", "After the answer, server down", "body")
+
+    def later(message):
+        thread = threading.Thread(target=send_now, args=(message, app))
+        thread.start()
+        thread.join(timeout=30)
+
+    later(delivered)
+    smtp_server.stop()
+    later(refused)
+
+    stored = {r.recipient: r for r in rows(db)}
+    assert stored["ada@example.org"].status is MailStatus.SENT
+    assert stored["bob@example.org"].status is MailStatus.PENDING
+    assert "ConnectionRefusedError" in stored["bob@example.org"].last_error
+    assert received_ids(smtp_server) == [str(delivered["Message-ID"])]

@@ -141,3 +141,18 @@ def test_retry_now_needs_its_csrf_token(create_user, csrf_client, failed_mail, s
 
     assert response.status_code == 400  # refused by the site's CSRF check
     assert smtp_server.messages == []
+
+
+def test_the_page_costs_the_same_queries_for_few_messages_and_many(
+    db, create_user, viewer_client, count_queries
+):
+    client = viewer_client(create_user(Role.ADMIN))
+    counts = []
+    for total in (3, 60):
+        while db.session.query(OutgoingMail).count() < total:
+            queue_mail("reader@example.org", "Message", "body")
+            db.session.commit()
+        with count_queries() as counter:
+            assert client.get("/admin/mail").status_code == 200
+        counts.append(counter.count)
+    assert counts[0] == counts[1]
