@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from app.core.mail import forget_recipient
 from app.extensions import db
@@ -41,6 +41,7 @@ from app.models import (
     Flag,
     IdempotencyRecord,
     ModerationLog,
+    OutgoingMail,
     PaperVersion,
     ProposalComment,
     StakeholderType,
@@ -156,6 +157,27 @@ def _revisions(user: User) -> list[dict[str, Any]]:
     return [{k: _json_value(v) for k, v in row.items()} for row in found.mappings()]
 
 
+def _mail(user: User) -> list[dict[str, Any]]:
+    """The messages in the outbox addressed to the account (the table names no account,
+    only the address): what, when and how their delivery went, never their bodies, which
+    held one-time links (address confirmation, password reset)."""
+    found = db.session.execute(
+        select(
+            OutgoingMail.id,
+            OutgoingMail.message_id,
+            OutgoingMail.recipient,
+            OutgoingMail.subject,
+            OutgoingMail.status,
+            OutgoingMail.attempts,
+            OutgoingMail.created_at,
+            OutgoingMail.sent_at,
+        )
+        .where(func.lower(OutgoingMail.recipient) == user.email.lower())
+        .order_by(OutgoingMail.id)
+    )
+    return [{k: _json_value(v) for k, v in row.items()} for row in found.mappings()]
+
+
 def account_record(user: User) -> dict[str, Any]:
     """The account itself: what it says about itself and what the site noted of it."""
     return {
@@ -183,6 +205,7 @@ def collect(user: User) -> dict[str, Any]:
     for section in SECTIONS:
         data[section.name] = _rows(section, user)
     data["annotation_revisions"] = _revisions(user)
+    data["mail"] = _mail(user)
     return data
 
 

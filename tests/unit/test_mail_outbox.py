@@ -424,3 +424,20 @@ def test_mail_sent_after_the_answer_is_stored_and_kept_through_an_outage(app, db
     assert stored["bob@example.org"].status is MailStatus.PENDING
     assert "ConnectionRefusedError" in stored["bob@example.org"].last_error
     assert received_ids(smtp_server) == [str(delivered["Message-ID"])]
+
+
+def test_the_data_export_lists_the_messages_to_the_account_without_their_bodies(
+    app, db, create_user
+):
+    from app.accounts import personal_data
+
+    user = create_user(email="ada@example.org")
+    queue_mail("ADA@example.org", "Your link", "Follow http://localhost/secret-link now.")
+    queue_mail("bob@example.org", "Not Ada's", "body")
+    db.session.commit()
+
+    (message,) = personal_data.collect(db.session.merge(user))["mail"]
+
+    assert message["subject"] == "Your link"
+    assert message["status"] == "sent" and message["attempts"] == 1
+    assert "secret-link" not in str(message)
