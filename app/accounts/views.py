@@ -258,7 +258,9 @@ def request_reset():
         )
         if message is not None:
             app = current_app._get_current_object()
-            response.call_on_close(logs.for_this_request(lambda: send_now(message, app)))
+            response.call_on_close(
+                logs.for_this_request(transaction.after_answer(lambda: send_now(message, app)))
+            )
         return response
     return render_template("accounts/reset_request.html", form=form)
 

@@ -436,17 +436,8 @@ def test_a_logged_in_visitor_is_sent_on_from_the_log_in_page(client, user, logge
 # --- password reset -------------------------------------------------------------------------
 
 
-def request_reset(client, db, email: str):
-    """Ask for a reset link. The page stores its mail after the answer, on a connection of
-    its own; a server has ended the request's session by then, but the test client keeps
-    the test's, whose SQLite read snapshot would now be too old to write in: end it."""
-    page = client.post("/reset-password", data={"email": email}, buffered=True)
-    db.session.rollback()
-    return page
-
-
 def test_a_forgotten_password_is_reset_through_a_single_use_link(app, client, user, db):
-    page = request_reset(client, db, user.email.upper())
+    page = client.post("/reset-password", data={"email": user.email.upper()}, buffered=True)
     assert page.status_code == 200
     assert "If an account exists for" in text_of(page)
 
@@ -488,12 +479,12 @@ def test_an_unknown_address_gets_the_same_answer_and_no_mail(app, client, user):
     assert len(outbox(app)) == 1
 
 
-def test_a_reset_ends_the_sessions_of_the_account(app, client, db, user, logged_in):
+def test_a_reset_ends_the_sessions_of_the_account(app, client, user, logged_in):
     other_device = app.test_client()
     login(other_device, user)
     assert is_logged_in(other_device)
 
-    request_reset(client, db, user.email)
+    client.post("/reset-password", data={"email": user.email}, buffered=True)
     path = link_in(outbox(app)[0])
     client.post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
 
@@ -502,7 +493,7 @@ def test_a_reset_ends_the_sessions_of_the_account(app, client, db, user, logged_
 
 def test_a_reset_link_also_confirms_the_address(app, client, create_user, db):
     user = create_user(confirmed=False)
-    request_reset(client, db, user.email)
+    client.post("/reset-password", data={"email": user.email}, buffered=True)
     client.post(link_in(outbox(app)[0]), data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
 
     db.session.refresh(user)
