@@ -105,6 +105,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
+    from app.admin.views import bp as admin_bp
     from app.annotations.views import bp as annotations_bp
     from app.api.views import bp as api_bp
     from app.core.health import bp as health_bp
@@ -120,6 +121,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(annotations_bp)
     app.register_blueprint(editor_bp, url_prefix="/editor")
     app.register_blueprint(moderation_bp, url_prefix="/moderation")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(definitions_bp)
     app.register_blueprint(notifications_bp)
@@ -129,6 +131,7 @@ def _register_cli(app: Flask) -> None:
     from app.cli import (
         access_cli,
         backup_command,
+        mail_cli,
         notifications_cli,
         papers_cli,
         sessions_cli,
@@ -138,6 +141,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(papers_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(sessions_cli)
+    app.cli.add_command(mail_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(access_cli)
     app.cli.add_command(notifications_cli)

@@ -1,6 +1,6 @@
 """`flask papers ...`, `flask users ...`, `flask sessions prune`, `flask notifications
-send-digests` and `flask backup`: the commands of CONTRACT.md; `flask access table`, which
-writes docs/access.md.
+send-digests`, `flask mail retry` and `flask backup`: the commands of CONTRACT.md; `flask
+access table`, which writes docs/access.md.
 
 Each command is one unit of work (`app.core.transaction.unit_of_work`): what it stored is
 committed when it succeeds and rolled back when it fails.
@@ -18,7 +18,7 @@ from flask.cli import AppGroup, with_appcontext
 from app.accounts import sessions
 from app.accounts.services import AccountError, check_password_rules, create_user, issue_api_token
 from app.accounts.services import find_user_by_email as find_user
-from app.core import access_matrix, transaction
+from app.core import access_matrix, mail, transaction
 from app.core.backup import BackupError, backup_sqlite, sqlite_path
 from app.editor.publishing import import_paths
 from app.models import Role
@@ -30,6 +30,7 @@ users_cli = AppGroup("users", help="Create accounts and API tokens.")
 access_cli = AppGroup("access", help="The table of who may do what.")
 sessions_cli = AppGroup("sessions", help="Logged-in sessions kept on the server.")
 notifications_cli = AppGroup("notifications", help="Notification e-mail.")
+mail_cli = AppGroup("mail", help="The outbox of e-mail.")
 
 # How the commands name what a service refused (its field).
 OPTION_NAMES = {"email": "EMAIL", "display_name": "--name", "label": "--label"}
@@ -126,6 +127,18 @@ def prune_sessions_command() -> None:
     with transaction.unit_of_work():
         deleted = sessions.prune_sessions()
     click.echo(f"{deleted} ended session(s) deleted", err=True)
+
+
+@mail_cli.command("retry")
+def retry_mail_command() -> None:
+    """Hand over again every message whose delivery failed and is due (cron)."""
+    summary = mail.retry_due()
+    line = f"sent {summary.sent}, still failing {summary.failing}"
+    if summary.given_up:
+        line += f" ({summary.given_up} given up after {mail.MAX_ATTEMPTS} attempts)"
+    if summary.skipped:
+        line += f", {summary.skipped} taken by another process"
+    click.echo(line)
 
 
 @click.command("backup")

@@ -7,8 +7,8 @@ Builds a temporary SQLite site as `bench/run.py` does (with one account), then p
 reset form alternately for the account's address and for an unknown one, straight to the
 WSGI application. For each it times the answer (until the last byte of the body) and,
 separately, the whole request including what runs after the answer has gone (the mail for
-the known address). `--mail-delay` adds that many seconds to each delivery, as a slow SMTP
-server would: the answer's median must not move.
+the known address: stored in the outbox, then delivered). `--mail-delay` adds that many
+seconds to each delivery, as a slow SMTP server would: the answer's median must not move.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def time_requests(requests: int, mail_delay: float) -> dict[str, dict[str, list[
     from werkzeug.test import EnvironBuilder
 
     from app import create_app
-    from app.accounts import views
+    from app.core import mail
     from app.extensions import db
 
     app = create_app()
@@ -50,13 +50,13 @@ def time_requests(requests: int, mail_delay: float) -> dict[str, dict[str, list[
         raise SystemExit(result.output)
 
     if mail_delay:
-        deliver = views.deliver
+        send = mail._send  # the hand-over to the server, after the row is stored and claimed
 
-        def slow_deliver(message, app=None):
+        def slow_send(message, config):
             time.sleep(mail_delay)
-            return deliver(message, app)
+            return send(message, config)
 
-        views.deliver = slow_deliver
+        mail._send = slow_send
 
     times: dict[str, dict[str, list[float]]] = {
         email: {"answer": [], "whole": []} for email in (KNOWN, UNKNOWN)

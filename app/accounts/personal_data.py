@@ -13,8 +13,9 @@ it) but erases what identifies the person: the address, name, affiliation, count
 password hash and last log-in; the API tokens (their labels are free text) and the
 sessions (devices and addresses) are deleted; the notes the account wrote on its flags
 are emptied, the flags themselves stay, since they counted towards moderation; its
-notifications, notification settings and follows are deleted; mail still waiting for the
-transaction to end is not sent. What the account contributed —
+notifications, notification settings and follows are deleted, and so are the messages to
+the address in the mail outbox, sent or not, so what still waited is never sent. What the
+account contributed —
 comments, replies, suggestions, proposals, their revisions, votes — stays, credited to
 "Former participant" (`User.display_name`): it is part of the public record of the
 consultation, which the participant agreed to when posting. Their bodies are not
@@ -28,9 +29,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
-from app.core.mail import discard_pending_mail
+from app.core.mail import forget_recipient
 from app.extensions import db
 from app.models import (
     Annotation,
@@ -44,6 +45,7 @@ from app.models import (
     ModerationLog,
     Notification,
     NotificationSetting,
+    OutgoingMail,
     PaperVersion,
     ProposalComment,
     StakeholderType,
@@ -164,6 +166,27 @@ def _revisions(user: User) -> list[dict[str, Any]]:
     return [{k: _json_value(v) for k, v in row.items()} for row in found.mappings()]
 
 
+def _mail(user: User) -> list[dict[str, Any]]:
+    """The messages in the outbox addressed to the account (the table names no account,
+    only the address): what, when and how their delivery went, never their bodies, which
+    held one-time links (address confirmation, password reset)."""
+    found = db.session.execute(
+        select(
+            OutgoingMail.id,
+            OutgoingMail.message_id,
+            OutgoingMail.recipient,
+            OutgoingMail.subject,
+            OutgoingMail.status,
+            OutgoingMail.attempts,
+            OutgoingMail.created_at,
+            OutgoingMail.sent_at,
+        )
+        .where(func.lower(OutgoingMail.recipient) == user.email.lower())
+        .order_by(OutgoingMail.id)
+    )
+    return [{k: _json_value(v) for k, v in row.items()} for row in found.mappings()]
+
+
 def account_record(user: User) -> dict[str, Any]:
     """The account itself: what it says about itself and what the site noted of it."""
     return {
@@ -191,6 +214,7 @@ def collect(user: User) -> dict[str, Any]:
     for section in SECTIONS:
         data[section.name] = _rows(section, user)
     data["annotation_revisions"] = _revisions(user)
+    data["mail"] = _mail(user)
     return data
 
 
@@ -222,4 +246,4 @@ def erase(user: User) -> None:
     db.session.execute(delete(Follow).where(Follow.user_id == user.id))
     db.session.expire(user, ["tokens"])
     db.session.flush()
-    discard_pending_mail(address)
+    forget_recipient(address)

@@ -50,7 +50,7 @@ from app.annotations.dispositions import answers_for
 from app.core import logs, transaction
 from app.core.i18n import gettext as _
 from app.core.labels import ROLE_LABELS
-from app.core.mail import deliver
+from app.core.mail import send_now
 from app.core.urls import safe_next
 from app.extensions import login_manager
 from app.models import User
@@ -254,14 +254,17 @@ def request_reset():
     form = EmailForm()
     if form.validate_on_submit():
         # The same work whether or not the address has an account; the mail, if any, is
-        # sent once the answer has gone, so that its delivery time tells nothing either.
+        # stored in the outbox and sent once the answer has gone, so that neither its
+        # storing nor its delivery time tells anything.
         message = services.password_reset_mail(form.email.data)
         response = make_response(
             render_template("accounts/reset_requested.html", email=form.email.data)
         )
         if message is not None:
             app = current_app._get_current_object()
-            response.call_on_close(logs.for_this_request(lambda: deliver(message, app)))
+            response.call_on_close(
+                logs.for_this_request(transaction.after_answer(lambda: send_now(message, app)))
+            )
         return response
     return render_template("accounts/reset_request.html", form=form)
 

@@ -138,6 +138,7 @@ EDITORS = _rule(_l("series editors and admins"), p.can_edit_papers, STAFF_EDITOR
 ANSWERERS = _rule(_l("series editors and admins"), p.can_answer, STAFF_EDITORS)
 ADOPTERS = _rule(_l("series editors and admins"), p.can_adopt, STAFF_EDITORS)
 MODERATORS = _rule(_l("moderators and admins"), p.can_moderate, {Actor.MODERATOR, Actor.ADMIN})
+ADMINS = _rule(_l("admins"), p.can_see_outbox, {Actor.ADMIN})
 
 
 @dataclass(frozen=True)
@@ -487,6 +488,17 @@ MATRIX: tuple[tuple[str, tuple[Action, ...]], ...] = (
                 MODERATORS,
                 ("GET moderation.users", "GET moderation.user", "POST moderation.user_decide"),
                 note="only accounts below one's own rank; admins: every account but their own",
+            ),
+        ),
+    ),
+    (
+        "Administration",
+        (
+            Action(
+                "see the mail outbox, retry a message",
+                ADMINS,
+                ("GET admin.outbox", "POST admin.retry"),
+                note="recipients, subjects and delivery errors; never what a message says",
             ),
         ),
     ),

@@ -6,7 +6,9 @@ So a transaction that may write starts with BEGIN IMMEDIATE and waits its turn i
 Requests that only read (GET, HEAD, OPTIONS without a bearer token, whose last use is
 recorded) begin deferred, so that readers never queue behind writers: in WAL mode
 they read a snapshot. Outside requests (commands, scripts) transactions are writers
-unless `reads_only()` says otherwise. PostgreSQL needs none of this.
+unless `reads_only()` says otherwise, and `writing()` marks a short transaction of its
+own as a writer even inside a read-only request (the mail outbox writes after a GET's
+commit). PostgreSQL needs none of this.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy.engine import Engine
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _writer_outside_requests: ContextVar[bool] = ContextVar("writer_outside_requests", default=True)
+_writer_here: ContextVar[bool] = ContextVar("writer_here", default=False)
 
 
 @contextmanager
@@ -33,7 +36,19 @@ def reads_only() -> Iterator[None]:
         _writer_outside_requests.reset(token)
 
 
+@contextmanager
+def writing() -> Iterator[None]:
+    """Begin SQLite transactions as writers (BEGIN IMMEDIATE), in a request or not."""
+    token = _writer_here.set(True)
+    try:
+        yield
+    finally:
+        _writer_here.reset(token)
+
+
 def _may_write() -> bool:
+    if _writer_here.get():
+        return True
     if has_request_context():
         return request.method not in SAFE_METHODS or "Authorization" in request.headers
     return _writer_outside_requests.get()

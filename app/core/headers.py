@@ -1,7 +1,7 @@
 """`Cache-Control: no-store` on every answer that holds personal data.
 
 No browser cache, proxy or shared computer may keep such an answer: the pages of the
-account, notifications, moderation and editor areas, the log-in, registration and reset
+account, notifications, moderation, editor and admin areas, the log-in, registration and reset
 pages and the unsubscribe links of e-mail (their
 blueprints, and their paths when routing failed), and whatever is answered to someone
 signed in, by session or by API token — their name is on every page and the API answers
@@ -14,9 +14,10 @@ from __future__ import annotations
 from flask import Flask, request
 from flask_login import current_user
 
-PRIVATE_BLUEPRINTS = frozenset({"accounts", "moderation", "editor", "notifications"})
+PRIVATE_BLUEPRINTS = frozenset({"accounts", "moderation", "editor", "notifications", "admin"})
 PRIVATE_PATHS = (
     "/account",
+    "/admin",
     "/moderation",
     "/editor",
     "/login",

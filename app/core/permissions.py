@@ -73,6 +73,12 @@ def can_manage_roles(user: Any) -> bool:
     return is_admin(user)
 
 
+def can_see_outbox(user: Any) -> bool:
+    """See the mail outbox (recipients, subjects, delivery errors) and retry a message:
+    admins only, since it lists every address the site writes to."""
+    return is_admin(user)
+
+
 def role_rank(role: Role) -> int:
     return _RANK[role]
 
@@ -175,6 +181,7 @@ TEMPLATE_PREDICATES = {
         can_moderate,
         can_edit_papers,
         is_admin,
+        can_see_outbox,
         can_answer,
         is_staff,
         can_flag,

@@ -15,14 +15,18 @@ block raises.
 
 A view that catches a service's refusal to show it beside a form, and still answers
 200, calls `discard()`: what the service flushed before refusing is then rolled back.
+
+Work that runs once the answer has gone (`response.call_on_close`) and writes on a
+connection of its own (the password-reset page's mail) is wrapped in `after_answer()`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from flask import Flask, Response, g
+from flask import Flask, Response, current_app, g, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
@@ -101,6 +105,28 @@ def init_app(app: Flask) -> None:
     def roll_back_on_exception(error: BaseException | None) -> None:
         if error is not None and _has_work(db.session()):
             db.session.rollback()
+
+
+def after_answer(work: Callable[[], Any]) -> Callable[[], Any]:
+    """`work` to run once the answer has gone, after the request's session has ended.
+
+    A server pops the request's application context, and with it the session, before
+    it closes the response, so there is nothing to do. Flask's test client keeps the
+    test's context open across requests instead, and with it a session the request left
+    open because it wrote nothing: its transaction would hold SQLite's write lock or an
+    old snapshot while `work` writes on a connection of its own. It holds nothing to
+    store, so it is ended first, as the end of the context would have ended it.
+    """
+    app = current_app._get_current_object()
+
+    def run() -> Any:
+        if has_app_context() and current_app._get_current_object() is app:
+            session = db.session()
+            if session.in_transaction() and not _has_work(session):
+                session.rollback()
+        return work()
+
+    return run
 
 
 @contextmanager

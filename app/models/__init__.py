@@ -23,6 +23,7 @@ from app.models.definitions import (
     VoteStance,
 )
 from app.models.idempotency import IdempotencyRecord
+from app.models.mail import MailStatus, OutgoingMail
 from app.models.moderation import (
     Flag,
     FlagReason,
@@ -61,12 +62,14 @@ __all__ = [
     "Follow",
     "FollowTarget",
     "IdempotencyRecord",
+    "MailStatus",
     "ModerationAction",
     "ModerationLog",
     "Notification",
     "NotificationKind",
     "NotificationSetting",
     "NotificationTarget",
+    "OutgoingMail",
     "Paper",
     "PaperVersion",
     "ProposalComment",

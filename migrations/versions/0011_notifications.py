@@ -5,7 +5,7 @@ account's e-mail choice per kind (no row: the kind's default); a follow names a 
 section of it by key, or a glossary term, with `target_key` unique per account.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-05 17:37:24.372685
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0011'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

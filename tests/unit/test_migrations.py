@@ -112,7 +112,7 @@ def test_0011_adds_the_notification_tables_and_a_downgrade_removes_them(scratch_
     notification_tables = {"notifications", "notification_settings", "follows"}
     upgrade()
     assert notification_tables <= set(inspect(db.engine).get_table_names())
-    downgrade(revision="0009")
+    downgrade(revision="0010")
     db.engine.dispose()
     assert not notification_tables & set(inspect(db.engine).get_table_names())
     upgrade()

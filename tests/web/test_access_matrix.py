@@ -28,20 +28,23 @@ from urllib.parse import parse_qs, urlsplit
 import jinja2
 import pytest
 from flask import Blueprint
-from sqlalchemy import func, literal, select, text, union_all
+from sqlalchemy import func, literal, select, text, union_all, update
 
 from app.accounts import sessions, tokens
 from app.accounts.services import issue_api_token
 from app.annotations import services as annotations
 from app.core import access_matrix, permissions
 from app.core.access_matrix import Actor, Outcome
+from app.core.mail import queue_mail
 from app.definitions import services as definitions
 from app.editor.publishing import import_version
 from app.models import (
     ApiToken,
     FollowTarget,
+    MailStatus,
     ModerationAction,
     Notification,
+    OutgoingMail,
     Paper,
     PaperVersion,
     Role,
@@ -91,6 +94,7 @@ class World:
     notification_id: int = 0
     follow_id: int = 0
     unsubscribe_token: str = ""
+    mail_id: int = 0
     session_ids: dict[Actor, int] = field(default_factory=dict)
     cookies: dict[Actor, str] = field(default_factory=dict)
     tokens: dict[Actor, str] = field(default_factory=dict)
@@ -133,6 +137,7 @@ class World:
             else self.confirm_token,
             "notification_id": self.notification_id,
             "follow_id": self.follow_id,
+            "mail_id": self.mail_id,
         }
 
 
@@ -263,6 +268,13 @@ def build_world(db, create_user) -> World:
         moderation.Target(TargetKind.USER, users[Actor.SUSPENDED].id),
         ModerationAction.SUSPEND,
         "Spam, again.",
+    )
+    queue_mail(reporter.email, "A message that could not be delivered", "Its body.")
+    db.session.commit()
+    # Handed over at the commit (to the outbox folder); made failed, for "retry now".
+    world.mail_id = db.session.scalar(select(OutgoingMail.id))
+    db.session.execute(
+        update(OutgoingMail).values(status=MailStatus.FAILED, last_error="refused", attempts=8)
     )
     db.session.commit()
     world.rows = {

@@ -22,7 +22,7 @@ from tests.conftest import login
 from tests.web.test_api_annotations import auth, root, token_for
 from tests.web.test_hosts_and_links import API_GETS, site_with_everything  # noqa: F401
 
-PERSONAL_BLUEPRINTS = ("accounts", "moderation", "editor", "notifications")
+PERSONAL_BLUEPRINTS = ("accounts", "moderation", "editor", "notifications", "admin")
 
 # Each GET route of those areas: who asks, and its arguments (`:x`, the id of the test's x).
 # A new route must be added.
@@ -50,6 +50,7 @@ PERSONAL_GETS = {
     "notifications.index": ("participant", {}),
     "notifications.open_item": ("participant", {"notification_id": ":notification"}),
     "notifications.unsubscribe": ("anonymous", {"token": "not-a-real-token"}),
+    "admin.outbox": ("admin", {}),
 }
 
 
@@ -72,6 +73,7 @@ def everyone(create_user, create_annotation):
         "participant": create_user(),
         "moderator": create_user(Role.MODERATOR),
         "editor": create_user(Role.EDITOR),
+        "admin": create_user(Role.ADMIN),
     }
     thread = create_annotation(author=people["participant"])
     # The moderator's reply notifies the participant (`:notification`).
@@ -105,7 +107,9 @@ def test_the_personal_areas_answer_no_store(app, everyone, endpoint):
     assert no_store(response), (path, response.headers.get("Cache-Control"))
 
 
-@pytest.mark.parametrize("path", ["/account/", "/moderation/", "/editor/", "/login", "/account/x"])
+@pytest.mark.parametrize(
+    "path", ["/account/", "/moderation/", "/editor/", "/admin/mail", "/login", "/account/x"]
+)
 def test_their_refusals_and_errors_are_not_cached_either(client, path):
     assert no_store(client.get(path))
 

@@ -71,6 +71,7 @@ NO_PAPER_TEXT = {
     "moderation.users": "accounts",
     "moderation.user": "an account",
     "moderation.log_csv": "decisions (CSV)",
+    "admin.outbox": "the mail outbox: recipients, subjects, delivery errors",
     "definitions.new": "an empty form",
     "definitions.flag": "a glossary item's flag form",
     "api.openapi_document": "the API's description",

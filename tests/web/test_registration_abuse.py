@@ -132,10 +132,14 @@ class Work:
     """What a request did: SQL statements and templates rendered."""
 
     def __init__(self, app, db, count_queries):
-        self.app, self.count_queries = app, count_queries
+        self.app, self.db, self.count_queries = app, db, count_queries
         self.templates: list[str] = []
 
     def post(self, client, email: str):
+        # Each request begins a transaction of its own, as in a server, not the one the
+        # test's session may have left open (the test client keeps the test's session).
+        self.db.session.rollback()
+
         def rendered(sender, template, context, **extra):
             self.templates.append(template.name)
 
