@@ -9,7 +9,7 @@ import re
 
 import pytest
 from bs4 import BeautifulSoup
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.annotations import dispositions
 from app.annotations import services as annotations
@@ -18,16 +18,19 @@ from app.models import (
     Delivery,
     Follow,
     FollowTarget,
+    MailStatus,
     ModerationAction,
     Notification,
     NotificationKind,
     NotificationSetting,
+    OutgoingMail,
     Paper,
     PaperVersion,
     Role,
     Section,
     TargetKind,
 )
+from app.models.base import utcnow
 from app.moderation import services as moderation
 from app.notifications import settings
 from tests.conftest import csrf_token_from
@@ -149,6 +152,34 @@ def test_a_reply_mails_each_participant_who_asked_for_it_once(
     assert not [n for n in notifications_of(db, replier) if n.target_id == reply.id]
     due = [n for n in notifications_of(db, daily) if n.target_id == reply.id]
     assert due[0].digest_due and due[0].mailed_at is None
+
+
+def test_replies_made_during_an_smtp_outage_are_mailed_once_when_it_is_back(
+    db, create_user, start_thread, reply_to, smtp_server, runner
+):
+    author, early, replier = (create_user(name=n) for n in ("Author", "Early", "Replier"))
+    thread = start_thread(author)
+    reply_to(early, thread)
+    smtp_server.clear()
+    smtp_server.stop()
+
+    reply_to(replier, thread, "Written while the mail server was down.")
+    reply_to(replier, thread, "And a second one.")
+
+    db.session.rollback()
+    waiting = db.session.scalars(
+        select(OutgoingMail).where(OutgoingMail.status == MailStatus.PENDING)
+    ).all()
+    assert sorted(m.recipient for m in waiting) == sorted([author.email, early.email] * 2)
+    smtp_server.start()
+    db.session.execute(update(OutgoingMail).values(next_attempt_at=utcnow()))
+    db.session.commit()
+
+    assert runner.invoke(args=["mail", "retry"]).output.strip() == "sent 4, still failing 0"
+    assert runner.invoke(args=["mail", "retry"]).output.strip() == "sent 0, still failing 0"
+    assert sorted(recipients(smtp_server)) == sorted([author.email, early.email] * 2)
+    ids = [m["Message-ID"] for m in smtp_server.messages]
+    assert len(set(ids)) == 4  # each message once, none twice
 
 
 def test_one_notification_per_event_even_with_several_reasons(
