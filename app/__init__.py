@@ -112,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.editor.views import bp as editor_bp
     from app.moderation.views import bp as moderation_bp
     from app.reading.views import bp as papers_bp
+    from app.search.views import bp as search_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(papers_bp)
@@ -121,16 +122,25 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(moderation_bp, url_prefix="/moderation")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(definitions_bp)
+    app.register_blueprint(search_bp)
 
 
 def _register_cli(app: Flask) -> None:
-    from app.cli import access_cli, backup_command, papers_cli, sessions_cli, users_cli
+    from app.cli import (
+        access_cli,
+        backup_command,
+        papers_cli,
+        search_cli,
+        sessions_cli,
+        users_cli,
+    )
 
     app.cli.add_command(papers_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(sessions_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(access_cli)
+    app.cli.add_command(search_cli)
 
 
 def _register_template_context(app: Flask) -> None:
