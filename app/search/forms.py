@@ -26,7 +26,7 @@ ANY = ""
 
 
 class SearchForm(Form):
-    q = SearchField(_l("Search for"), validators=[Optional(), Length(max=1000)])
+    q = SearchField(_l("Search for"))
     type = SelectField(
         _l("Show"),
         choices=[

@@ -249,11 +249,12 @@ def search(
     elif offset:
         results.total = db.session.scalar(select(func.count()).select_from(matched)) or 0
     page = [(Kind(kind), ref, score) for kind, ref, score, _total in rows]
+    if not page:
+        return results
     snippets = engine.snippets(db.session, found, [rowid(kind, ref) for kind, ref, _ in page])
-    loaded = {
-        kind: _loaded(kind, [ref for k, ref, _ in page if k is kind])
-        for kind in {kind for kind, _ref, _score in page}
-    }
+    # Every kind the filters let through is loaded, even when none of it is on this page,
+    # so that a page of results costs the same number of queries whatever it holds.
+    loaded = {kind: _loaded(kind, [ref for k, ref, _ in page if k is kind]) for kind in kinds}
     results.hits = [
         Hit(kind, loaded[kind][ref], float(score or 0), highlighted(snippets.get(rowid(kind, ref))))
         for kind, ref, score in page
