@@ -157,10 +157,17 @@ def _versions(filters: Filters) -> Any:
 
 
 def _joined(engine: Engine, kind: Kind, model: Any) -> Any:
-    """The index rows of `kind` joined to their own rows."""
+    """The index rows of `kind` joined to their own rows. On PostgreSQL both ways are
+    open to the planner: from the matched index rows to the rows by their primary key
+    (`ref`), or from the rows (narrowed by a filter) to the index by its key (`rowid`).
+    An FTS5 table is always read through MATCH, then joined by the rows' primary keys."""
     if engine.name == "postgresql":
-        return search_index.c.rowid == cast(model.id, BigInteger) * len(Kind) + kind.value
-    return and_(search_index.c.kind == kind.label, search_index.c.ref == model.id)
+        key = search_index.c.rowid == cast(model.id, BigInteger) * len(Kind) + kind.value
+        return and_(key, search_index.c.kind == kind.label, search_index.c.ref == model.id)
+    # The kind and the id are read from the rowid, which FTS5 gives for free; reading
+    # `kind` and `ref` would fetch each matched row's stored columns.
+    rowid = search_index.c.rowid
+    return and_(rowid.op("%")(len(Kind)) == kind.value, model.id == rowid.op("/")(len(Kind)))
 
 
 def _matched(engine: Engine, found: parsing.Terms, kind: Kind, viewer: Any, filters: Filters):
