@@ -17,6 +17,7 @@ here is written out rather than imported, so that this revision keeps working wh
 the application's code becomes.
 """
 from alembic import op
+from sqlalchemy.exc import OperationalError
 
 
 # revision identifiers, used by Alembic.
@@ -90,7 +91,16 @@ def upgrade():
         for statement in POSTGRES:
             op.execute(statement)
     else:
-        op.execute(FTS5)
+        try:
+            op.execute(FTS5)
+        except OperationalError as error:
+            if "fts5" not in str(error).lower():
+                raise
+            raise RuntimeError(
+                "This SQLite has no FTS5 full-text search (no such module: fts5), which "
+                "search needs: use a Python whose sqlite3 module is built with it (Debian's, "
+                "python.org's and most others are), or PostgreSQL."
+            ) from error
     for statement in _fill(dialect):
         op.execute(statement)
 
