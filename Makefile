@@ -5,6 +5,7 @@
 #   make lint    ruff check + ruff format --check + lint-imports (the layers of the code)
 #   make format  ruff format + ruff check --fix
 #   make bench   latency of a few pages against a local server
+#   make bench-search  search latency over 100,000 annotations, SQLite and PostgreSQL
 #   make reliability  concurrent writers, kill -9 rounds and fuzzing, SQLite and PostgreSQL
 #   make clean   remove caches and build leftovers (keeps .venv and instance/)
 
@@ -27,7 +28,7 @@ export TEST_WORKERS
 
 .DEFAULT_GOAL := help
 
-.PHONY: help venv install run test test-sqlite test-postgres lint format bench reliability clean
+.PHONY: help venv install run test test-sqlite test-postgres lint format bench bench-search reliability clean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -73,6 +74,11 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# PostgreSQL is reached through $SEARCH_BENCH_POSTGRES_URL (its `postgres` database by
+# default); without it that leg says skipped, and why.
+bench-search: $(STAMP)
+	$(BIN)/python bench/search.py
 
 # PostgreSQL is reached through $RELIABILITY_POSTGRES_URL (its `postgres` database by
 # default); without it that row says skipped, and why.

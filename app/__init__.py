@@ -114,6 +114,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.moderation.views import bp as moderation_bp
     from app.notifications.views import bp as notifications_bp
     from app.reading.views import bp as papers_bp
+    from app.search.views import bp as search_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(papers_bp)
@@ -125,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(definitions_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(search_bp)
 
 
 def _register_cli(app: Flask) -> None:
@@ -134,6 +136,7 @@ def _register_cli(app: Flask) -> None:
         mail_cli,
         notifications_cli,
         papers_cli,
+        search_cli,
         sessions_cli,
         users_cli,
     )
@@ -145,6 +148,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(access_cli)
     app.cli.add_command(notifications_cli)
+    app.cli.add_command(search_cli)
 
 
 def _register_template_context(app: Flask) -> None:

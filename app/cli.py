@@ -1,6 +1,6 @@
 """`flask papers ...`, `flask users ...`, `flask sessions prune`, `flask notifications
-send-digests`, `flask mail retry` and `flask backup`: the commands of CONTRACT.md; `flask
-access table`, which writes docs/access.md.
+send-digests`, `flask mail retry`, `flask search reindex` and `flask backup`: the commands of
+CONTRACT.md; `flask access table`, which writes docs/access.md.
 
 Each command is one unit of work (`app.core.transaction.unit_of_work`): what it stored is
 committed when it succeeds and rolled back when it fails.
@@ -31,6 +31,7 @@ access_cli = AppGroup("access", help="The table of who may do what.")
 sessions_cli = AppGroup("sessions", help="Logged-in sessions kept on the server.")
 notifications_cli = AppGroup("notifications", help="Notification e-mail.")
 mail_cli = AppGroup("mail", help="The outbox of e-mail.")
+search_cli = AppGroup("search", help="The full-text search index.")
 
 # How the commands name what a service refused (its field).
 OPTION_NAMES = {"email": "EMAIL", "display_name": "--name", "label": "--label"}
@@ -167,4 +168,32 @@ def send_digests_command() -> None:
             if summary.dropped
             else ""
         )
+    )
+
+
+@search_cli.command("reindex")
+@click.option("--batch", default=5000, show_default=True, help="Rows written per statement.")
+def reindex_command(batch: int) -> None:
+    """Rebuild the search index from what is stored, with a progress bar on standard error.
+
+    The index follows every write by itself; this is for after bulk imports that bypass
+    the application (or to check it). One transaction: readers see the old index until
+    the new one is complete."""
+    from app.extensions import db
+    from app.search import rebuilding
+
+    if batch < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--batch")
+    with transaction.unit_of_work():
+        connection = db.session.connection()
+        plan = rebuilding.plan(connection, batch)
+        total = sum(step.rows for step in plan)
+        with click.progressbar(
+            length=total, label="Indexing", file=sys.stderr, show_pos=True
+        ) as bar:
+            for step in rebuilding.rebuild(connection, plan):
+                bar.update(step.rows)
+    counts = rebuilding.counted(plan)
+    click.echo(
+        "Indexed " + ", ".join(f"{n} {kind}s" for kind, n in counts.items()) + f" ({total} rows)."
     )

@@ -2,7 +2,14 @@
 
 Rows are inserted in bulk (not through the services, which would take minutes for
 thousands of rows), but shaped as the services shape them: passages are real spans
-of the section texts with their 32-character context.
+of the section texts with their 32-character context. Bulk inserts do not pass through
+the session's flush, so the search index does not follow them: run `flask search
+reindex` (bench/search.py does) before searching them.
+
+With a `vocabulary` (words in order of frequency, most frequent first), bodies are
+12–40 words drawn from it with Zipf-like odds (a word's weight is 1 / its rank), so that
+a search meets common and rare words as it would in a real discussion; without one they
+are the short fixed sentences the page benchmarks have always used.
 """
 
 from __future__ import annotations
@@ -14,15 +21,44 @@ from sqlalchemy import insert, select
 
 from app.core.anchoring import block_spans, quote_at
 from app.extensions import db
-from app.models import Annotation, PaperVersion, Role, Section, User
+from app.models import Annotation, PaperVersion, Role, Section, StakeholderType, User
 from app.models.annotation import AnnotationKind, AnnotationStatus, TargetType
 from app.models.base import utcnow
 
 KINDS = [AnnotationKind.COMMENT, AnnotationKind.QUESTION, AnnotationKind.OBJECTION]
 
 
-def seed_annotations(paper_slug: str, threads: int, replies: int, seed: int = 1) -> None:
-    """Add `threads` roots and `replies` replies to the latest version of a paper."""
+def _bodies(rng: random.Random, vocabulary: list[str] | None, fixed: str):
+    """A body: `fixed` without a vocabulary, else 12–40 words drawn from it."""
+    if not vocabulary:
+        return fixed
+    weights = _weights(len(vocabulary))
+    words = rng.choices(vocabulary, cum_weights=weights, k=rng.randrange(12, 41))
+    return " ".join(words).capitalize() + "."
+
+
+_CUMULATIVE: dict[int, list[float]] = {}
+
+
+def _weights(size: int) -> list[float]:
+    if size not in _CUMULATIVE:
+        total, cumulative = 0.0, []
+        for rank in range(1, size + 1):
+            total += 1.0 / rank
+            cumulative.append(total)
+        _CUMULATIVE[size] = cumulative
+    return _CUMULATIVE[size]
+
+
+def seed_annotations(
+    paper_slug: str,
+    threads: int,
+    replies: int,
+    seed: int = 1,
+    vocabulary: list[str] | None = None,
+) -> None:
+    """Add `threads` roots and `replies` replies to the latest version of a paper (their
+    words drawn from `vocabulary` when one is given)."""
     rng = random.Random(seed)
     version = db.session.scalar(
         select(PaperVersion)
@@ -37,8 +73,12 @@ def seed_annotations(paper_slug: str, threads: int, replies: int, seed: int = 1)
     ]  # fmt: skip
     authors = []
     for n in range(40):
+        stakeholders = list(StakeholderType)
         user = User(
-            email=f"bench{n}@example.org", display_name=f"Reader {n}", role=Role.PARTICIPANT
+            email=f"bench{n}@example.org",
+            display_name=f"Reader {n}",
+            role=Role.PARTICIPANT,
+            stakeholder_type=stakeholders[n % len(stakeholders)],
         )
         user.email_confirmed_at = utcnow()
         db.session.add(user)
@@ -50,6 +90,7 @@ def seed_annotations(paper_slug: str, threads: int, replies: int, seed: int = 1)
     for n in range(threads):
         section = rng.choice(sections)
         created = start_time + timedelta(minutes=n)
+        body = _bodies(rng, vocabulary, f"Thread {n}: a remark on this section.")
         row = {
             "paper_id": version.paper_id,
             "version_id": version.id,
@@ -58,8 +99,8 @@ def seed_annotations(paper_slug: str, threads: int, replies: int, seed: int = 1)
             "kind": rng.choice(KINDS),
             "status": AnnotationStatus.PUBLISHED,
             "target": TargetType.SECTION,
-            "body": f"Thread {n}: a remark on this section.",
-            "body_html": f"<p>Thread {n}: a remark on this section.</p>",
+            "body": body,
+            "body_html": f"<p>{body}</p>",
             "depth": 0,
             "created_at": created,
             "updated_at": created,
@@ -90,6 +131,7 @@ def seed_annotations(paper_slug: str, threads: int, replies: int, seed: int = 1)
     for n in range(replies):
         root_id, key, created = rng.choice(roots)
         when = created + timedelta(minutes=n % 500 + 1)
+        body = _bodies(rng, vocabulary, f"Reply {n}.")
         reply_rows.append(
             {
                 "paper_id": version.paper_id,
@@ -102,8 +144,8 @@ def seed_annotations(paper_slug: str, threads: int, replies: int, seed: int = 1)
                 "kind": AnnotationKind.COMMENT,
                 "status": AnnotationStatus.PUBLISHED,
                 "target": TargetType.SECTION,
-                "body": f"Reply {n}.",
-                "body_html": f"<p>Reply {n}.</p>",
+                "body": body,
+                "body_html": f"<p>{body}</p>",
                 "created_at": when,
                 "updated_at": when,
             }

@@ -25,6 +25,14 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_name(name, type_, parent_names):
+    """Leave out the search index's tables, which migration 0012 makes by hand (an FTS5
+    virtual table and its shadow tables on SQLite, a generated tsvector on PostgreSQL)."""
+    from app.search.index import include_name as indexed
+
+    return indexed(name, type_, parent_names)
+
+
 def get_engine():
     return current_app.extensions["migrate"].db.engine
 
@@ -97,6 +105,7 @@ def run_migrations_online():
         conf_args["process_revision_directives"] = process_revision_directives
     conf_args.setdefault("render_item", render_item)
     conf_args.setdefault("compare_type", True)
+    conf_args.setdefault("include_name", include_name)
 
     connectable = get_engine()
 

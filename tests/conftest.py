@@ -114,7 +114,10 @@ def _has_alembic_table() -> bool:
 
 
 def _empty_tables(app) -> None:
-    tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
+    from app.search.index import TABLE as SEARCH_INDEX
+
+    # The search index is no model's table (migration 0012 makes it), and is emptied too.
+    tables = [t.name for t in reversed(_db.metadata.sorted_tables)] + [SEARCH_INDEX]
     with app.app_context():
         if _db.engine.dialect.name == "postgresql":
             _db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))

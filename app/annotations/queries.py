@@ -98,6 +98,20 @@ def visible_to(viewer: Any, model: Any = Annotation):
     return public
 
 
+def words_shown_to(viewer: Any, model: Any = Annotation):
+    """The SQL twin of `app.core.permissions.can_read_words`: contributions whose words the
+    viewer reads, not only their placeholder. Deleted words are gone for everyone; hidden
+    and rejected ones are read by their author and moderators. Asked beside `visible_to`
+    where words are shown out of their thread (search results)."""
+    kept = model.status != AnnotationStatus.DELETED
+    if is_moderator(viewer):
+        return kept
+    moderated = model.status.in_([AnnotationStatus.HIDDEN, AnnotationStatus.REJECTED])
+    if viewer is not None and getattr(viewer, "is_authenticated", False):
+        return kept & (~moderated | (model.author_id == viewer.id))
+    return kept & ~moderated
+
+
 def placeholder_for(viewer: Any, model: Any = Annotation):
     """Contributions the viewer sees only as a placeholder ("deleted", "hidden by a
     moderator"): worth showing only while they keep visible replies."""

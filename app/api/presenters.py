@@ -712,3 +712,37 @@ def vote(row: Any, proposal: Any) -> schemas.Vote:
         updated=iso(row.updated_at),
         votes=votes(proposal),
     )
+
+
+def search_hit(hit: Any, url: str) -> schemas.SearchHit:
+    """A search result, from the hit and the row it was handed (with what it shows loaded)."""
+    row = hit.row
+    fields: dict[str, Any] = {}
+    if hit.type == "section":
+        version = row.version
+        fields = {"title": row.heading, "paper": version.paper.slug, "version": version.label,
+                  "section": row.key}  # fmt: skip
+    elif hit.type == "annotation":
+        fields = {
+            "paper": row.paper.slug,
+            "version": row.version.label,
+            "section": row.section_key,
+            "kind": row.kind.value,
+            "parent": row.parent_id,
+            "status": row.status.value,
+        }
+    elif hit.type == "proposal":
+        fields = {"term": row.term.slug, "status": row.status.value}
+    else:
+        fields = {"title": row.label, "term": row.slug, "status": row.status.value}
+    return schemas.SearchHit(
+        type=hit.type,
+        id=row.id,
+        url=url,
+        title=fields.pop("title", ""),
+        snippet=hit.snippet_html,
+        score=round(hit.score, 6),
+        author=person(hit.author),
+        created=None if hit.type == "section" else iso(row.created_at),
+        **fields,
+    )

@@ -65,4 +65,5 @@ ROUTES: dict[str, Route] = {
     "flag_comment": FLAG,
     "openapi_document": Route({200: None}),
     "paper_annotations": Route({200: None}, media_type=WEB_ANNOTATION),
+    "search": Route({200: s.SearchResults}, query=s.SearchQuery),
 }

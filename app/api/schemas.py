@@ -31,12 +31,15 @@ from app.models import (
     AnnotationStatus,
     DispositionOutcome,
     FlagReason,
+    StakeholderType,
     TargetType,
     Term,
 )
 from app.models.limits import column_length
 from app.moderation.queries import QUEUE_STATES
 from app.moderation.targets import CONTENT_TYPES
+from app.search.index import KINDS as SEARCH_KINDS
+from app.search.terms import MAX_QUERY
 
 
 def problem(field: str, why: str) -> PydanticCustomError:
@@ -388,6 +391,35 @@ class ThreadsQuery(Query):
     sort: Sort = "oldest"
     limit: Limit = DEFAULT_LIMIT
     after: str | None = Field(None, description="The opaque cursor given in `next`.")
+
+
+SearchType = _one_of(list(SEARCH_KINDS), optional=True)
+Stakeholder = _one_of([k.value for k in StakeholderType], optional=True)
+
+
+class SearchQuery(Page):
+    """A search: `q`, the words (an empty one finds nothing; the engines' own syntax is
+    read as words, text between double quotes as a phrase), and the filters. `after`
+    counts the results already given."""
+
+    invalid_message: ClassVar[str] = "invalid search parameters"
+
+    q: str = Field(
+        "", description="The words to look for.", json_schema_extra={"maxLength": MAX_QUERY}
+    )
+    type: SearchType = None
+    kind: Kind = None
+    paper: str | None = Field(None, description="A paper's slug: its sections and threads only.")
+    version: str | None = Field(
+        None, description="A version's label (with `paper`, of that paper)."
+    )
+    author: str | None = Field(None, description="Part of the author's name, in any case.")
+    author_id: Annotated[
+        int | None,
+        Field(ge=1, le=MAX_ID, description="The author's account id."),
+        _digits("must be an account id", 1, MAX_ID),
+    ] = None
+    stakeholder: Stakeholder = None
 
 
 class ThreadQuery(Query):
@@ -887,6 +919,32 @@ class TermDetail(Term):
 
 class TermList(Answer):
     items: list[Term]
+    total: int
+    next: Url | None
+
+
+class SearchHit(Answer):
+    type: Literal["section", "annotation", "proposal", "term"]
+    id: int = Field(description="The id of the section, annotation, proposal or term.")
+    url: Url = Field(description="Its page on the site.")
+    title: str = Field(description="A section's heading, a term's label; else empty.")
+    snippet: str = Field(
+        description="HTML: the words around the match, escaped, the matched ones in `<mark>`."
+    )
+    score: float = Field(description="How well it matched: results come best first.")
+    paper: str | None = Field(None, description="Of a section or annotation: the paper's slug.")
+    version: str | None = Field(None, description="The label of the version it belongs to.")
+    section: str | None = Field(None, description="The section's key.")
+    kind: str | None = Field(None, description="Of an annotation: comment, question, …")
+    parent: int | None = Field(None, description="Of a reply: the annotation it answers.")
+    term: str | None = Field(None, description="Of a proposal or term: the term's slug.")
+    status: str | None = Field(None, description="Of a contribution: its status.")
+    author: Person | None = None
+    created: Time | None = None
+
+
+class SearchResults(Answer):
+    items: list[SearchHit]
     total: int
     next: Url | None
 

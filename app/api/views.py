@@ -12,10 +12,20 @@ from app.api import (
     moderation,
     openapi,
     papers,
+    search,
     webannotation,
 )
 from app.api.blueprint import bp
 
-ROUTE_MODULES = (papers, annotations, definitions, dispositions, moderation, openapi, webannotation)
+ROUTE_MODULES = (
+    papers,
+    annotations,
+    definitions,
+    dispositions,
+    moderation,
+    openapi,
+    webannotation,
+    search,
+)
 
 __all__ = ["ROUTE_MODULES", "bp", "idempotency"]

@@ -226,6 +226,11 @@ MATRIX: tuple[tuple[str, tuple[Action, ...]], ...] = (
                     "GET api.proposal",
                 ),
             ),
+            Action(
+                "search papers, comments and definitions (what the searcher may see)",
+                EVERYONE,
+                ("GET search.index", "GET api.search"),
+            ),
             Action("read the API's description", EVERYONE, ("GET api.openapi_document",)),
             Action(
                 "read a paper's public discussion as W3C Web Annotations",

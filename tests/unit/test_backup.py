@@ -26,7 +26,12 @@ def sqlite_file(db):
 
 
 def rows(connection: sqlite3.Connection, table: str) -> list[tuple]:
-    return connection.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
+    """Every row, by id; in a stable order where there is no `id` (the search index's FTS5
+    tables)."""
+    columns = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+    if "id" in columns:
+        return connection.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
+    return sorted(connection.execute(f"SELECT * FROM {table}").fetchall(), key=repr)
 
 
 def tables(connection: sqlite3.Connection) -> list[str]:

@@ -572,7 +572,7 @@ def test_deleting_a_thread_with_replies_leaves_a_placeholder_that_keeps_them(
     confirm = page(client, f"/annotations/{thread.id}/delete")
     assert confirm.h1.get_text() == "Delete your contribution?"
     assert confirm.find("button", string="Delete")
-    assert confirm.select_one("form")["method"] == "post"
+    assert confirm.select_one("main form")["method"] == "post"
 
     response = client.post(f"/annotations/{thread.id}/delete")
     assert response.status_code == 303

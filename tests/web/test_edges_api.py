@@ -194,6 +194,7 @@ METHODS = {
     "answer_thread": ("POST", "/annotations/{annotation}/disposition"),
     "papers": ("GET", "/papers"),
     "publish_version": ("POST", "/papers/think-paper-1/versions"),
+    "search": ("GET", "/search"),
 }
 PAPER_SOURCE = """---
 title: "Edge paper"

@@ -304,6 +304,10 @@ def parameter_values(app, site, db) -> dict[str, list]:
     }
 
 
+# Query strings some routes need to show anything: a search for the payloads' mark.
+QUERY_STRINGS = {"search.index": {"q": MARK}, "api.search": {"q": MARK}}
+
+
 def urls_of(rule, values) -> list[str]:
     from flask import url_for
 
@@ -316,7 +320,11 @@ def urls_of(rule, values) -> list[str]:
         assert key in values, f"{rule.rule}: no values for <{name}>; add them to the walk"
         choices.append(values[key])
     return [
-        url_for(rule.endpoint, **dict(zip(names, combo, strict=True)))
+        url_for(
+            rule.endpoint,
+            **dict(zip(names, combo, strict=True)),
+            **QUERY_STRINGS.get(rule.endpoint, {}),
+        )
         for combo in itertools.product(*choices)
     ]
 

@@ -250,6 +250,7 @@ API_GETS = {
     "api.proposal": ({"proposal_id": "proposal_id"}, {}),
     "api.openapi_document": ({}, {}),
     "api.paper_annotations": ({"slug": "slug"}, {}),
+    "api.search": ({}, {"q": "public", "limit": 1}),
 }
 
 
@@ -290,6 +291,7 @@ def test_every_api_answer_links_to_site_url(app, client, site_with_everything, h
         "api.version_annotations",
         "api.moderation_queue",
         "api.terms",
+        "api.search",
     }
 
 
