@@ -8,6 +8,7 @@ from app.api import (
     annotations,
     definitions,
     dispositions,
+    exports,
     idempotency,
     moderation,
     openapi,
@@ -16,6 +17,15 @@ from app.api import (
 )
 from app.api.blueprint import bp
 
-ROUTE_MODULES = (papers, annotations, definitions, dispositions, moderation, openapi, webannotation)
+ROUTE_MODULES = (
+    papers,
+    annotations,
+    definitions,
+    dispositions,
+    exports,
+    moderation,
+    openapi,
+    webannotation,
+)
 
 __all__ = ["ROUTE_MODULES", "bp", "idempotency"]
