@@ -5,6 +5,7 @@
 #   make lint    ruff check + ruff format --check + lint-imports (the layers of the code)
 #   make format  ruff format + ruff check --fix
 #   make bench   latency of a few pages against a local server
+#   make bench-exports  time and worker memory of the big downloads, 100,000 annotations
 #   make reliability  concurrent writers, kill -9 rounds and fuzzing, SQLite and PostgreSQL
 #   make clean   remove caches and build leftovers (keeps .venv and instance/)
 
@@ -27,7 +28,7 @@ export TEST_WORKERS
 
 .DEFAULT_GOAL := help
 
-.PHONY: help venv install run test test-sqlite test-postgres lint format bench reliability clean
+.PHONY: help venv install run test test-sqlite test-postgres lint format bench bench-exports reliability clean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -73,6 +74,11 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# PostgreSQL is reached through $BENCH_POSTGRES_URL (its `postgres` database by default);
+# without it that row says skipped, and why.
+bench-exports: $(STAMP)
+	$(BIN)/python bench/exports.py
 
 # PostgreSQL is reached through $RELIABILITY_POSTGRES_URL (its `postgres` database by
 # default); without it that row says skipped, and why.

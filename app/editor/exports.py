@@ -217,8 +217,11 @@ def _thread_page(version_id: int, after: int, batch: int) -> list[Any]:
         .outerjoin(editor, editor.id == Disposition.editor_id)
         .outerjoin(answering, answering.id == Disposition.version_id)
         # Placeholders too (deleted or hidden): their published replies go out.
-        .where(visible_to(None), Annotation.id > after)
-        .order_by(Annotation.id)
+        .where(visible_to(None))
+        # On the union's own column, so that the database takes the keyset into both of
+        # its parts rather than placing every thread for each page.
+        .where(placed.c.root_id > after)
+        .order_by(placed.c.root_id)
         .limit(batch)
     )
     return db.session.execute(query).all()

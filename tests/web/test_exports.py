@@ -476,3 +476,39 @@ def test_queries_grow_with_pages_not_rows(
     # 8 full pages of threads and one that finds the end (9 queries); each page's 100
     # replies in 2 full pages and one that finds the end (3 queries): 33 against 2.
     assert many - few == (9 + 8 * 3) - 2
+
+
+def test_the_stream_reads_in_a_transaction_that_takes_no_write_lock(
+    client, create_annotation, editor_token, db, count_queries
+):
+    """A bearer token's request begins as a writer (its use is recorded): on SQLite that
+    is BEGIN IMMEDIATE, the write lock. The stream ends that transaction first and reads
+    in a deferred one, so that writers need not wait for the download."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL takes no lock for reading")
+    create_annotation("A thread.")
+    with count_queries() as counter:
+        download(client, JSON_URL, editor_token)
+    statements = [s.strip().split()[0:2] for s in counter.statements]
+    first_read = next(i for i, s in enumerate(counter.statements) if "FROM annotations" in s)
+    begins = [s for s in statements[:first_read] if s[0] == "BEGIN"]
+    assert begins[0] == ["BEGIN", "IMMEDIATE"]  # the token's request
+    assert begins[-1] == ["BEGIN"]  # the export's reads
+
+
+def test_the_json_matches_the_openapi_document(client, create_annotation, editor, editor_token,
+                                               db):  # fmt: skip
+    from jsonschema import Draft202012Validator
+
+    thread = create_annotation("A thread.", quote=" ".join(_text(db).split()[30:34]))
+    create_annotation("A reply.", parent=thread)
+    dispositions.answer(editor, thread, "accepted", "Done.")
+    db.session.commit()
+    document = client.get("/api/v1/openapi.json").get_json()
+    operation = document["paths"]["/papers/{slug}/versions/{label}/export.json"]["get"]
+    ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    schema = {"$ref": ref, "components": document["components"]}
+    exported = exported_json(client, editor_token)
+    assert len(exported["contributions"]) == 2
+    errors = [e.message for e in Draft202012Validator(schema).iter_errors(exported)]
+    assert errors == []
