@@ -28,13 +28,14 @@ from flask import Response, stream_with_context
 
 from app.annotations.dispositions import safe_cell
 from app.api import presenters
-from app.api.annotations import _paper_version
 from app.api.blueprint import allowed, bp
 from app.api.routes import CSV
-from app.core.database import reads_only_from_here
+from app.core.errors import ApiError
 from app.core.permissions import can_edit_papers
+from app.core.transaction import reads_only_from_here
 from app.editor import exports
 from app.models.base import utcnow
+from app.papers import queries as paper_queries
 
 EDITORS_ONLY = "Only series editors and admins export a version's contributions."
 BOM = "\ufeff"
@@ -132,6 +133,21 @@ def json_chunks(slug: str, label: str, version_id: int) -> Iterator[str]:
     for n, proposal in enumerate(exports.proposals(version_id)):
         yield ("," if n else "") + presenters.exported_proposal(proposal).model_dump_json()
     yield "]}"
+
+
+def _paper_version(slug: str, label: str):
+    """The paper and version of the URL, or a 404 saying which is unknown (as the
+    version's thread list answers)."""
+    found = paper_queries.version_by_label(slug, label) if "\x00" not in slug else None
+    if found is None:
+        raise ApiError(404, f"no paper '{slug}'", fields={"paper": "unknown paper"})
+    if found.version is None:
+        raise ApiError(
+            404,
+            f"paper '{slug}' has no version '{label}' (versions: {found.known_labels})",
+            fields={"version": "unknown version"},
+        )
+    return found.paper, found.version
 
 
 def _reading(chunks: Iterator[str]) -> Iterator[str]:

@@ -20,6 +20,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Set on `g` when the rest of a request only reads (a streamed answer).
+READS_ONLY = "reads_only"
 _writer_outside_requests: ContextVar[bool] = ContextVar("writer_outside_requests", default=True)
 
 
@@ -33,22 +35,9 @@ def reads_only() -> Iterator[None]:
         _writer_outside_requests.reset(token)
 
 
-def reads_only_from_here() -> None:
-    """In a request whose answer is streamed after its boundary has run: what follows only
-    reads. A request with a bearer token began its transaction as a writer (its token's
-    use is recorded); left open through a long stream, that transaction would hold
-    SQLite's write lock for the whole download. So it ends here (whatever the request
-    wrote, the boundary has committed already) and the reads that follow begin deferred,
-    one snapshot from their first query to the end of the stream."""
-    from app.extensions import db
-
-    g.reads_only = True
-    db.session.rollback()
-
-
 def _may_write() -> bool:
     if has_request_context():
-        if g.get("reads_only"):
+        if g.get(READS_ONLY):  # app.core.transaction.reads_only_from_here
             return False
         return request.method not in SAFE_METHODS or "Authorization" in request.headers
     return _writer_outside_requests.get()

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import aliased
 
 from app.annotations.queries import placed_roots, published_words, visible_to
@@ -153,9 +153,11 @@ class Contribution:
         return self.parent is None
 
 
-def _thread_page(version_id: int, after: int, batch: int) -> list[Any]:
-    """The next `batch` threads shown on the version after the id `after`, as plain rows:
-    one query with their place, author, exported replies and current answer."""
+def _thread_query(version_id: int, batch: int) -> Select:
+    """The next `batch` threads shown on the version after the id `:after`, as plain rows
+    with their place, author, exported replies and current answer. Built once per export
+    and run once per page: a statement built anew for every page would leave its
+    constructs to the garbage collector, page after page."""
     placed = placed_roots(version_id)
     reply = aliased(Annotation)
     replies = (
@@ -220,11 +222,11 @@ def _thread_page(version_id: int, after: int, batch: int) -> list[Any]:
         .where(visible_to(None))
         # On the union's own column, so that the database takes the keyset into both of
         # its parts rather than placing every thread for each page.
-        .where(placed.c.root_id > after)
+        .where(placed.c.root_id > bindparam("after"))
         .order_by(placed.c.root_id)
         .limit(batch)
     )
-    return db.session.execute(query).all()
+    return query
 
 
 def _place(row: Any) -> Place:
@@ -266,9 +268,9 @@ def _thread(row: Any, place: Place) -> Contribution:
     )
 
 
-def _reply_page(root_ids: list[int], after: tuple[int, int], batch: int) -> list[Any]:
-    """The next `batch` exported replies of these threads, thread by thread in the order
-    written, after (root id, id) `after`: one query."""
+def _reply_query(batch: int) -> Select:
+    """The next `batch` exported replies of the threads `:roots`, thread by thread in the
+    order written, after (`:last_root`, `:last_id`). Built once per export."""
     child = aliased(Annotation)
     answers = (
         select(func.count(child.id))
@@ -276,7 +278,7 @@ def _reply_page(root_ids: list[int], after: tuple[int, int], batch: int) -> list
         .scalar_subquery()
     )
     made_on = aliased(PaperVersion)
-    last_root, last_id = after
+    last_root, last_id = bindparam("last_root"), bindparam("last_id")
     query = (
         select(
             Annotation.id,
@@ -297,7 +299,7 @@ def _reply_page(root_ids: list[int], after: tuple[int, int], batch: int) -> list
         )
         .join(made_on, made_on.id == Annotation.version_id)
         .join(User, User.id == Annotation.author_id)
-        .where(Annotation.root_id.in_(root_ids), _exported())
+        .where(Annotation.root_id.in_(bindparam("roots", expanding=True)), _exported())
         .where(
             or_(
                 Annotation.root_id > last_root,
@@ -307,7 +309,7 @@ def _reply_page(root_ids: list[int], after: tuple[int, int], batch: int) -> list
         .order_by(Annotation.root_id, Annotation.id)
         .limit(batch)
     )
-    return db.session.execute(query).all()
+    return query
 
 
 def _reply(row: Any, place: Place) -> Contribution:
@@ -340,13 +342,14 @@ def contributions(version_id: int, batch: int | None = None) -> Iterator[Contrib
     time too, so that a thread with thousands of replies costs pages, not memory.
     """
     batch = batch or EXPORT_BATCH
+    thread_query, reply_query = _thread_query(version_id, batch), _reply_query(batch)
     after = 0
     while True:
-        threads = _thread_page(version_id, after, batch)
+        threads = db.session.execute(thread_query, {"after": after}).all()
         if not threads:
             return
         places = {row.id: _place(row) for row in threads}
-        replies = _replies_of([row.id for row in threads], batch)
+        replies = _replies_of(reply_query, [row.id for row in threads], batch)
         pending = next(replies, None)
         for row in threads:
             place = places[row.id]
@@ -360,15 +363,15 @@ def contributions(version_id: int, batch: int | None = None) -> Iterator[Contrib
         after = threads[-1].id
 
 
-def _replies_of(root_ids: list[int], batch: int) -> Iterator[Any]:
+def _replies_of(query: Select, root_ids: list[int], batch: int) -> Iterator[Any]:
     """The exported replies of a page of threads, thread by thread, a page at a time."""
-    after = (0, 0)
+    values: dict[str, Any] = {"roots": root_ids, "last_root": 0, "last_id": 0}
     while True:
-        rows = _reply_page(root_ids, after, batch)
+        rows = db.session.execute(query, values).all()
         yield from rows
         if len(rows) < batch:
             return
-        after = (rows[-1].root_id, rows[-1].id)
+        values.update(last_root=rows[-1].root_id, last_id=rows[-1].id)
 
 
 # --- proposed definitions ------------------------------------------------------------------
@@ -418,34 +421,35 @@ def proposals(version_id: int, batch: int | None = None) -> Iterator[Proposal]:
     if not terms:
         return
     model = DefinitionProposal
+    query = (
+        select(
+            model.id,
+            model.term_id,
+            model.text,
+            model.rationale,
+            model.status,
+            model.support_count,
+            model.oppose_count,
+            model.created_at,
+            model.updated_at,
+            model.adopted_at,
+            User.id.label("author_id"),
+            User.stored_name,
+            User.anonymised_at,
+            User.stakeholder_type,
+            User.country,
+        )
+        .join(User, User.id == model.author_id)
+        .where(model.term_id.in_(list(terms)), visible_proposals(None))
+        .where(model.status != ProposalStatus.REJECTED)
+        .where(model.author_id.not_in(_withheld_authors()))
+        .where(model.id > bindparam("after"))
+        .order_by(model.id)
+        .limit(batch)
+    )
     after = 0
     while True:
-        rows = db.session.execute(
-            select(
-                model.id,
-                model.term_id,
-                model.text,
-                model.rationale,
-                model.status,
-                model.support_count,
-                model.oppose_count,
-                model.created_at,
-                model.updated_at,
-                model.adopted_at,
-                User.id.label("author_id"),
-                User.stored_name,
-                User.anonymised_at,
-                User.stakeholder_type,
-                User.country,
-            )
-            .join(User, User.id == model.author_id)
-            .where(model.term_id.in_(list(terms)), visible_proposals(None))
-            .where(model.status != ProposalStatus.REJECTED)
-            .where(model.author_id.not_in(_withheld_authors()))
-            .where(model.id > after)
-            .order_by(model.id)
-            .limit(batch)
-        ).all()
+        rows = db.session.execute(query, {"after": after}).all()
         for row in rows:
             slug, label, count = terms[row.term_id]
             yield Proposal(

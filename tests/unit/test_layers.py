@@ -35,7 +35,7 @@ def packages_imported_by(graph, package: str) -> set[str]:
         ("app.models", set()),
         ("app.core", {"extensions", "models"}),
         ("app.papers", BELOW_PAPERS),
-        ("app.editor", BELOW_PAPERS | {"papers", "annotations"}),
+        ("app.editor", BELOW_PAPERS | {"papers", "annotations", "definitions"}),
         ("app.reading", BELOW_PAPERS | {"papers", "annotations", "definitions"}),
     ],
 )
