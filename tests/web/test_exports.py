@@ -37,6 +37,7 @@ from app.models.annotation import TargetType
 from app.models.base import utcnow
 from tests.conftest import DATA
 from tests.web.test_api_annotations import auth, token_for
+from tests.web.test_carried_threads import publish_next  # noqa: F401 (a fixture)
 
 API = "/api/v1/papers/think-paper-1/versions"
 CSV_URL = f"{API}/5.0/export.csv"
@@ -512,3 +513,52 @@ def test_the_json_matches_the_openapi_document(client, create_annotation, editor
     assert len(exported["contributions"]) == 2
     errors = [e.message for e in Draft202012Validator(schema).iter_errors(exported)]
     assert errors == []
+
+
+def test_carried_threads_go_out_as_anchored_fuzzy_moved_or_orphaned(
+    client,
+    publish_next,  # noqa: F811 (the fixture)
+    create_annotation,
+    editor_token,
+    db,
+):
+    from app.models import AnchorStatus
+    from tests.web.test_carried_threads import PHRASE, place
+
+    fuzzy = create_annotation("Quoted.", section=KEY, quote=PHRASE)
+    moved = create_annotation("Made here, now elsewhere.", section=KEY)
+    words_gone = create_annotation("Words gone.", section=KEY, quote=PHRASE)
+    section_gone = create_annotation("Whole section gone.", section=KEY)
+    _old, new = publish_next()
+    exact = "more bureaucratic culture than firms"
+    place(db, fuzzy, new, AnchorStatus.FUZZY, KEY, 10, 38, exact)
+    place(db, moved, new, AnchorStatus.MOVED, "introduction")
+    place(db, words_gone, new, AnchorStatus.ORPHANED, KEY)
+    place(db, section_gone, new, AnchorStatus.ORPHANED, None)
+
+    items = by_id(exported_json(client, editor_token, f"{API}/5.1/export.json"))
+    assert items[fuzzy.id]["anchor_status"] == "fuzzy"
+    assert items[fuzzy.id]["quote"] == {"exact": exact, "start": 10, "end": 38}
+    assert items[moved.id]["section"]["key"] == "introduction"
+    assert items[moved.id]["anchor_status"] == "moved" and items[moved.id]["made_on"] == "5.0"
+    assert items[words_gone.id]["anchor_status"] == "orphaned"
+    assert items[words_gone.id]["quote"] == {"exact": None, "start": None, "end": None}
+    assert items[section_gone.id]["section"] == {"key": None, "number": None, "title": None}
+    records = {int(r["id"]): r for r in exported_csv(client, editor_token, f"{API}/5.1/export.csv")}
+    assert records[section_gone.id]["section_key"] == ""
+    assert records[section_gone.id]["anchor_status"] == "orphaned"
+    assert records[fuzzy.id]["quote_exact"] == exact
+
+
+def test_a_deleted_account_is_a_former_participant(
+    client, create_annotation, create_user, editor_token, db
+):
+    gone = create_user(name="Gone Person", country="IT")
+    thread = create_annotation("Kept words.", author=gone)
+    gone.anonymised_at = utcnow()
+    gone.country = None
+    db.session.commit()
+    item = by_id(exported_json(client, editor_token))[thread.id]
+    assert item["body"] == "Kept words."
+    assert item["author"]["name"] == "Former participant"
+    assert item["author"]["id"] == gone.id and item["author"]["country"] is None
