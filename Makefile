@@ -6,6 +6,7 @@
 #   make format  ruff format + ruff check --fix
 #   make bench   latency of a few pages against a local server
 #   make bench-search  search latency over 100,000 annotations, SQLite and PostgreSQL
+#   make bench-exports  time and worker memory of the big downloads, 100,000 annotations
 #   make reliability  concurrent writers, kill -9 rounds and fuzzing, SQLite and PostgreSQL
 #   make clean   remove caches and build leftovers (keeps .venv and instance/)
 
@@ -28,7 +29,7 @@ export TEST_WORKERS
 
 .DEFAULT_GOAL := help
 
-.PHONY: help venv install run test test-sqlite test-postgres lint format bench bench-search reliability clean
+.PHONY: help venv install run test test-sqlite test-postgres lint format bench bench-search bench-exports reliability clean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -75,10 +76,13 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
-# PostgreSQL is reached through $SEARCH_BENCH_POSTGRES_URL (its `postgres` database by
-# default); without it that leg says skipped, and why.
+# The 100,000-annotation benchmarks reach PostgreSQL through $BENCH_POSTGRES_URL (its
+# `postgres` database by default); without it their PostgreSQL rows say skipped, and why.
 bench-search: $(STAMP)
 	$(BIN)/python bench/search.py
+
+bench-exports: $(STAMP)
+	$(BIN)/python bench/exports.py
 
 # PostgreSQL is reached through $RELIABILITY_POSTGRES_URL (its `postgres` database by
 # default); without it that row says skipped, and why.

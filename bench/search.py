@@ -3,7 +3,7 @@
     python bench/search.py [--annotations 100000] [--queries 300] [--only sqlite|postgres]
 
 For each database, in a process of its own: migrate an empty database (a temporary SQLite
-file; `tpc_bench_search` beside $SEARCH_BENCH_POSTGRES_URL, by default
+file; `tpc_bench_search` beside $BENCH_POSTGRES_URL, by default
 postgresql+psycopg://postgres@127.0.0.1:5432/postgres, created then dropped), import
 papers/ (`flask papers import`), seed the annotations in bulk (bench/seed.py: 60 % threads,
 40 % replies, 12–40 words each drawn with Zipf-like odds from the words of Think Paper 1),
@@ -250,7 +250,7 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="tpc-bench-search-db-") as folder:
             results["SQLite"] = child(f"sqlite:///{folder}/site.sqlite3", args)
     if args.only in (None, "postgres"):
-        admin = os.environ.get("SEARCH_BENCH_POSTGRES_URL", PG_DEFAULT)
+        admin = os.environ.get("BENCH_POSTGRES_URL", PG_DEFAULT)
         url, reason = postgres_database(admin)
         if url is None:
             results["PostgreSQL"] = {"skipped": f"skipped: {reason}"}

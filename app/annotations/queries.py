@@ -429,21 +429,25 @@ def passage_anchors(version: PaperVersion, viewer: Any) -> list[PassageAnchor]:
 EXPORT_BATCH = 500
 
 
-def _published_of_paper(paper_id: int):
-    """What anyone may read of a paper's discussion as words: published contributions
-    (roots and replies) of accounts that are not restricted, replies only where anyone
-    sees their parent (as words or as a placeholder). Placeholders of deleted and hidden
-    contributions say nothing, so they are left out."""
+def published_words(model: Any = Annotation):
+    """What anyone may read of a discussion as words: published contributions (roots and
+    replies) of accounts that are not restricted, replies only where anyone sees their
+    parent (as words or as a placeholder). Placeholders of deleted and hidden
+    contributions say nothing, so they are left out. `model` may be an alias of
+    Annotation (replies counted beside their thread)."""
     parent = aliased(Annotation)
-    parent_seen = select(parent.id).where(
-        parent.id == Annotation.parent_id, visible_to(None, parent)
-    )
+    parent_seen = select(parent.id).where(parent.id == model.parent_id, visible_to(None, parent))
     return (
-        (Annotation.paper_id == paper_id)
-        & (Annotation.status == AnnotationStatus.PUBLISHED)
-        & visible_to(None)
-        & (Annotation.parent_id.is_(None) | parent_seen.exists())
+        (model.status == AnnotationStatus.PUBLISHED)
+        & visible_to(None, model)
+        & (model.parent_id.is_(None) | parent_seen.exists())
     )
+
+
+def _published_of_paper(paper_id: int):
+    """A paper's published words (`published_words`), threads and replies of all its
+    versions."""
+    return (Annotation.paper_id == paper_id) & published_words()
 
 
 def public_count(paper_id: int) -> int:

@@ -73,6 +73,7 @@ TAGS = {
     "glossary": "Key terms: participants start terms, propose definitions, vote and discuss; "
     "editors adopt one definition or reject proposals with a reason, and manage aliases. "
     "Votes have their own allowance (60 a minute unless the site says otherwise).",
+    "exports": "Editors' exports of a version's public contributions, as CSV or JSON.",
     "meta": "About the API itself.",
 }
 MODULE_TAGS = {"definitions": "glossary", "dispositions": "annotations", "openapi": "meta"}
@@ -151,9 +152,11 @@ def _responses(rule: Any, method: str, route: Route, parts: _Components) -> dict
         if status == 204:
             responses["204"] = {"description": "Done; nothing to say."}
         elif model is None:
+            # JSON of a shape of its own (JSON-LD), or text (CSV).
+            json_like = "json" in route.media_type
             responses[str(status)] = {
                 "description": "OK",
-                "content": _json({"type": "object"}, route.media_type),
+                "content": _json({"type": "object" if json_like else "string"}, route.media_type),
             }
         else:
             described = (model.__doc__ or model.__name__).split("\n")[0]

@@ -746,3 +746,74 @@ def search_hit(hit: Any, url: str) -> schemas.SearchHit:
         created=None if hit.type == "section" else iso(row.created_at),
         **fields,
     )
+
+
+# --- editors' exports ---------------------------------------------------------------------
+
+
+def export_author(author: Any) -> schemas.ExportAuthor:
+    return schemas.ExportAuthor(
+        id=author.id,
+        name=author.name,
+        stakeholder_type=author.stakeholder_type,
+        country=author.country,
+    )
+
+
+def exported_contribution(item: Any) -> schemas.ExportedContribution:
+    """A row of `app.editor.exports.contributions`: a thread where it stands in the
+    exported version, or a reply with its thread's section."""
+    place, answer_ = item.place, item.answer
+    thread = item.parent is None
+    disposition_ = None
+    if answer_ is not None:
+        editor = answer_.answered_by
+        disposition_ = schemas.ExportAnswer(
+            outcome=answer_.outcome,
+            response=answer_.response,
+            answered_at=iso(answer_.answered_at),
+            answered_by=schemas.Person(id=editor.id, name=editor.name) if editor else None,
+            version=answer_.version,
+        )
+    return schemas.ExportedContribution(
+        type="thread" if thread else "reply",
+        id=item.id,
+        root=item.root,
+        parent=item.parent,
+        made_on=item.made_on,
+        section=schemas.ExportSection(key=place.key, number=place.number, title=place.title),
+        kind=item.kind,
+        target=item.target,
+        status=item.status,
+        quote=schemas.ExportQuote(exact=place.exact, start=place.start, end=place.end)
+        if thread
+        else None,
+        anchor_status=place.status if thread else None,
+        body=item.body,
+        proposed_text=item.proposed_text,
+        created=iso(item.created),
+        updated=iso(item.updated),
+        reply_count=item.reply_count,
+        disposition=disposition_,
+        author=export_author(item.author),
+        url=annotation_permalink(item.id),
+    )
+
+
+def exported_proposal(item: Any) -> schemas.ExportedProposal:
+    """A row of `app.editor.exports.proposals`."""
+    return schemas.ExportedProposal(
+        id=item.id,
+        term=schemas.ExportTerm(
+            slug=item.term_slug, label=item.term_label, occurrences=item.occurrences
+        ),
+        text=item.text,
+        rationale=item.rationale,
+        status=item.status,
+        votes=schemas.Votes(support=item.support, oppose=item.oppose),
+        created=iso(item.created),
+        updated=iso(item.updated),
+        adopted_at=iso(item.adopted_at),
+        author=export_author(item.author),
+        url=glossary_permalink(item.term_slug),
+    )

@@ -14,6 +14,7 @@ from app.api import schemas as s
 
 # A W3C Web Annotation collection (JSON-LD).
 WEB_ANNOTATION = 'application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"'
+CSV = "text/csv; charset=utf-8"
 
 
 @dataclass(frozen=True)
@@ -66,4 +67,6 @@ ROUTES: dict[str, Route] = {
     "openapi_document": Route({200: None}),
     "paper_annotations": Route({200: None}, media_type=WEB_ANNOTATION),
     "search": Route({200: s.SearchResults}, query=s.SearchQuery),
+    "export_csv": Route({200: None}, errors=(401, 403), media_type=CSV),
+    "export_json": Route({200: s.VersionExport}, errors=(401, 403)),
 }

@@ -955,3 +955,128 @@ class Vote(Answer):
     created: Time | None
     updated: Time | None
     votes: Votes
+
+
+# --- editors' exports ---------------------------------------------------------------------
+
+
+class ExportAuthor(Answer):
+    """Who wrote it: never an e-mail address."""
+
+    id: int
+    name: str
+    """The display name; "Former participant" once the account is deleted."""
+    stakeholder_type: str | None
+    """public_administration, academia, business, civil_society, eu_institution or other."""
+    country: str | None
+    """ISO 3166 alpha-2, when the author gave one."""
+
+
+class ExportSection(Answer):
+    """The section of the exported version where the thread stands."""
+
+    key: str | None
+    """null when the thread's section is gone from this version (orphaned)."""
+    number: str | None
+    title: str | None
+
+
+class ExportQuote(Answer):
+    """The quoted words and their offsets as anchored in the exported version (code
+    points of the section's `text`); null members for a whole-section comment or an
+    orphan."""
+
+    exact: str | None
+    start: int | None
+    end: int | None
+
+
+class ExportAnswer(Answer):
+    """The editors' current answer to a thread."""
+
+    outcome: DispositionOutcome
+    response: str
+    """Markdown, as written; empty for `noted` without a response."""
+    answered_at: Time
+    answered_by: Person | None
+    """null once the editor's account is gone."""
+    version: str | None
+    """The label of the version that answers it, when one is named."""
+
+
+class ExportedContribution(Answer):
+    """A thread shown on the version (made on it or carried into it) or a published reply
+    in one."""
+
+    type: Literal["thread", "reply"]
+    id: int
+    root: int
+    """The thread's first contribution (its own id for a thread)."""
+    parent: int | None
+    """The contribution a reply answers; null for a thread."""
+    made_on: str
+    """The label of the version it was written on."""
+    section: ExportSection
+    """For a reply, its thread's."""
+    kind: AnnotationKind
+    target: TargetType | None
+    """section, paragraph or passage for a thread; null for a reply."""
+    status: AnnotationStatus
+    quote: ExportQuote | None
+    """A thread's quote as anchored in this version; null for a reply."""
+    anchor_status: str | None
+    """How the thread stands in this version: exact (made on it, or carried word for
+    word), moved, fuzzy, applied or orphaned; null for a reply."""
+    body: str
+    """Markdown, exactly as written."""
+    proposed_text: str | None
+    """A suggestion's proposed wording."""
+    created: Time
+    updated: Time
+    reply_count: int = Field(ge=0)
+    """The exported replies in a thread (for a thread) or answering it (for a reply)."""
+    disposition: ExportAnswer | None
+    """null for a reply, and for a thread not answered yet."""
+    author: ExportAuthor
+    url: Url
+    """The contribution's page on the site."""
+
+
+class ExportTerm(Answer):
+    slug: str
+    label: str
+    occurrences: int = Field(ge=1)
+    """How often the term (or one of its aliases) occurs in the version's text."""
+
+
+class ExportedProposal(Answer):
+    """A proposed definition of a glossary term that occurs in the version's text."""
+
+    id: int
+    term: ExportTerm
+    text: str
+    """Markdown, exactly as written."""
+    rationale: str
+    status: Literal["published", "adopted", "superseded", "withdrawn"]
+    """published: open for votes."""
+    votes: Votes
+    created: Time
+    updated: Time
+    adopted_at: Time | None
+    author: ExportAuthor
+    url: Url
+    """The term's page in the glossary, where the proposal stands."""
+
+
+class VersionExport(Answer):
+    """Every public contribution of a version, for the editors (`export.json`; the same
+    rows as `export.csv`)."""
+
+    paper: str
+    """The paper's slug."""
+    version: str
+    exported_at: Time
+    contributions: list[ExportedContribution]
+    """Threads oldest first, each followed by its replies in the order written."""
+    proposals: list[ExportedProposal]
+    """In the order proposed."""

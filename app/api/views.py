@@ -8,6 +8,7 @@ from app.api import (
     annotations,
     definitions,
     dispositions,
+    exports,
     idempotency,
     moderation,
     openapi,
@@ -22,10 +23,11 @@ ROUTE_MODULES = (
     annotations,
     definitions,
     dispositions,
+    exports,
     moderation,
     openapi,
-    webannotation,
     search,
+    webannotation,
 )
 
 __all__ = ["ROUTE_MODULES", "bp", "idempotency"]

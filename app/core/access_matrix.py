@@ -467,6 +467,11 @@ MATRIX: tuple[tuple[str, tuple[Action, ...]], ...] = (
                 EDITORS,
                 ("GET editor.publish", "POST editor.publish", "POST api.publish_version"),
             ),
+            Action(
+                "export a version's public contributions (CSV, JSON)",
+                EDITORS,
+                ("GET api.export_csv", "GET api.export_json"),
+            ),
         ),
     ),
     (

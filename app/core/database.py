@@ -17,11 +17,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Set on `g` when the rest of a request only reads (a streamed answer).
+READS_ONLY = "reads_only"
 _writer_outside_requests: ContextVar[bool] = ContextVar("writer_outside_requests", default=True)
 _writer_here: ContextVar[bool] = ContextVar("writer_here", default=False)
 
@@ -50,6 +52,8 @@ def _may_write() -> bool:
     if _writer_here.get():
         return True
     if has_request_context():
+        if g.get(READS_ONLY):  # app.core.transaction.reads_only_from_here
+            return False
         return request.method not in SAFE_METHODS or "Authorization" in request.headers
     return _writer_outside_requests.get()
 

@@ -30,6 +30,7 @@ from flask import Flask, Response, current_app, g, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
+from app.core.database import READS_ONLY
 from app.core.mail import pending_mail
 from app.extensions import db
 
@@ -43,6 +44,17 @@ def discard() -> None:
 
 def roll_back_now() -> None:
     """End a failed transaction at once, so that an error page can still read the database."""
+    db.session.rollback()
+
+
+def reads_only_from_here() -> None:
+    """In a request whose answer is streamed after this boundary has run: what follows
+    only reads. A request with a bearer token began its transaction as a writer (its
+    token's use is recorded); left open through a long stream, that transaction would hold
+    SQLite's write lock for the whole download. So it ends here — whatever the request
+    wrote, the boundary has committed already — and the reads that follow begin deferred,
+    one snapshot from their first query to the end of the stream."""
+    setattr(g, READS_ONLY, True)
     db.session.rollback()
 
 

@@ -36,7 +36,7 @@ def packages_imported_by(graph, package: str) -> set[str]:
         ("app.core", {"extensions", "models"}),
         ("app.papers", BELOW_PAPERS),
         ("app.notifications", BELOW_PAPERS),
-        ("app.editor", BELOW_PAPERS | {"papers", "annotations", "notifications"}),
+        ("app.editor", BELOW_PAPERS | {"papers", "annotations", "definitions", "notifications"}),
         ("app.reading", BELOW_PAPERS | {"papers", "annotations", "definitions", "notifications"}),
     ],
 )
