@@ -13,10 +13,12 @@ history.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -113,7 +115,15 @@ def test_every_highlight_has_its_card_in_view_when_scrolled_to_the_middle(page, 
             thread.id,
         )
         assert box["top"] >= 0 and box["bottom"] <= DESKTOP["height"], (thread.id, box)
-    # In the order of the text, and never on top of one another.
+    # In the order of the text, and never on top of one another — once the layout that a
+    # card's change of height asks for (a ResizeObserver, then the next frame) has run.
+    settled = """(key) => {
+          const boxes = [...document.querySelectorAll(`#discussion-${key} .margin__threads > li`)]
+            .map((i) => i.getBoundingClientRect());
+          return boxes.every((r, i) => i === 0 || boxes[i - 1].bottom <= r.top + 0.5);
+        }"""
+    with contextlib.suppress(PlaywrightTimeoutError):  # the assertion below says what is wrong
+        page.wait_for_function(settled, arg=KEY, timeout=5000)
     boxes = page.locator(f"#discussion-{KEY} .margin__threads > li").evaluate_all(
         "items => items.map((i) => i.getBoundingClientRect()).map((r) => [r.top, r.bottom])"
     )
