@@ -26,6 +26,7 @@ import re
 import subprocess
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -119,7 +120,8 @@ def check_document(data: bytes, fmt: str) -> None:
                     "the file is a zip archive but not an OpenDocument text (.odt)"
                 )
             damaged = archive.testzip()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as error:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError,
+            NotImplementedError, RuntimeError) as error:  # fmt: skip
         if isinstance(error, ConversionError):
             raise
         raise ConversionError(
@@ -180,11 +182,26 @@ def convert(data: bytes, filename: str) -> Converted:
     except ValueError:
         meta = {}
     return Converted(
-        body=body.strip() + "\n",
+        body=_tidy(body).strip() + "\n",
         title=_plain(meta.get("title")),
         authors=[a for a in (_plain(x) for x in _as_list(meta.get("author"))) if a],
         date=_plain(meta.get("date")),
     )
+
+
+# What pandoc writes into an HTML table that a paper source does without: column widths,
+# and a paragraph inside the caption (which would make the caption a block of its own in
+# the section's text).
+COLGROUP = re.compile(r"<colgroup>.*?</colgroup>\n?", re.S)
+CAPTION = re.compile(r"<caption>\s*<p>(.*?)</p>\s*</caption>", re.S)
+# A caption written as a paragraph just above an HTML table ("Table 1 ..."), as the .odt
+# reader gives it, becomes the table's caption.
+CAPTION_ABOVE = re.compile(r"^((?:Table|Tableau|Tabelle|Tabla) [0-9][^\n<|]*)\n\n<table>\n", re.M)
+
+
+def _tidy(body: str) -> str:
+    body = CAPTION.sub(r"<caption>\1</caption>", COLGROUP.sub("", body))
+    return CAPTION_ABOVE.sub(r"<table>\n<caption>\1</caption>\n", body)
 
 
 def _as_list(value: Any) -> list[Any]:
