@@ -285,3 +285,31 @@ def test_flask_papers_convert_errors(runner, tmp_path, paper):
     good.write_bytes(document("odt"))
     result = runner.invoke(args=["papers", "convert", str(good), "--paper", "nope"])
     assert result.exit_code == 1 and "no paper 'nope'" in result.output
+
+
+# --- queries ------------------------------------------------------------------------------
+
+
+def test_the_preview_of_a_document_costs_the_same_queries_with_10_or_1000_threads(
+    editor_client, db, paper, create_user, count_queries
+):
+    """The preview's diff and its list of applied suggestions read nothing per thread."""
+    from app.models import Section
+    from tests.web.test_annotation_pages import _bulk_threads
+
+    version = db.session.scalar(select(PaperVersion).where(PaperVersion.paper_id == paper.id))
+    sections = db.session.scalars(
+        select(Section).where(Section.version_id == version.id).order_by(Section.position)
+    ).all()
+    authors = [create_user() for _ in range(5)]
+    data = document("docx", revised=True)
+    _bulk_threads(db, paper, version, authors, sections, 10, 0)
+    with count_queries() as ten:
+        assert upload(editor_client, data, "tp1.docx", change_note=NOTE).status_code == 200
+    _bulk_threads(db, paper, version, authors, sections, 990, 0, offset=10)
+    with count_queries() as thousand:
+        response = upload(editor_client, data, "tp1.docx", change_note=NOTE)
+    assert response.status_code == 200
+    counts = re.search(r"exact: (\d+) · moved: (\d+)", response.get_data(as_text=True))
+    assert counts and int(counts.group(1)) + int(counts.group(2)) == 1000
+    assert ten.count == thousand.count <= 25, (ten.statements, thousand.statements)
