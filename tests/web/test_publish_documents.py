@@ -313,3 +313,42 @@ def test_the_preview_of_a_document_costs_the_same_queries_with_10_or_1000_thread
     counts = re.search(r"exact: (\d+) · moved: (\d+)", response.get_data(as_text=True))
     assert counts and int(counts.group(1)) + int(counts.group(2)) == 1000
     assert ten.count == thousand.count <= 25, (ten.statements, thousand.statements)
+
+
+def test_openapi_describes_the_multipart_body(client):
+    document_ = client.get("/api/v1/openapi.json").get_json()
+    body = document_["paths"]["/papers/{slug}/versions"]["post"]["requestBody"]["content"]
+    assert set(body) == {"application/json", "multipart/form-data"}
+    ref = body["multipart/form-data"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    schema = document_["components"]["schemas"][ref]
+    assert schema["required"] == ["file"]
+    assert schema["properties"]["file"]["format"] == "binary"
+    assert {"version", "change_note"} <= set(schema["properties"])
+
+
+def test_a_word_document_made_by_word_s_own_template(editor_client, tmp_path):
+    """A .docx written with Word's styles (python-docx's default template), not by pandoc:
+    title, numbered headings, a list, a table; the headings of 5.0 keep their keys."""
+    import docx
+
+    made = docx.Document()
+    made.add_heading("What is the scope for organisational change?", level=0)
+    made.add_heading("1 Introduction", level=1)
+    made.add_paragraph("Organisational change practice is discussed here.")
+    made.add_paragraph("First point", style="List Bullet")
+    made.add_paragraph("Second point", style="List Bullet")
+    made.add_heading("2 Key messages", level=1)
+    table = made.add_table(rows=2, cols=2)
+    for row, cells in enumerate([("Name", "Value"), ("a", "1")]):
+        for column, text in enumerate(cells):
+            table.cell(row, column).text = text
+    path = tmp_path / "word.docx"
+    made.save(path)
+    page = upload(editor_client, path.read_bytes(), "word.docx", change_note=NOTE)
+    source = textarea(page.get_data(as_text=True))
+    assert "# 1 Introduction {#introduction}" in source
+    assert "# 2 Key messages {#key-messages}" in source
+    assert "- First point" in source
+    assert "| Name" in source and "| a" in source
+    # The document's title is not the paper's: the front matter's stays.
+    assert "title: What is the scope for organisational change in the public sector" in source
