@@ -20,6 +20,7 @@ from app.accounts.services import AccountError, check_password_rules, create_use
 from app.accounts.services import find_user_by_email as find_user
 from app.core import access_matrix, mail, transaction
 from app.core.backup import BackupError, backup_sqlite, sqlite_path
+from app.editor import documents
 from app.editor.publishing import import_paths
 from app.models import Role
 from app.notifications.digests import send_digests
@@ -59,6 +60,40 @@ def import_command(paths: tuple[Path, ...]) -> None:
         raise click.ClickException("no paper sources (*.md) found in " + ", ".join(map(str, paths)))
     for result in results:
         click.echo(f"{result.slug} {result.version}: {result.status} ({result.sections} sections)")
+
+
+@papers_cli.command("convert")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--paper",
+    "slug",
+    help="Take the front matter from this paper's latest version (as the publish page does).",
+)
+@click.option("--version", "label", help="With --paper: the new version's number.")
+@click.option("--change-note", help="With --paper: the new version's change note.")
+def convert_command(file: Path, slug: str | None, label: str | None, change_note: str | None
+                    ) -> None:  # fmt: skip
+    """Print a .docx or .odt document as paper source Markdown on standard output.
+
+    Without --paper the front matter holds what the document says of itself (title,
+    authors, date); add version, change_note and the rest before importing it."""
+    if not file.is_file():
+        raise click.ClickException(f"{file}: no such file")
+    if not documents.is_document(file.name):
+        raise click.ClickException(f"{file}: only .docx and .odt documents can be converted")
+    data = file.read_bytes()
+    try:
+        if slug:
+            if documents.latest_version(slug) is None:
+                raise click.ClickException(f"no paper '{slug}'")
+            text = documents.source_from_document(
+                slug, data, file.name, version=label, change_note=change_note
+            )
+        else:
+            text = documents.document_source(data, file.name)
+    except documents.ConversionError as error:
+        raise click.ClickException(f"{file}: {error}") from None
+    click.echo(text, nl=not text.endswith("\n"))
 
 
 @users_cli.command("create")

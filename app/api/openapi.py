@@ -92,7 +92,8 @@ REASONS = {
     409: "The request conflicts with the current state (a decision already taken, a version "
     "already published, a closed comment period, ...), or a request with the same "
     "`Idempotency-Key` is still running (`idempotency_key_in_flight`).",
-    415: "The body is not `application/json`.",
+    413: "The body is larger than the site takes (2 MB).",
+    415: "The body is not `application/json` (or, where a route says so, `multipart/form-data`).",
     422: "The body breaks a rule; `fields` says which field and why. Also the answer to an "
     "`Idempotency-Key` already used for another request (`idempotency_key_reused`).",
     429: "Too many requests; wait a minute.",
@@ -200,7 +201,10 @@ def _operation(rule: Any, method: str, route: Route, parts: _Components) -> dict
     if route.body:
         refs = [parts.ref(model, "validation") for model in route.body]
         schema = refs[0] if len(refs) == 1 else {"oneOf": refs}
-        operation["requestBody"] = {"required": not route.body_optional, "content": _json(schema)}
+        content = _json(schema)
+        if route.multipart is not None:
+            content["multipart/form-data"] = {"schema": parts.ref(route.multipart, "validation")}
+        operation["requestBody"] = {"required": not route.body_optional, "content": content}
     operation["responses"] = _responses(rule, method, route, parts)
     return operation
 

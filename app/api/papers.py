@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import jsonify, url_for
+from pathlib import PurePath
+
+from flask import jsonify, request, url_for
 
 from app.api import presenters, schemas, validation
 from app.api.blueprint import answer, bp, created, signed_in
@@ -10,11 +12,14 @@ from app.core.errors import ApiError, error_json
 from app.core.permissions import can_edit_papers
 from app.core.ratelimits import account_key
 from app.core.urls import absolute_url
-from app.editor import publishing
+from app.editor import documents, publishing
 from app.extensions import limiter
 from app.papers import queries
 from app.papers.services import VersionConflict
 from app.papers.source import SourceError
+
+# As for the editors' page (app.editor.forms): a Markdown source of at most 2 MB.
+MAX_SOURCE_BYTES = 2 * 1024 * 1024
 
 
 @bp.errorhandler(SourceError)
@@ -88,7 +93,11 @@ def publish_version(slug: str):
     if not can_edit_papers(editor):
         raise ApiError(403, "Only series editors publish versions.", code="forbidden")
     dry_run = validation.query(schemas.PublishQuery).dry_run
-    source = validation.body(schemas.NewVersion).source
+    upload = None
+    if request.mimetype == "multipart/form-data":
+        upload = _upload()
+    else:
+        source = validation.body(schemas.NewVersion).source
     found = queries.paper_with_versions(slug)
     if found is None:
         raise ApiError(
@@ -97,6 +106,8 @@ def publish_version(slug: str):
         )
     paper = found[0]
     filename = f"{slug}.md"
+    if upload is not None:
+        source, filename = _uploaded_source(slug, *upload)
     if dry_run:
         result = publishing.preview(slug, source, filename)  # reads only
         if result.error is not None:
@@ -105,3 +116,49 @@ def publish_version(slug: str):
     version, counts = publishing.publish(editor, slug, source, filename)
     body = presenters.published_version(paper, version, queries.sections_of(version), counts)
     return created(body, url_for("api.version", slug=slug, label=version.label))
+
+
+def _upload() -> tuple[schemas.NewVersionFile, bytes, str]:
+    """A multipart body: its fields read as `NewVersionFile`, the file's bytes and name."""
+    data: dict[str, object] = dict(request.form.items())
+    for name, file in request.files.items():
+        data[name] = file.filename or ""
+    fields = validation.body(schemas.NewVersionFile, data=data)
+    file = request.files.get("file")
+    if file is None:  # a `file` sent as a plain field, not as a file
+        raise ApiError(
+            422, "Send the source as a file.", code="invalid", fields={"file": "must be a file"}
+        )
+    name = PurePath((file.filename or "").replace("\\", "/")).name[:200]
+    return fields, file.read(), name
+
+
+def _uploaded_source(slug: str, fields: schemas.NewVersionFile, data: bytes, name: str
+                     ) -> tuple[str, str]:  # fmt: skip
+    """The source of an uploaded file and the name its errors are reported against: a
+    document converted, Markdown decoded; 422 naming `file` when neither can be done."""
+
+    def refuse(why: str, status: int = 422):
+        return ApiError(status, f"file: {why}", code="invalid", fields={"file": why})
+
+    if documents.is_document(name):
+        try:
+            text = documents.source_from_document(
+                slug, data, name, version=fields.version, change_note=fields.change_note
+            )
+        except documents.ConversionError as error:
+            raise refuse(str(error)) from None
+        return text, name
+    if not name.lower().endswith((".md", ".markdown")):
+        raise refuse("send a Markdown file (.md) or a document (.docx, .odt)")
+    if len(data) > MAX_SOURCE_BYTES:
+        raise refuse("the file is larger than 2 MB", 413)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise refuse(f"the file is not UTF-8 ({error.reason})") from None
+    if "\x00" in text:
+        raise refuse("the file contains the character U+0000")
+    if not text.strip():
+        raise refuse("the file is empty")
+    return publishing.with_change_note(text, fields.change_note), name

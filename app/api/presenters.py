@@ -166,6 +166,7 @@ def publish_preview(paper: Paper, preview: Any) -> schemas.VersionPreview:
             dry_run=True,
             previous_version=preview.previous.label if preview.previous else None,
             sha256=parsed.sha256,
+            source=parsed.source,
             sections=[
                 schemas.SectionChange(
                     fate=change.fate,

@@ -26,6 +26,8 @@ class Route:
     body: tuple[type[s.Body], ...] = ()  # more than one: one of them
     errors: tuple[int, ...] = ()  # beyond those every request of its kind may meet
     body_optional: bool = False
+    # Also taken as multipart/form-data (an uploaded file), described by this model.
+    multipart: type[s.Body] | None = None
     media_type: str = "application/json"  # of the answers with a body
 
 
@@ -38,7 +40,8 @@ ROUTES: dict[str, Route] = {
         {200: s.VersionPreview, 201: s.PublishedVersion},
         query=s.PublishQuery,
         body=(s.NewVersion,),
-        errors=(409,),
+        multipart=s.NewVersionFile,
+        errors=(409, 413),
     ),
     "create_annotation": Route({201: s.Annotation}, body=(s.NewThread, s.NewReply), errors=(409,)),
     "annotation": Route({200: s.Thread}, query=s.ThreadQuery),

@@ -302,6 +302,31 @@ class NewVersion(Body):
         return self
 
 
+class NewVersionFile(Body):
+    """A paper's next version as an uploaded file, sent as `multipart/form-data`: Markdown
+    with front matter (`.md`), or a Word or OpenDocument text (`.docx`, `.odt`) converted
+    with pandoc, whose front matter is the latest version's with `version`, the day's
+    date and `change_note`."""
+
+    invalid_message: ClassVar[str] = "The upload is not valid; `fields` says what to change."
+    required_messages: ClassVar[dict[str, str]] = {
+        "file": "required: the source as a file (.md, .docx or .odt)"
+    }
+
+    file: Annotated[
+        str,
+        Field(
+            json_schema_extra={"format": "binary", "contentMediaType": "application/octet-stream"}
+        ),
+    ]
+    """The source: `.md` (UTF-8), `.docx` or `.odt`; at most 2 MB."""
+    version: Text | None = None
+    """For a document: the new version's number (default: the latest's with its last
+    number raised by one, 5.0 → 5.1). Ignored for Markdown, whose front matter says it."""
+    change_note: Text | None = None
+    """The change note; for Markdown it replaces the front matter's."""
+
+
 # --- query parameters -------------------------------------------------------------------
 
 
@@ -588,6 +613,9 @@ class PreviewDetail(Answer):
     dry_run: Literal[True]
     previous_version: str | None
     sha256: str
+    source: str
+    """The source that would be published (a .docx or .odt converted to Markdown with its
+    front matter): correct it and send it back as `{source}`."""
     sections: list[SectionChange]
     threads: list[ThreadLanding]
 

@@ -1,8 +1,10 @@
 """Editor forms."""
 
+from collections.abc import Callable
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileSize
-from wtforms import DateField, HiddenField, TextAreaField
+from wtforms import DateField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from app.core.i18n import lazy_gettext as _l
@@ -20,21 +22,32 @@ class CommentPeriodForm(FlaskForm):
 # A paper source is Markdown: the largest known is some 40 kB; 2 MB leaves room.
 MAX_SOURCE_BYTES = 2 * 1024 * 1024
 MAX_CHANGE_NOTE = 2000
+MAX_VERSION_LABEL = 20
 
 
 class PublishForm(FlaskForm):
-    """A new version's source, uploaded or pasted, and an optional change note.
+    """A new version's source, uploaded (Markdown, or a .docx or .odt document to
+    convert) or pasted, and an optional change note.
 
     A change note given here replaces the front matter's `change_note` (the source is
-    rewritten to carry it, so the stored source and the version agree).
+    rewritten to carry it, so the stored source and the version agree). `version` names
+    the version made from a document, whose front matter comes from the latest version
+    (`app.editor.documents`).
     """
 
     source_file = FileField(
-        _l("Upload the source (.md)"),
+        _l("Upload the source (.md, .docx or .odt)"),
         validators=[
-            FileAllowed(["md", "markdown"], _l("Upload a Markdown file (.md).")),
+            FileAllowed(
+                ["md", "markdown", "docx", "odt"],
+                _l("Upload a Markdown file (.md) or a document (.docx, .odt)."),
+            ),
             FileSize(MAX_SOURCE_BYTES, message=_l("The file is larger than 2 MB.")),
         ],
+    )
+    version = StringField(
+        _l("Version number (for a .docx or .odt)"),
+        validators=[Optional(), Length(max=MAX_VERSION_LABEL)],
     )
     source_text = TextAreaField(_l("Or paste the source"))
     change_note = TextAreaField(
@@ -53,12 +66,15 @@ class PublishForm(FlaskForm):
         if has_text and len(field.data.encode("utf-8")) > MAX_SOURCE_BYTES:
             raise ValidationError(_l("The source is larger than 2 MB."))
 
-    def source(self) -> tuple[str, str]:
+    def source(self, document: Callable[[bytes, str], str] | None = None) -> tuple[str, str]:
         """The source text and the name to report errors against; ValueError when the
-        uploaded file is not UTF-8."""
+        uploaded file is not UTF-8, or when `document` (which makes a source of an
+        uploaded .docx or .odt) refuses the file."""
         uploaded = self.source_file.data
         if uploaded and getattr(uploaded, "filename", ""):
             raw = uploaded.read()
+            if document is not None and uploaded.filename.lower().endswith((".docx", ".odt")):
+                return document(raw, uploaded.filename), uploaded.filename
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as error:

@@ -29,7 +29,7 @@ from app.annotations import carrying
 from app.extensions import db
 from app.models import Anchor, AnchorStatus, Paper, PaperVersion, Section, User
 from app.notifications import events as notifications
-from app.papers import services
+from app.papers import compare, services
 from app.papers.correspondence import Correspondence, SectionFate, SectionInfo, correspond
 from app.papers.services import VersionConflict
 from app.papers.source import PaperSource, SourceError, parse_source
@@ -104,6 +104,9 @@ class Preview:
     changes: list[SectionChange] = field(default_factory=list)
     landings: list[Landing] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ANCHOR_STATUSES, 0))
+    # The text against the latest version, section by section and word by word.
+    diff: list[compare.Row] = field(default_factory=list)
+    diff_summary: compare.Summary | None = None
 
     @property
     def ok(self) -> bool:
@@ -131,6 +134,11 @@ class Preview:
         if 1 <= self.error.line <= len(rows):
             return rows[self.error.line - 1]
         return None
+
+    @property
+    def applied(self) -> list[Landing]:
+        """The suggestions whose proposed wording the new text takes up."""
+        return [landing for landing in self.landings if landing.status == "applied"]
 
     def change_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -249,8 +257,12 @@ def preview(paper_slug: str, source_text: str, filename: str = "<source>", *,
         ]
         return result
 
+    stored = _stored_sections(check.latest)
     new_infos = section_infos(parsed.sections)
-    old_infos = section_infos(_stored_sections(check.latest))
+    old_infos = section_infos(stored)
+    result.diff, result.diff_summary = compare.compare_sections(
+        compare.sides(stored), compare.sides(parsed.sections)
+    )
     result.changes = [SectionChange(row, _labels(row)) for row in correspond(old_infos, new_infos)]
 
     plan = carrying.plan(check.latest, new_infos)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.core.access import require
 from app.core.i18n import gettext as _
 from app.core.permissions import can_edit_papers
-from app.editor import publishing, services
+from app.editor import documents, publishing, services
 from app.editor.forms import CommentPeriodForm, ConfirmPublishForm, PublishForm
 from app.extensions import db
 from app.models import Paper
@@ -54,15 +54,36 @@ def publish(slug: str):
         status = 422 if form.is_submitted() else 200
         return render_template("editor/publish.html", paper=paper, form=form), status
     try:
-        text, filename = form.source()
+        text, filename = form.source(document=_document_source(paper, form))
+    except documents.ConversionError as error:
+        why = _("The document cannot be converted: %(why)s.", why=str(error))
+        form.source_file.errors = [*form.source_file.errors, why]
+        return render_template("editor/publish.html", paper=paper, form=form), 422
     except ValueError as error:
         form.source_file.errors = [*form.source_file.errors, str(error)]
         return render_template("editor/publish.html", paper=paper, form=form), 422
     result = publishing.preview(paper.slug, text, filename, change_note=form.change_note.data)
-    if not result.ok and not form.source_text.data:
-        # An uploaded source with an error comes back in the text box, to be corrected there.
-        form.source_text.data = text
+    # The source comes back in the text box, to be corrected there and previewed again:
+    # as written when it has an error, as it would be published otherwise.
+    form.source_text.data = result.parsed.source if result.ok else text
+    form.change_note.data = "" if result.ok else form.change_note.data
     return _render_preview(paper, result, form)
+
+
+def _document_source(paper: Paper, form: PublishForm):
+    """What makes a source of an uploaded .docx or .odt: the document's text, the latest
+    version's front matter with the form's version and change note."""
+
+    def make(data: bytes, filename: str) -> str:
+        return documents.source_from_document(
+            paper.slug,
+            data,
+            filename,
+            version=form.version.data,
+            change_note=form.change_note.data,
+        )
+
+    return make
 
 
 def _render_preview(paper: Paper, result: publishing.Preview, form: PublishForm | None = None,

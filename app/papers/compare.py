@@ -162,14 +162,29 @@ def compare_versions(
     if old is None or new is None:
         return None
     sections = _sections({old.id, new.id})
-    old_sections, new_sections = sections.get(old.id, []), sections.get(new.id, [])
+    rows, summary = compare_sections(sections.get(old.id, []), sections.get(new.id, []))
+    low, high = sorted((old.sequence, new.sequence))
+    between = [v for v in versions if low < v.sequence <= high]
+    return Comparison(paper, old, new, rows, summary, between)
+
+
+def compare_sections(
+    old_sections: list[SectionSide], new_sections: list[SectionSide]
+) -> tuple[list[Row], Summary]:
+    """The rows and summary of a comparison of two lists of sections, each in reading
+    order: stored versions here, a published version and a source not yet published in
+    the publishing preview. No query."""
     pairs = correspond([s.info() for s in old_sections], [s.info() for s in new_sections])
     old_by_key = {s.key: s for s in old_sections}
     new_by_key = {s.key: s for s in new_sections}
     rows = [_row(pair, old_by_key, new_by_key) for pair in pairs]
-    low, high = sorted((old.sequence, new.sequence))
-    between = [v for v in versions if low < v.sequence <= high]
-    return Comparison(paper, old, new, rows, _summary(rows), between)
+    return rows, _summary(rows)
+
+
+def sides(sections) -> list[SectionSide]:
+    """`SectionSide`s of stored or parsed sections (both have key, number, title, level,
+    text)."""
+    return [SectionSide(s.key, s.number, s.title, s.level, s.text) for s in sections]
 
 
 def _sections(version_ids: set[int]) -> dict[int, list[SectionSide]]:

@@ -348,17 +348,37 @@ def test_a_dry_run_with_a_key_is_recorded_like_any_answer(client, db, world):
 
 
 def test_a_file_upload_with_a_key_that_is_refused_leaves_the_key_free(client, db, world):
-    """The API reads a version as JSON; a multipart upload is refused (415), and a refusal
+    """An uploaded file the API cannot read (here a PDF) is refused (422), and a refusal
     keeps nothing, so the same key then publishes the JSON body."""
     token, key = world["tokens"]["editor"], new_key()
-    upload = {"file": (io.BytesIO(source_51().encode()), "5.1.md")}
+    upload = {"file": (io.BytesIO(b"%PDF-1.4"), "5.1.pdf")}
     refused = client.post(
         VERSIONS_URL, data=upload, headers={**auth(token), HEADER: key},
         content_type="multipart/form-data",
     )  # fmt: skip
-    assert refused.status_code == 415
+    assert refused.status_code == 422
     assert records(db) == []
     assert send(client, token, VERSIONS_URL, {"source": source_51()}, key).status_code == 201
+
+
+def test_a_file_upload_retried_with_its_key_is_published_once(client, db, world):
+    """A multipart upload is keyed by its fields and its file: the retry replays."""
+    token, key = world["tokens"]["editor"], new_key()
+
+    def upload():
+        return client.post(
+            VERSIONS_URL,
+            data={"file": (io.BytesIO(source_51().encode()), "5.1.md")},
+            headers={**auth(token), HEADER: key},
+            content_type="multipart/form-data",
+        )
+
+    before = every_row(db)
+    first, second = upload(), upload()
+    assert first.status_code == second.status_code == 201, first.get_json()
+    assert second.headers.get("Idempotent-Replayed") == "true"
+    assert second.get_json() == first.get_json()
+    assert added(before, every_row(db))["paper_versions"] == 1
 
 
 # --- two requests with one key at once -------------------------------------------------------
