@@ -60,7 +60,7 @@ def columns(rows: list[tuple[str, int]], height: int = 160) -> Chart:
     maximum = max((value for _label, value in rows), default=0)
     scale = _scale(maximum, height - 20)
     step = WIDTH / max(len(rows), 1)
-    width = max(step * 0.8, 1.0)
+    width = min(max(step * 0.8, 1.0), 40.0)  # a lone day is a column, not a wall
     bars = [
         Bar(
             label,
