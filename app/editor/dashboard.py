@@ -2,7 +2,8 @@
 
 What is counted is what anyone reads on the version as words: the threads shown on it
 (made on it, or carried into it — `app.annotations.queries.placed_roots` — each in the
-section where it stands there) and their published replies (`published_words`). Pending,
+section where it stands there) and their published replies (`published_words`), also
+those below a deleted or hidden first contribution, which readers still see. Pending,
 hidden, rejected and deleted words, and those of restricted accounts, stay out, as they
 do from the public pages and the editors' exports.
 
@@ -23,7 +24,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from app.annotations.queries import placed_roots, published_words
+from app.annotations.queries import placed_roots, published_words, visible_to
 from app.extensions import db
 from app.models import (
     Anchor,
@@ -180,12 +181,15 @@ def build(version: PaperVersion) -> Dashboard:
             User.country,
             func.coalesce(reply_counts.c.n, 0),
             answered,
+            published_words().label("shown"),
         )
         .join(placed, placed.c.root_id == Annotation.id)
         .join(User, User.id == Annotation.author_id)
         .outerjoin(Anchor, Anchor.id == placed.c.anchor_id)
         .outerjoin(reply_counts, reply_counts.c.root_id == Annotation.id)
-        .where(published_words())
+        # Placeholders too (deleted or hidden first contributions): not counted, but
+        # their published replies are, in the section where the thread stands.
+        .where(visible_to(None))
         .order_by(Annotation.id)
     ).all()
     replies = db.session.execute(
@@ -199,10 +203,14 @@ def build(version: PaperVersion) -> Dashboard:
     countries: Counter[str | None] = Counter()
     passages: dict[tuple[Any, ...], Passage] = {}
     where: dict[int, SectionFigures] = {}
-    unanswered = 0
-    for id_, key, start, exact, kind, created, stakeholder, country, n, is_answered in threads:
+    unanswered = counted_threads = 0
+    for row in threads:
+        id_, key, start, exact, kind, created, stakeholder, country, n, is_answered, shown = row
         figures = by_key.get(key, earlier) if key is not None else earlier
         where[id_] = figures
+        if not shown:
+            continue
+        counted_threads += 1
         figures.threads += 1
         figures.by_kind[kind.value] += 1
         days[_day(created)] += 1
@@ -218,7 +226,7 @@ def build(version: PaperVersion) -> Dashboard:
             passage.replies += n
     for root_id, kind, created, stakeholder, country in replies:
         figures = where.get(root_id)
-        if figures is None:  # a reply to a thread nobody reads as words
+        if figures is None:  # below a thread of a restricted account
             continue
         figures.replies += 1
         figures.by_kind[kind.value] += 1
@@ -235,7 +243,7 @@ def build(version: PaperVersion) -> Dashboard:
     return Dashboard(
         sections=sections,
         earlier_text=earlier,
-        threads=len(threads),
+        threads=counted_threads,
         replies=counted_replies,
         unanswered=unanswered,
         over_time=over_time,

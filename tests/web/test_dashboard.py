@@ -242,7 +242,7 @@ def _more_threads(db, n: int) -> None:
     db.session.commit()
 
 
-@pytest.mark.parametrize("path", ["/dashboard", "/report", "/report.csv"])
+@pytest.mark.parametrize("path", ["/dashboard", "/report", "/report.csv", "/report.docx"])
 def test_queries_do_not_grow_with_threads(editor_client, paper, db, count_queries, path):
     seed_annotations("think-paper-1", threads=10, replies=20)
     db.session.commit()
@@ -376,3 +376,20 @@ def test_hostile_words_break_no_document(editor_client, paper, db, create_user, 
         text = read(response.get_data())
         assert marker in text  # the words, as text
         assert "=1+1" in text
+
+
+def test_replies_below_a_deleted_thread_still_count(editor_client, paper, db, create_annotation):
+    thread = create_annotation("Soon taken back.")
+    create_annotation("A reply that stays.", parent=thread)
+    create_annotation("Not a thread to count.").status = AnnotationStatus.HIDDEN
+    thread.status = AnnotationStatus.DELETED
+    db.session.commit()
+    soup = BeautifulSoup(
+        editor_client.get(BASE + "/dashboard").get_data(as_text=True), "html.parser"
+    )
+    figures = {dd["data-figure"]: dd.get_text() for dd in soup.select("[data-figure]")}
+    assert figures == {"threads": "0", "replies": "1", "unanswered": "0"}
+    cells = [
+        td.get_text() for td in soup.select_one(f'#sections-table tr[data-section="{KEY}"]')("td")
+    ]
+    assert cells[-3:] == ["0", "1", "1"]
