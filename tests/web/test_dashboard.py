@@ -31,10 +31,11 @@ from app.models import (
     StakeholderType,
     User,
 )
-from app.models.annotation import TargetType
+from app.models.annotation import AnchorStatus, TargetType
 from app.models.base import utcnow
 from bench.seed import seed_annotations
 from tests.conftest import DATA
+from tests.web.test_carried_threads import PHRASE, place, publish_next  # noqa: F401 (a fixture)
 
 BASE = "/editor/papers/think-paper-1/v/5.0"
 KEY = "public-sector-idiosyncrasies"
@@ -393,3 +394,44 @@ def test_replies_below_a_deleted_thread_still_count(editor_client, paper, db, cr
         td.get_text() for td in soup.select_one(f'#sections-table tr[data-section="{KEY}"]')("td")
     ]
     assert cells[-3:] == ["0", "1", "1"]
+
+
+def test_carried_threads_count_where_they_stand_in_the_later_version(
+    editor_client,
+    publish_next,  # noqa: F811 (the fixture)
+    create_annotation,
+    db,
+    editor,
+):
+    moved = create_annotation("Carried to the introduction.", quote=PHRASE)
+    orphan = create_annotation("Its words are gone.")
+    create_annotation("A reply, carried with it.", parent=orphan)
+    _v50, v51 = publish_next()
+    place(db, moved, v51, AnchorStatus.MOVED, "introduction", 5, 5 + len(PHRASE), PHRASE)
+    place(db, orphan, v51, AnchorStatus.ORPHANED, None)
+    dispositions.answer(editor, moved, "accepted", "Moved it up.", version=v51)
+    db.session.commit()
+    later = "/editor/papers/think-paper-1/v/5.1"
+
+    soup = BeautifulSoup(
+        editor_client.get(later + "/dashboard").get_data(as_text=True), "html.parser"
+    )
+    figures = {dd["data-figure"]: dd.get_text() for dd in soup.select("[data-figure]")}
+    assert figures == {"threads": "2", "replies": "1", "unanswered": "1"}
+    intro = soup.select_one('#sections-table tr[data-section="introduction"]')
+    assert [td.get_text() for td in intro("td")][-3:] == ["1", "0", "1"]
+    assert (
+        soup.select_one(f'#sections-table tr[data-section="{KEY}"]').select("td")[-1].get_text()
+        == "0"
+    )
+    earlier = soup.select_one('#sections-table tr[data-section=""]')
+    assert earlier.th.get_text() == "Comments on earlier text"
+    assert [td.get_text() for td in earlier("td")][-3:] == ["1", "1", "2"]
+    assert PHRASE in soup.select_one("#passages-table tbody tr").th.get_text()
+
+    html = editor_client.get(later + "/report").get_data(as_text=True)
+    report = BeautifulSoup(html, "html.parser")
+    assert report.select_one(f'#section-introduction tr[data-thread="{moved.id}"]') is not None
+    assert report.select_one(f'#earlier-text tr[data-thread="{orphan.id}"]') is not None
+    row = report.select_one(f'tr[data-thread="{moved.id}"]').get_text(" ")
+    assert "Moved it up." in row and "5.1" in row
