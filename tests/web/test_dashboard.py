@@ -344,7 +344,7 @@ def test_the_report_as_word_and_opendocument(editor_client, discussion):
 
 def test_hostile_words_break_no_document(editor_client, paper, db, create_user, editor):
     author = create_user(name='=HYPERLINK("http://evil") <b>', country="DE")
-    strings = [s for s in BLNS if s.strip() and "\x00" not in s][:400]
+    strings = [s for s in BLNS if s.strip() and "\x00" not in s]
     strings += ["<script>alert(1)</script>", "# not a heading", "$$\\input{/etc/passwd}$$",
                 "<img src=x onerror=alert(1)>", "\x01\x0b control \x1f", "=1+1", "@SUM(A1)",
                 "![x](file:///etc/passwd)", "```\ncode\n```", "| a | b |\n|---|---|"]  # fmt: skip
