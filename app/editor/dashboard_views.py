@@ -5,7 +5,7 @@ each with its data as a table) and the report of answers, as a page, CSV, `.docx
 from __future__ import annotations
 
 from flask import Response, abort, render_template
-from flask_babel import format_date
+from flask_babel import format_date, get_locale
 
 from app.core.access import require
 from app.core.i18n import gettext as _
@@ -25,6 +25,13 @@ def _version_or_404(slug: str, label: str) -> queries.VersionLookup:
     if found is None or found.version is None:
         abort(404)
     return found
+
+
+def _country_name(code: str | None) -> str:
+    """A country's name in the page's language ("Germany" for DE), its code when unknown."""
+    if not code:
+        return _("Not given")
+    return get_locale().territories.get(code.upper(), code)
 
 
 @bp.route(f"{VERSION}/dashboard")
@@ -51,7 +58,7 @@ def dashboard_page(slug: str, label: str):
             [(stakeholder_label(kind), n) for kind, n in figures.by_stakeholder]
         ),
         by_country=charts.horizontal(
-            [(country or _("Not given"), n) for country, n in figures.by_country]
+            [(_country_name(country), n) for country, n in figures.by_country]
         ),
         heat=charts.heat_strip([(s.key, s.heading, s.length, s.density) for s in figures.sections]),
     )

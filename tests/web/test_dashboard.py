@@ -143,7 +143,7 @@ def test_the_dashboard_counts_what_readers_read(editor_client, discussion, db):
     stakeholders = _cells(soup, "stakeholder-table")
     assert stakeholders["Academia and research"] == ["3"]
     assert stakeholders["Business"] == ["2"]
-    assert _cells(soup, "country-table") == {"DE": ["3"], "FR": ["2"]}
+    assert _cells(soup, "country-table") == {"Germany": ["3"], "France": ["2"]}
     today = sum(int(v[0]) for v in _cells(soup, "time-table").values())
     assert today == 5
 
