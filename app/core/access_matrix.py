@@ -472,6 +472,17 @@ MATRIX: tuple[tuple[str, tuple[Action, ...]], ...] = (
                 EDITORS,
                 ("GET api.export_csv", "GET api.export_json"),
             ),
+            Action(
+                "read a version's dashboard and report of answers (page, CSV, .docx, .odt)",
+                EDITORS,
+                (
+                    "GET editor.dashboard_page",
+                    "GET editor.report",
+                    "GET editor.report_csv",
+                    "GET editor.report_docx",
+                    "GET editor.report_odt",
+                ),
+            ),
         ),
     ),
     (

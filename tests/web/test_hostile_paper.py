@@ -14,9 +14,11 @@ listed below, with the values of any new kind of parameter.
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import re
+import zipfile
 from html import escape
 from xml.etree import ElementTree
 
@@ -88,7 +90,8 @@ MUST_SHOW = {
     "papers.responses", "papers.responses_csv", "annotations.section", "annotations.thread",
     "annotations.edit", "annotations.history",
     "annotations.article_fragment", "annotations.card_fragment", "editor.index",
-    "editor.publish", "editor.comment_period", "moderation.index", "moderation.item",
+    "editor.publish", "editor.comment_period", "editor.dashboard_page", "editor.report",
+    "moderation.index", "moderation.item",
     "definitions.term", "accounts.profile",
     "api.papers", "api.paper", "api.version", "api.version_annotations", "api.annotation",
 }  # fmt: skip
@@ -342,8 +345,28 @@ def atom_dangers(body: str) -> list[str]:
     return found
 
 
+# Word-processor files (zip archives) and the XML in them that holds the text.
+DOCUMENTS = {
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "word/document.xml",
+    "application/vnd.oasis.opendocument.text": "content.xml",
+}
+
+
+def document_text(response, url: str, problems: list[str]) -> str:
+    """The text of a word-processor file, which must be a zip holding well-formed XML."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(response.get_data())) as archive:
+            content = archive.read(DOCUMENTS[response.mimetype])
+        return "".join(ElementTree.fromstring(content).itertext())
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError) as error:
+        problems.append(f"{url}: a broken document: {error}")
+        return ""
+
+
 def check_answer(response, url: str, problems: list[str]) -> bool:
     """Check one answer; whether it showed the paper."""
+    if response.mimetype in DOCUMENTS:
+        return response.status_code == 200 and MARK in document_text(response, url, problems)
     body = response.get_data(as_text=True)
     if response.status_code >= 500:
         problems.append(f"{url}: {response.status_code}")
