@@ -47,6 +47,7 @@ PERSONAL_GETS = {
     "editor.index": ("editor", {}),
     "editor.comment_period": ("editor", {"slug": "think-paper-1"}),
     "editor.publish": ("editor", {"slug": "think-paper-1"}),
+    "editor.triage_list": ("editor", {"slug": "think-paper-1", "label": "5.0"}),
     "notifications.index": ("participant", {}),
     "notifications.open_item": ("participant", {"notification_id": ":notification"}),
     "notifications.unsubscribe": ("anonymous", {"token": "not-a-real-token"}),
