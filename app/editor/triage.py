@@ -49,6 +49,9 @@ PER_PAGE = 50
 # At most this many threads answered by one request.
 MAX_SELECTED = 1000
 QUOTE_LENGTH = 140
+# A campaign's members shown with their details; the others are listed by id, so that a
+# campaign of thousands costs what a campaign of twenty does.
+MEMBERS_SHOWN = 20
 SORTS = ("position", "newest", "replies", "flags")
 
 
@@ -81,15 +84,23 @@ class Item:
 @dataclass
 class Entry:
     """A line of the list: one thread, or a campaign's members that pass the filters (the
-    first of them in the list's order stands for it)."""
+    first of them in the list's order stands for it). `items` are the threads shown with
+    their details: a campaign's first `MEMBERS_SHOWN`; the others are listed by id."""
 
     ids: list[int]
     campaign: campaign_groups.Campaign | None = None
     items: list[Item] = field(default_factory=list)
+    replies: int = 0
+    flags: int = 0
 
     @property
     def lead(self) -> Item:
         return self.items[0]
+
+    @property
+    def more(self) -> list[int]:
+        """The ids of the members listed without their details."""
+        return self.ids[len(self.items) :]
 
 
 @dataclass
@@ -131,7 +142,7 @@ def _rows(version: PaperVersion, filters: Filters) -> list[Any]:
     )
     answered = exists(select(Disposition.id).where(Disposition.annotation_id == Annotation.id))
     query = (
-        select(Annotation.id, replies, flags)
+        select(Annotation.id, placed.c.key, replies, flags)
         .join(placed, placed.c.root_id == Annotation.id)
         .join(User, User.id == Annotation.author_id)
         .outerjoin(Section, (Section.version_id == version.id) & (Section.key == placed.c.key))
@@ -173,21 +184,23 @@ def _items(version: PaperVersion, ids: Sequence[int], counts: dict[int, Any]) ->
     (none for no threads)."""
     if not ids:
         return {}
-    placed = placed_roots(version.id)
+    # A thread carried into the version has its anchor there (one per thread and
+    # version); one made on it has none. Joined directly rather than through
+    # `placed_roots`: PostgreSQL plans the union badly under a long IN list.
+    anchored = (Anchor.annotation_id == Annotation.id) & (Anchor.version_id == version.id)
     rows = db.session.execute(
-        select(Annotation, placed.c.key, Anchor.exact)
-        .join(placed, placed.c.root_id == Annotation.id)
-        .outerjoin(Anchor, Anchor.id == placed.c.anchor_id)
+        select(Annotation, Anchor.exact)
+        .outerjoin(Anchor, anchored)
         .where(Annotation.id.in_(ids))
         .options(joinedload(Annotation.author))
     ).all()
     answers = dispositions.current_dispositions(ids)
     found = {}
-    for thread, key, carried_exact in rows:
+    for thread, carried_exact in rows:
         quote = carried_exact if carried_exact is not None else thread.quote_exact
         row = counts[thread.id]
         found[thread.id] = Item(
-            thread, key, _shorten(quote), row.replies, row.flags, answers.get(thread.id)
+            thread, row.key, _shorten(quote), row.replies, row.flags, answers.get(thread.id)
         )
     return found
 
@@ -214,9 +227,11 @@ def listing(version: PaperVersion, filters: Filters, page: int = 1,
     page = min(max(page, 1), pages)
     shown = entries[(page - 1) * per_page : page * per_page]
     counts = {row.id: row for row in rows}
-    items = _items(version, [i for e in shown for i in e.ids], counts)
+    items = _items(version, [i for e in shown for i in e.ids[:MEMBERS_SHOWN]], counts)
     for entry in shown:
-        entry.items = [items[i] for i in entry.ids if i in items]
+        entry.items = [items[i] for i in entry.ids[:MEMBERS_SHOWN] if i in items]
+        entry.replies = sum(counts[i].replies for i in entry.ids)
+        entry.flags = sum(counts[i].flags for i in entry.ids)
     return Listing(
         entries=[e for e in shown if e.items],
         total_threads=len(rows),
@@ -271,12 +286,19 @@ def chosen_threads(version: PaperVersion, ids: Iterable[int]) -> list[Annotation
         raise BulkRefusal(
             {0: AnnotationError(f"Answer at most {MAX_SELECTED} threads at once.", field="threads")}
         )
-    placed = placed_roots(version.id)
+    # Shown on the version: made on it, or carried into it (`placed_roots`, spelled out:
+    # PostgreSQL plans the union badly under a long IN list).
+    carried = exists(
+        select(Anchor.id).where(
+            Anchor.annotation_id == Annotation.id, Anchor.version_id == version.id
+        )
+    )
+    on_version = (Annotation.version_id == version.id) | carried
     found = list(
         db.session.scalars(
             select(Annotation)
-            .join(placed, placed.c.root_id == Annotation.id)
-            .where(Annotation.id.in_(wanted), _listed())
+            .where(Annotation.id.in_(wanted), Annotation.parent_id.is_(None), on_version)
+            .where(_listed())
             .options(joinedload(Annotation.author))
             .order_by(Annotation.id)
         ).unique()

@@ -510,3 +510,15 @@ def test_the_list_costs_the_same_queries_for_ten_or_a_thousand_threads(
     assert few_rows == 6 and many_rows == 50  # a campaign of five counts once
     assert few == many
     assert few_filtered == many_filtered
+
+
+def test_a_large_campaign_lists_its_other_members_by_id(client, logged_in, editor, campaign,
+                                                        monkeypatch):  # fmt: skip
+    from app.editor import triage
+
+    monkeypatch.setattr(triage, "MEMBERS_SHOWN", 2)
+    copies, _others = campaign
+    logged_in(editor)
+    row = soup_of(client.get(URL)).select_one("tr.triage__campaign")
+    assert [a.get_text() for a in row.select("details a")] == [f"#{i}" for i in copies]
+    assert row.select_one("input[name=campaign]")["value"] == ",".join(map(str, copies))
