@@ -265,6 +265,11 @@ class DispositionForm(FlaskForm):
     post = SubmitField(_l("Publish the answer"))
 
     def __init__(self, *args, versions=(), **kwargs):
+        # A new form offers the latest version: answers are mostly given while, or after,
+        # publishing the version that takes the comments into account. (A posted form
+        # keeps what was sent, "no version" included.)
+        if versions and "formdata" in kwargs and kwargs["formdata"] is None:
+            kwargs.setdefault("version", versions[-1].label)
         super().__init__(*args, **kwargs)
         self.version.choices = [
             SelectChoice("", _l("No version yet")),

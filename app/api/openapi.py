@@ -74,6 +74,7 @@ TAGS = {
     "editors adopt one definition or reject proposals with a reason, and manage aliases. "
     "Votes have their own allowance (60 a minute unless the site says otherwise).",
     "exports": "Editors' exports of a version's public contributions, as CSV or JSON.",
+    "campaigns": "Editors' view of near-identical comments on a version, grouped.",
     "meta": "About the API itself.",
 }
 MODULE_TAGS = {"definitions": "glossary", "dispositions": "annotations", "openapi": "meta"}

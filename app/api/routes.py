@@ -72,4 +72,5 @@ ROUTES: dict[str, Route] = {
     "search": Route({200: s.SearchResults}, query=s.SearchQuery),
     "export_csv": Route({200: None}, errors=(401, 403), media_type=CSV),
     "export_json": Route({200: s.VersionExport}, errors=(401, 403)),
+    "version_campaigns": Route({200: s.CampaignList}, query=s.Page, errors=(401, 403)),
 }

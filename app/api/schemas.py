@@ -1108,3 +1108,23 @@ class VersionExport(Answer):
     """Threads oldest first, each followed by its replies in the order written."""
     proposals: list[ExportedProposal]
     """In the order proposed."""
+
+
+class Campaign(Answer):
+    """A group of near-identical threads on a version: copies of one text with small
+    changes (`app.editor.campaigns` says how they are found)."""
+
+    size: int
+    """How many threads the group has."""
+    annotations: list[int]
+    """The ids of its threads, in increasing order."""
+    sample: str
+    """The body (Markdown) of its first thread."""
+
+
+class CampaignList(Answer):
+    """A version's campaigns, by their first thread's id; `after` is that id."""
+
+    items: list[Campaign]
+    total: int
+    next: Url | None

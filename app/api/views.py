@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from app.api import (
     annotations,
+    campaigns,
     definitions,
     dispositions,
     exports,
@@ -21,6 +22,7 @@ from app.api.blueprint import bp
 ROUTE_MODULES = (
     papers,
     annotations,
+    campaigns,
     definitions,
     dispositions,
     exports,

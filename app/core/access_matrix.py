@@ -468,6 +468,15 @@ MATRIX: tuple[tuple[str, tuple[Action, ...]], ...] = (
                 ("GET editor.publish", "POST editor.publish", "POST api.publish_version"),
             ),
             Action(
+                "triage a version's threads and answer several together; its campaigns",
+                EDITORS,
+                (
+                    "GET editor.triage_list",
+                    "POST editor.triage_list",
+                    "GET api.version_campaigns",
+                ),
+            ),
+            Action(
                 "export a version's public contributions (CSV, JSON)",
                 EDITORS,
                 ("GET api.export_csv", "GET api.export_json"),

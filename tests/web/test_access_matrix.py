@@ -343,6 +343,7 @@ def _web(world: World, actor: Actor, endpoint: str) -> dict[str, Any]:
         "definitions.flag": {"reason": "spam"},
         "editor.comment_period": {"opens": "", "closes": ""},
         "editor.publish": {"source_text": source("3.0", "A third."), "change_note": ""},
+        "editor.triage_list": {"threads": [str(world.thread_id)], "outcome": "noted"},
         "moderation.decide": {
             "target": f"annotation:{world.thread_id}",
             "action": "hide",

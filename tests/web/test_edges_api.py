@@ -170,6 +170,7 @@ ACTORS = {
     "set_aliases": "editor",
     "moderation_decision": "moderator",
     "moderation_queue": "moderator",
+    "version_campaigns": "editor",
 }
 METHODS = {
     "create_annotation": ("POST", "/annotations"),
@@ -195,6 +196,7 @@ METHODS = {
     "papers": ("GET", "/papers"),
     "publish_version": ("POST", "/papers/think-paper-1/versions"),
     "search": ("GET", "/search"),
+    "version_campaigns": ("GET", "/papers/think-paper-1/versions/5.0/campaigns"),
 }
 PAPER_SOURCE = """---
 title: "Edge paper"

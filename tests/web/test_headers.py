@@ -52,6 +52,7 @@ PERSONAL_GETS = {
     "editor.report_csv": ("editor", {"slug": "think-paper-1", "label": "5.0"}),
     "editor.report_docx": ("editor", {"slug": "think-paper-1", "label": "5.0"}),
     "editor.report_odt": ("editor", {"slug": "think-paper-1", "label": "5.0"}),
+    "editor.triage_list": ("editor", {"slug": "think-paper-1", "label": "5.0"}),
     "notifications.index": ("participant", {}),
     "notifications.open_item": ("participant", {"notification_id": ":notification"}),
     "notifications.unsubscribe": ("anonymous", {"token": "not-a-real-token"}),

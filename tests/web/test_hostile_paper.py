@@ -77,6 +77,7 @@ NO_PAPER_TEXT = {
     "definitions.new": "an empty form",
     "definitions.flag": "a glossary item's flag form",
     "api.openapi_document": "the API's description",
+    "api.version_campaigns": "groups of near-identical comments: ids and a comment (JSON)",
     "api.moderation_queue": "glossary and discussion items (JSON, checked)",
     "api.proposal": "a glossary proposal (JSON, checked)",
     "api.terms": "glossary terms (JSON, checked)",

@@ -253,6 +253,7 @@ API_GETS = {
     "api.search": ({}, {"q": "public", "limit": 1}),
     "api.export_csv": ({"slug": "slug", "label": "label"}, {}),
     "api.export_json": ({"slug": "slug", "label": "label"}, {}),
+    "api.version_campaigns": ({"slug": "slug", "label": "label"}, {"limit": 1}),
 }
 
 
@@ -266,8 +267,18 @@ def test_every_api_get_route_is_covered(app):
 
 
 @pytest.mark.parametrize("host", ["localhost", LOCAL, "commons.example.org"])
-def test_every_api_answer_links_to_site_url(app, client, site_with_everything, host):
+def test_every_api_answer_links_to_site_url(app, client, site_with_everything, host,
+                                            create_annotation):  # fmt: skip
     from flask import url_for
+
+    # Two campaigns (copies of two texts, one word changed in each copy): a page of one
+    # has a link to the next.
+    for text in (
+        "Please keep the budget line for training in every administration.",
+        "The paper should name the five countries it draws its examples from.",
+    ):
+        create_annotation(text)
+        create_annotation(text.replace("the", "a", 1))
 
     values, token = site_with_everything["values"], site_with_everything["token"]
     seen_next = set()
@@ -295,6 +306,7 @@ def test_every_api_answer_links_to_site_url(app, client, site_with_everything, h
         "api.moderation_queue",
         "api.terms",
         "api.search",
+        "api.version_campaigns",
     }
 
 
