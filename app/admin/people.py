@@ -117,21 +117,23 @@ def parse_role(value: Any) -> Role:
 
 def _other_active_admins(user: User) -> int:
     """How many administrators besides `user` could still manage the site: not deleted,
-    not suspended. The rows are locked (PostgreSQL) so that two admins demoting each
-    other at once cannot both pass; SQLite's write transactions run one at a time."""
+    not suspended. Every admin's row is locked, in one order (PostgreSQL), so that two
+    admins stepping each other down at once run one after the other and the second sees
+    the first's change; SQLite's write transactions run one at a time anyway."""
     now = utcnow()
-    ids = db.session.scalars(
-        select(User.id)
-        .where(
-            User.role == Role.ADMIN,
-            User.id != user.id,
-            User.anonymised_at.is_(None),
-            or_(User.suspended_at.is_(None), User.suspended_until <= now),
-        )
+    admins = db.session.execute(
+        select(User.id, User.anonymised_at, User.suspended_at, User.suspended_until)
+        .where(User.role == Role.ADMIN)
         .order_by(User.id)
         .with_for_update()
     ).all()
-    return len(ids)
+    return sum(
+        1
+        for admin_id, anonymised_at, suspended_at, suspended_until in admins
+        if admin_id != user.id
+        and anonymised_at is None
+        and (suspended_at is None or (suspended_until is not None and suspended_until <= now))
+    )
 
 
 def change_role(

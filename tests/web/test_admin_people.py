@@ -4,6 +4,8 @@ log, never the last active admin's, one's own only when confirmed, and CSRF-prot
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import func, insert, select
 
@@ -308,3 +310,33 @@ def test_the_list_costs_the_same_queries_for_few_accounts_and_many(db, admin_cli
             counts.append(counter.count)
     assert db.session.scalar(select(func.count(User.id))) == 1001
     assert counts[:2] == counts[2:], counts
+
+
+def test_two_admins_stepping_each_other_down_at_once_leave_one_admin(
+    db, create_user, viewer_client, admin
+):
+    """The admins' rows are locked before the count (PostgreSQL) and write transactions
+    run one at a time (SQLite): one change wins; the other is refused, as the last
+    admin's (409) or, when the loser's own request began after the winner's commit, as no
+    longer an admin's (403)."""
+    other = create_user(Role.ADMIN, name="Other Admin")
+    clients = {admin.id: viewer_client(admin), other.id: viewer_client(other)}
+    targets = {admin.id: other, other.id: admin}
+    barrier = threading.Barrier(2)
+    statuses: dict[int, int] = {}
+
+    def step_down(actor_id: int) -> None:
+        barrier.wait()
+        statuses[actor_id] = change(clients[actor_id], targets[actor_id], "editor").status_code
+
+    threads = [threading.Thread(target=step_down, args=(i,)) for i in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(statuses.values()) in ([303, 403], [303, 409])
+    db.session.rollback()
+    roles = db.session.scalars(select(User.role).where(User.id.in_(list(clients)))).all()
+    assert sorted(roles) == sorted([Role.ADMIN, Role.EDITOR])
+    assert len(log_rows(db)) == 1
