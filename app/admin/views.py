@@ -132,7 +132,6 @@ def people():
         page=page,
         page_size=PAGE_SIZE,
         args={name: value for name, value in args.items() if value},
-        Role=Role,
     ), (200 if valid else 400)
 
 
