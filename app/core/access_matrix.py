@@ -139,6 +139,7 @@ ANSWERERS = _rule(_l("series editors and admins"), p.can_answer, STAFF_EDITORS)
 ADOPTERS = _rule(_l("series editors and admins"), p.can_adopt, STAFF_EDITORS)
 MODERATORS = _rule(_l("moderators and admins"), p.can_moderate, {Actor.MODERATOR, Actor.ADMIN})
 ADMINS = _rule(_l("admins"), p.can_see_outbox, {Actor.ADMIN})
+ROLE_MANAGERS = _rule(_l("admins"), p.can_manage_roles, {Actor.ADMIN})
 
 
 @dataclass(frozen=True)
@@ -529,6 +530,12 @@ MATRIX: tuple[tuple[str, tuple[Action, ...]], ...] = (
                 ADMINS,
                 ("GET admin.outbox", "POST admin.retry"),
                 note="recipients, subjects and delivery errors; never what a message says",
+            ),
+            Action(
+                "list the people, change an account's role",
+                ROLE_MANAGERS,
+                ("GET admin.people", "GET admin.person", "POST admin.change_role"),
+                note="with a reason, in the moderation log; never the last active admin's",
             ),
         ),
     ),

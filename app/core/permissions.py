@@ -70,6 +70,8 @@ def can_adopt(user: Any) -> bool:
 
 
 def can_manage_roles(user: Any) -> bool:
+    """List the accounts and change their roles: admins only, since a role gives rights
+    over everything else (the last administrator keeps the role, `app.admin.people`)."""
     return is_admin(user)
 
 
@@ -182,6 +184,7 @@ TEMPLATE_PREDICATES = {
         can_edit_papers,
         is_admin,
         can_see_outbox,
+        can_manage_roles,
         can_answer,
         is_staff,
         can_flag,

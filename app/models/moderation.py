@@ -45,6 +45,8 @@ class ModerationAction(enum.StrEnum):
     REINSTATE = "reinstate"
     RESTRICT = "restrict"
     UNRESTRICT = "unrestrict"
+    # An admin changed an account's role: old and new state are the roles.
+    CHANGE_ROLE = "change_role"
 
 
 class Flag(Base):

@@ -3,7 +3,7 @@
 import enum
 
 from app.core.i18n import lazy_gettext as _l
-from app.models import AnnotationStatus, FlagReason, ModerationAction
+from app.models import AnnotationStatus, FlagReason, ModerationAction, Role
 from app.moderation.states import AccountState, ModerationState
 
 FLAG_REASON_LABELS = {
@@ -24,6 +24,7 @@ ACTION_LABELS = {
     ModerationAction.REINSTATE: _l("reinstate"),
     ModerationAction.RESTRICT: _l("restrict"),
     ModerationAction.UNRESTRICT: _l("lift the restriction"),
+    ModerationAction.CHANGE_ROLE: _l("change the role"),
 }
 
 # Reasons moderators give often, offered beside the free text of a decision's reason. The
@@ -48,6 +49,7 @@ ACTION_PAST_LABELS = {
     ModerationAction.REINSTATE: _l("Reinstated"),
     ModerationAction.RESTRICT: _l("Restricted"),
     ModerationAction.UNRESTRICT: _l("Restriction lifted"),
+    ModerationAction.CHANGE_ROLE: _l("Role changed"),
 }
 
 # A state's words, by the state (a kind's status or a log row's stored value finds the
@@ -61,6 +63,11 @@ STATE_LABELS = {
     AccountState.ACTIVE: _l("active"),
     AccountState.SUSPENDED: _l("suspended"),
     AccountState.RESTRICTED: _l("restricted"),
+    # A role change logs the roles as its old and new state.
+    Role.PARTICIPANT: _l("participant"),
+    Role.MODERATOR: _l("moderator"),
+    Role.EDITOR: _l("series editor"),
+    Role.ADMIN: _l("administrator"),
 }
 
 

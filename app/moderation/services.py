@@ -24,7 +24,15 @@ from app.core.errors import ServiceError
 from app.core.i18n import gettext as _
 from app.core.permissions import can_flag, can_moderate, can_sanction, is_staff
 from app.extensions import db
-from app.models import Flag, FlagReason, ModerationAction, ModerationLog, TargetKind, User
+from app.models import (
+    Flag,
+    FlagReason,
+    ModerationAction,
+    ModerationLog,
+    Role,
+    TargetKind,
+    User,
+)
 from app.models.base import utcnow
 from app.moderation.labels import action_label, state_label
 from app.moderation.states import (
@@ -465,14 +473,23 @@ def _decide_account(
     return _write_log(moderator, TargetKind.USER, user.id, user.id, action, old, new, reason)
 
 
+def log_role_change(admin: User, user: User, old: Role, new: Role, reason: Any) -> ModerationLog:
+    """Write the log row of an admin's change of an account's role (the change itself is
+    `app.admin.people.change_role`'s): the roles are its old and new state, so the account
+    and moderators read it with the other decisions about the account."""
+    reason = clean_reason(reason)
+    action = ModerationAction.CHANGE_ROLE
+    return _write_log(admin, TargetKind.USER, user.id, user.id, action, old, new, reason)
+
+
 def _write_log(
     moderator: User | None,
     kind: TargetKind,
     target_id: int,
     subject_id: int | None,
     action: ModerationAction,
-    old: ModerationState | AccountState,
-    new: ModerationState | AccountState,
+    old: ModerationState | AccountState | Role,
+    new: ModerationState | AccountState | Role,
     reason: str,
 ) -> ModerationLog:
     row = ModerationLog(

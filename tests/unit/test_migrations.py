@@ -121,3 +121,34 @@ def test_0011_adds_the_notification_tables_and_a_downgrade_removes_them(scratch_
     upgrade()
     db.engine.dispose()
     assert notification_tables <= set(inspect(db.engine).get_table_names())
+
+
+def test_0013_logs_role_changes_and_a_downgrade_removes_their_rows(scratch_app):
+    """0013 lets the log name "change_role"; going back to 0012 removes those rows (no
+    older action names them), keeps the others, and the log stays append-only."""
+    upgrade(revision="0013")
+    row = (
+        "INSERT INTO moderation_log (target_kind, target_id, action, old_state, new_state,"
+        " reason, created_at) VALUES ('user', 1, :action, :old, :new, 'Why.',"
+        " CURRENT_TIMESTAMP)"
+    )
+    with db.engine.begin() as connection:
+        connection.execute(text(row), {"action": "change_role", "old": "participant",
+                                       "new": "editor"})  # fmt: skip
+        connection.execute(text(row), {"action": "suspend", "old": "active",
+                                       "new": "suspended"})  # fmt: skip
+    downgrade(revision="0012")
+    db.engine.dispose()
+    with db.engine.connect() as connection:
+        actions = connection.execute(text("SELECT action FROM moderation_log")).scalars().all()
+    assert actions == ["suspend"]
+    with pytest.raises(DBAPIError), db.engine.begin() as connection:
+        connection.execute(text(row), {"action": "change_role", "old": "a", "new": "b"})
+    with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as connection:
+        connection.execute(text("UPDATE moderation_log SET reason = 'Changed.'"))
+    upgrade()
+    with db.engine.begin() as connection:
+        connection.execute(text(row), {"action": "change_role", "old": "editor",
+                                       "new": "admin"})  # fmt: skip
+    with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as connection:
+        connection.execute(text("UPDATE moderation_log SET reason = 'Changed.'"))

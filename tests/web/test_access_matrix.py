@@ -351,6 +351,7 @@ def _web(world: World, actor: Actor, endpoint: str) -> dict[str, Any]:
         },
         "moderation.bulk": {"targets": [f"annotation:{world.thread_id}"], "reason": "Fine."},
         "moderation.user_decide": {"action": "restrict", "reason": "Trolls."},
+        "admin.change_role": {"role": "moderator", "reason": "Joins the moderators."},
     }
     if endpoint.startswith("annotations.reply"):
         return {"body": "Me too."}

@@ -57,6 +57,8 @@ PERSONAL_GETS = {
     "notifications.open_item": ("participant", {"notification_id": ":notification"}),
     "notifications.unsubscribe": ("anonymous", {"token": "not-a-real-token"}),
     "admin.outbox": ("admin", {}),
+    "admin.people": ("admin", {}),
+    "admin.person": ("admin", {"user_id": ":participant"}),
 }
 
 

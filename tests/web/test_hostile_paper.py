@@ -74,6 +74,8 @@ NO_PAPER_TEXT = {
     "moderation.user": "an account",
     "moderation.log_csv": "decisions (CSV)",
     "admin.outbox": "the mail outbox: recipients, subjects, delivery errors",
+    "admin.people": "accounts and their roles",
+    "admin.person": "an account's role and its changes",
     "definitions.new": "an empty form",
     "definitions.flag": "a glossary item's flag form",
     "api.openapi_document": "the API's description",
