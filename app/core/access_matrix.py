@@ -188,7 +188,12 @@ MATRIX: tuple[tuple[str, tuple[Action, ...]], ...] = (
             Action(
                 "read what became of the comments on a version",
                 EVERYONE,
-                ("GET papers.responses", "GET papers.responses_csv"),
+                (
+                    "GET papers.responses",
+                    "GET papers.responses_csv",
+                    "GET papers.responses_docx",
+                    "GET papers.responses_odt",
+                ),
             ),
             Action("read the terms of participation", EVERYONE, ("GET papers.terms",)),
             Action(
@@ -483,15 +488,9 @@ MATRIX: tuple[tuple[str, tuple[Action, ...]], ...] = (
                 ("GET api.export_csv", "GET api.export_json"),
             ),
             Action(
-                "read a version's dashboard and report of answers (page, CSV, .docx, .odt)",
+                "read a version's dashboard",
                 EDITORS,
-                (
-                    "GET editor.dashboard_page",
-                    "GET editor.report",
-                    "GET editor.report_csv",
-                    "GET editor.report_docx",
-                    "GET editor.report_odt",
-                ),
+                ("GET editor.dashboard_page",),
             ),
         ),
     ),

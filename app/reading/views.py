@@ -1,6 +1,6 @@
 """Reading pages: the list of papers, one version of a paper section by section, a version
 to print (alone or with its comments as endnotes), the comparison of two versions and the
-responses report.
+responses report (the report of answers: a page, CSV, `.docx` and `.odt`).
 
 The blueprint keeps the name `papers`, so that its endpoints (`papers.paper`,
 `papers.version`, ...) are the ones the templates and other areas link to.
@@ -23,9 +23,11 @@ from flask_login import current_user
 
 from app.annotations import dispositions, endnotes
 from app.annotations import queries as discussion
+from app.core import documents
 from app.core.urls import absolute_url
 from app.definitions.marking import DEFAULT_MODE, MODES, mark_sections
 from app.models import DispositionOutcome, Paper, PaperVersion
+from app.models.base import utcnow
 from app.notifications.queries import paper_follows
 from app.papers import queries
 from app.papers.compare import compare_versions
@@ -221,9 +223,42 @@ def responses_csv(slug: str, label: str):
     lines = dispositions.csv_lines(
         report, lambda i: absolute_url("annotations.thread", annotation_id=i)
     )
-    name = f"{paper.slug}-{report.version.label}-responses.csv"
+    return _attachment("".join(lines), "text/csv", paper, report.version, "csv")
+
+
+def _attachment(body, mimetype: str, paper: Paper, version: PaperVersion, extension: str):
+    name = f"{paper.slug}-{version.label}-responses.{extension}"
     return Response(
-        "".join(lines),
-        mimetype="text/csv",
+        body,
+        mimetype=mimetype,
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+def _responses_document(slug: str, label: str, fmt: str) -> Response:
+    paper, _versions, report = _responses_report(slug, label)
+    html = render_template(
+        "papers/responses_document.html",
+        paper=paper,
+        version=report.version,
+        report=report,
+        outcomes=[o.value for o in DispositionOutcome],
+        today=utcnow().date(),
+        xml_safe=documents.xml_safe,
+    )
+    return _attachment(
+        documents.document(html, fmt), documents.MIMETYPES[fmt], paper, report.version, fmt
+    )
+
+
+@bp.route("/papers/<slug>/v/<label>/responses.docx")
+def responses_docx(slug: str, label: str):
+    """The same report as a Word document, made by pandoc: the form editors send to the
+    Commission."""
+    return _responses_document(slug, label, "docx")
+
+
+@bp.route("/papers/<slug>/v/<label>/responses.odt")
+def responses_odt(slug: str, label: str):
+    """The same report as an OpenDocument text, made by pandoc."""
+    return _responses_document(slug, label, "odt")

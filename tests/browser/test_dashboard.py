@@ -1,6 +1,6 @@
-"""An editor opens a version's dashboard and its report of answers from the editors'
-area, by keyboard as well, and downloads the report as a Word document; axe finds
-nothing on either page."""
+"""An editor opens a version's dashboard from the editors' area, by keyboard as well, goes
+on to its report of answers (the public response to comments of the next version) and
+downloads it as a Word document; axe finds nothing on either page."""
 
 from __future__ import annotations
 
@@ -14,13 +14,14 @@ from app.annotations import dispositions
 from app.models import AnnotationKind, Role, StakeholderType
 from tests.browser.test_publishing import no_violations
 from tests.browser.test_threads import log_in
+from tests.unit.test_dispositions import later_source
 from tests.web.test_dashboard import _text
 
 pytestmark = pytest.mark.browser
 
 
 def test_an_editor_reads_the_dashboard_and_the_report(
-    page, paper, create_user, create_annotation, db
+    page, paper, create_user, create_annotation, db, import_paper
 ):
     author = create_user(name="Ada Academic", stakeholder_type=StakeholderType.ACADEMIA,
                          country="DE")  # fmt: skip
@@ -31,6 +32,7 @@ def test_an_editor_reads_the_dashboard_and_the_report(
     editor = create_user(Role.EDITOR, name="Eddie Editor")
     dispositions.answer(editor, thread, "accepted", "Thank you: taken up.")
     db.session.commit()
+    import_paper(later_source())
     log_in(page, editor)
     page.goto("/editor/")
 
@@ -43,15 +45,15 @@ def test_an_editor_reads_the_dashboard_and_the_report(
     assert page.locator('[data-figure="unanswered"]').inner_text() == "1"
     no_violations(page, "the dashboard of a version")
 
-    page.get_by_role("link", name="The report of answers").click()
-    page.wait_for_url("**/v/5.0/report")
+    page.get_by_role("link", name="The report of answers, with version 5.1").click()
+    page.wait_for_url("**/v/5.1/responses/")
     assert page.get_by_text("Thank you: taken up.").is_visible()
     no_violations(page, "the report of answers")
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Word (.docx)").click()
     download = download_info.value
-    assert download.suggested_filename == "think-paper-1-5.0-answers.docx"
+    assert download.suggested_filename == "think-paper-1-5.1-responses.docx"
     document = docx.Document(io.BytesIO(Path(download.path()).read_bytes()))
     text = "\n".join(p.text for p in document.paragraphs)
     assert "A remark worth answering." in text and "Thank you: taken up." in text

@@ -2,7 +2,7 @@
 version 5.1 (upload, a heading corrected in the preview, the changes seen, published);
 then the unanswered suggestions on one section of 5.0 are found in the triage list and
 answered together — "answered in version" already says 5.1 — and the response document
-downloaded from the report holds the answer."""
+of 5.1 (whose report lists the threads of 5.0) holds the answer."""
 
 from __future__ import annotations
 
@@ -83,11 +83,12 @@ def test_from_a_word_file_to_a_response_document(page, paper, create_user, db, t
     expect(page.locator("#flashes")).to_contain_text("The answer is published on 3 threads.")
     expect(rows).to_have_count(0)
 
-    # The response document, as sent on: the answer is in it, for each of the three.
+    # The response document of 5.1, as sent on: the answer is in it, for each of the three.
     page.goto("/editor/")
-    page.get_by_role("link", name="Report of answers of version 5.0").click()
+    page.get_by_role("link", name="Report of answers of version 5.1").click()
+    expect(page).to_have_url(re.compile(r"/papers/think-paper-1/v/5\.1/responses/$"))
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="Word (.docx)").click()
+        page.get_by_role("link", name="Word (.docx) of version 5.1").click()
     document_ = docx.Document(io.BytesIO(Path(download_info.value.path()).read_bytes()))
     text = "\n".join(p.text for p in document_.paragraphs)
     text += "\n".join(c.text for t in document_.tables for r in t.rows for c in r.cells)

@@ -1,26 +1,22 @@
-"""The editors' dashboard of a version and its report of answers (page, CSV, .docx, .odt).
+"""The editors' dashboard of a version, and its link to the report of answers.
 
 What they count and list (the threads readers see on the version and their published
 replies; nothing pending, hidden or deleted), the charts (SVG images named and described,
 each with its table), the link to the unanswered threads of the triage list, that the
-number of queries does not grow with the discussion (10 threads or 1,000), and that
-hostile words break neither the CSV nor the word-processor files.
+number of queries does not grow with the discussion (10 threads or 1,000), and the link
+to the public report of answers of the next version, where there is one.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import zipfile
 from datetime import timedelta
 
-import docx
 import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import insert, select
 
-from app.annotations import dispositions, services
+from app.annotations import dispositions
 from app.models import (
     Annotation,
     AnnotationKind,
@@ -91,7 +87,7 @@ def discussion(db, paper, create_user, create_annotation, editor):
 
 # --- access -------------------------------------------------------------------------------
 
-PATHS = ["/dashboard", "/report", "/report.csv", "/report.docx", "/report.odt"]
+PATHS = ["/dashboard"]
 
 
 @pytest.mark.parametrize("path", PATHS)
@@ -243,7 +239,7 @@ def _more_threads(db, n: int) -> None:
     db.session.commit()
 
 
-@pytest.mark.parametrize("path", ["/dashboard", "/report", "/report.csv", "/report.docx"])
+@pytest.mark.parametrize("path", PATHS)
 def test_queries_do_not_grow_with_threads(editor_client, paper, db, count_queries, path):
     seed_annotations("think-paper-1", threads=10, replies=20)
     db.session.commit()
@@ -267,116 +263,6 @@ def test_queries_do_not_grow_with_threads(editor_client, paper, db, count_querie
         html = editor_client.get(BASE + path).get_data(as_text=True)
         soup = BeautifulSoup(html, "html.parser")
         assert soup.select_one('[data-figure="threads"]').get_text() == "1000"
-
-
-# --- the report of answers ----------------------------------------------------------------
-
-
-def test_the_report_page_lists_threads_and_answers(editor_client, discussion):
-    html = editor_client.get(BASE + "/report").get_data(as_text=True)
-    soup = BeautifulSoup(html, "html.parser")
-    rows = soup.select("tr[data-thread]")
-    assert {int(r["data-thread"]) for r in rows} == {
-        discussion[k].id for k in ("first", "second", "question")
-    }
-    first = soup.select_one(f'tr[data-thread="{discussion["first"].id}"]').get_text(" ")
-    for words in ("First remark on the passage.", "Ada Academic", "Academia and research",
-                  "Partly accepted", "We rewrote the passage.", discussion["words"]):  # fmt: skip
-        assert words in first
-    assert "Waiting for a moderator." not in html and "Taken back." not in html
-    for link in ("report.docx", "report.odt", "report.csv"):
-        assert soup.find("a", href=f"{BASE}/{link}") is not None
-
-
-def _csv(client) -> list[dict[str, str]]:
-    response = client.get(BASE + "/report.csv")
-    assert response.status_code == 200
-    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
-    assert 'filename="think-paper-1-5.0-answers.csv"' in response.headers["Content-Disposition"]
-    records = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"), newline="")))
-    return [dict(zip(records[0], record, strict=True)) for record in records[1:]]
-
-
-def test_the_report_as_csv(editor_client, discussion):
-    records = {int(r["thread_id"]): r for r in _csv(editor_client)}
-    first = records[discussion["first"].id]
-    assert first["outcome"] == "partly_accepted"
-    assert first["response"] == "We rewrote the passage."
-    assert first["author"] == "Ada Academic" and first["stakeholder_type"] == "academia"
-    assert first["quote"] == discussion["words"] and first["section_key"] == KEY
-    assert first["thread_url"].endswith(f"/annotations/{discussion['first'].id}")
-    assert records[discussion["question"].id]["outcome"] == ""
-
-
-def _docx_text(data: bytes) -> str:
-    document = docx.Document(io.BytesIO(data))
-    return "\n".join(p.text for p in document.paragraphs)
-
-
-def _odt_text(data: bytes) -> str:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        assert archive.testzip() is None
-        assert archive.read("mimetype") == b"application/vnd.oasis.opendocument.text"
-        content = archive.read("content.xml").decode("utf-8")
-    from xml.etree import ElementTree
-
-    return "".join(ElementTree.fromstring(content).itertext())
-
-
-def test_the_report_as_word_and_opendocument(editor_client, discussion):
-    response = editor_client.get(BASE + "/report.docx")
-    assert response.status_code == 200
-    assert response.mimetype.endswith("wordprocessingml.document")
-    text = _docx_text(response.get_data())
-    for words in ("Report of answers", "version 5.0", "First remark on the passage.",
-                  "We rewrote the passage.", "Partly accepted", "Ada Academic",
-                  "A question on the whole section?", "No answer yet"):  # fmt: skip
-        assert words in text, words
-    assert "Waiting for a moderator." not in text
-
-    response = editor_client.get(BASE + "/report.odt")
-    assert response.status_code == 200
-    assert response.mimetype == "application/vnd.oasis.opendocument.text"
-    text = _odt_text(response.get_data())
-    for words in ("First remark on the passage.", "We rewrote the passage.", "Partly accepted"):
-        assert words in text, words
-
-
-def test_hostile_words_break_no_document(editor_client, paper, db, create_user, editor):
-    author = create_user(name='=HYPERLINK("http://evil") <b>', country="DE")
-    strings = [s for s in BLNS if s.strip() and "\x00" not in s]
-    strings += ["<script>alert(1)</script>", "# not a heading", "$$\\input{/etc/passwd}$$",
-                "<img src=x onerror=alert(1)>", "\x01\x0b control \x1f", "=1+1", "@SUM(A1)",
-                "![x](file:///etc/passwd)", "```\ncode\n```", "| a | b |\n|---|---|"]  # fmt: skip
-    version = _version(db)
-    section = db.session.scalar(
-        select(Section).where(Section.version_id == version.id, Section.key == KEY)
-    )
-    roots = []
-    for n in range(0, len(strings), 2):
-        body = strings[n]
-        root = services.create_thread(author, paper, version, section, body)
-        roots.append((root, strings[n + 1] if n + 1 < len(strings) else "Noted."))
-    db.session.flush()
-    for root, response in roots:
-        dispositions.answer(editor, root, "noted", response)
-    db.session.commit()
-
-    page = editor_client.get(BASE + "/report")
-    assert page.status_code == 200
-    assert "<script>alert(1)</script>" not in page.get_data(as_text=True)
-
-    for record in _csv(editor_client):
-        for cell in record.values():
-            assert not cell.startswith(FORMULA_STARTS), cell
-
-    marker = "<script>alert(1)</script>"
-    for fmt, read in (("docx", _docx_text), ("odt", _odt_text)):
-        response = editor_client.get(f"{BASE}/report.{fmt}")
-        assert response.status_code == 200, fmt
-        text = read(response.get_data())
-        assert marker in text  # the words, as text
-        assert "=1+1" in text
 
 
 def test_replies_below_a_deleted_thread_still_count(editor_client, paper, db, create_annotation):
@@ -429,9 +315,12 @@ def test_carried_threads_count_where_they_stand_in_the_later_version(
     assert [td.get_text() for td in earlier("td")][-3:] == ["1", "1", "2"]
     assert PHRASE in soup.select_one("#passages-table tbody tr").th.get_text()
 
-    html = editor_client.get(later + "/report").get_data(as_text=True)
-    report = BeautifulSoup(html, "html.parser")
-    assert report.select_one(f'#section-introduction tr[data-thread="{moved.id}"]') is not None
-    assert report.select_one(f'#earlier-text tr[data-thread="{orphan.id}"]') is not None
-    row = report.select_one(f'tr[data-thread="{moved.id}"]').get_text(" ")
-    assert "Moved it up." in row and "5.1" in row
+    # The report of answers to 5.0's threads is the response to comments of 5.1.
+    soup = BeautifulSoup(
+        editor_client.get(BASE + "/dashboard").get_data(as_text=True), "html.parser"
+    )
+    link = soup.find("a", href="/papers/think-paper-1/v/5.1/responses/")
+    assert link.get_text(strip=True) == "The report of answers, with version 5.1"
+    assert soup.find("a", href="/papers/think-paper-1/v/5.0/responses/") is None
+    last = editor_client.get(later + "/dashboard").get_data(as_text=True)
+    assert "The report of answers" not in last

@@ -90,10 +90,11 @@ NO_PAPER_TEXT = {
 # Pages that must show the paper (a check that the walk reaches them at all).
 MUST_SHOW = {
     "papers.index", "papers.paper", "papers.version", "papers.compare", "papers.printable",
-    "papers.responses", "papers.responses_csv", "annotations.section", "annotations.thread",
+    "papers.responses", "papers.responses_csv", "papers.responses_docx", "papers.responses_odt",
+    "annotations.section", "annotations.thread",
     "annotations.edit", "annotations.history",
     "annotations.article_fragment", "annotations.card_fragment", "editor.index",
-    "editor.publish", "editor.comment_period", "editor.dashboard_page", "editor.report",
+    "editor.publish", "editor.comment_period", "editor.dashboard_page",
     "moderation.index", "moderation.item",
     "definitions.term", "accounts.profile",
     "api.papers", "api.paper", "api.version", "api.version_annotations", "api.annotation",
