@@ -27,7 +27,6 @@ import argparse
 import http.client
 import json
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -38,7 +37,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import HOST, Server, free_port  # noqa: E402
+from bench.databases import drop_postgres, postgres_database  # noqa: E402
+from bench.run import HOST, Server, free_port, prepare_environment  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "exports.json"
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -56,24 +56,6 @@ WARM_UP = ("/healthz", "/api/v1/papers/think-paper-1/versions/5.0/annotations?li
 
 
 # --- the site ---------------------------------------------------------------------------
-
-
-def environment(database_url: str, workdir: Path) -> dict[str, str]:
-    """A private, temporary site in the production configuration."""
-    env = {
-        "APP_CONFIG": "production",
-        "SECRET_KEY": secrets.token_hex(32),
-        "SITE_URL": f"http://{HOST}",
-        "DATABASE_URL": database_url,
-        "MAIL_OUTBOX_DIR": str(workdir / "outbox"),
-        "RATELIMIT_ENABLED": "false",
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "PAPERS_DIR": str(ROOT / "papers"),
-    }
-    for name in ("MAIL_SERVER", "TEST_DATABASE_URL"):
-        os.environ.pop(name, None)
-    os.environ.update(env)
-    return env
 
 
 def build_site(annotations: int) -> str:
@@ -117,27 +99,6 @@ def build_site(annotations: int) -> str:
         db.session.remove()
         db.engine.dispose()
     return token
-
-
-def make_postgres_database(base_url: str) -> str:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE_NAME}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{DATABASE_NAME}"'))
-    admin.dispose()
-    return make_url(base_url).set(database=DATABASE_NAME).render_as_string(hide_password=False)
-
-
-def drop_postgres_database(base_url: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE_NAME}" WITH (FORCE)'))
-    admin.dispose()
 
 
 # --- the worker's memory ----------------------------------------------------------------
@@ -268,9 +229,11 @@ def run_database(kind: str, annotations: int, postgres_url: str) -> dict:
         if kind == "sqlite":
             url = f"sqlite:///{workdir / 'bench.sqlite3'}"
         else:
-            url = make_postgres_database(postgres_url)
+            url, reason = postgres_database(postgres_url, DATABASE_NAME)
+            if url is None:
+                raise SystemExit(reason)
         try:
-            env = environment(url, workdir)
+            env = prepare_environment(workdir, url)
             print(f"{kind}: building the site", file=sys.stderr)
             token = build_site(annotations)
             port = free_port()
@@ -283,7 +246,7 @@ def run_database(kind: str, annotations: int, postgres_url: str) -> dict:
                 server.stop()
         finally:
             if kind == "postgresql":
-                drop_postgres_database(postgres_url)
+                drop_postgres(postgres_url, DATABASE_NAME)
     return {"database": kind, "annotations": annotations, "downloads": results}
 
 

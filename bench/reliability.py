@@ -75,6 +75,8 @@ RESULTS = ROOT / "bench" / "results" / "reliability.json"
 
 sys.path.insert(0, str(ROOT))
 
+from bench.databases import drop_postgres, postgres_database  # noqa: E402
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -657,36 +659,6 @@ def run_leg(name: str, database_url: str, args) -> list[dict[str, Any]]:
 # --- the parent: both databases, the table --------------------------------------------------
 
 
-def postgres_database(admin_url: str) -> tuple[str | None, str]:
-    """A fresh `tpc_reliability` beside `admin_url`: (its URL, "") or (None, why not)."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from config import database_url as normalise
-
-    try:
-        url = make_url(normalise(admin_url))
-        admin = create_engine(url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{PG_DATABASE}"'))
-        admin.dispose()
-    except Exception as error:  # any reason PostgreSQL cannot be used is reported, not raised
-        return None, f"PostgreSQL unavailable at {admin_url}: {str(error).splitlines()[0]}"
-    return url.set(database=PG_DATABASE).render_as_string(hide_password=False), ""
-
-
-def drop_postgres(admin_url: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    from config import database_url as normalise
-
-    admin = create_engine(normalise(admin_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def child(name: str, url: str, args) -> list[dict[str, Any]]:
     """A leg in a process of its own: the configuration is read once per process."""
     command = [sys.executable, __file__, "--leg", name, "--leg-url", url, *args.passed]
@@ -775,14 +747,14 @@ def main() -> int:
             results["SQLite"] = child("sqlite", f"sqlite:///{folder}/site.sqlite3", args)
     if args.only in (None, "postgres"):
         admin = os.environ.get("RELIABILITY_POSTGRES_URL", PG_DEFAULT)
-        url, reason = postgres_database(admin)
+        url, reason = postgres_database(admin, PG_DATABASE)
         if url is None:
             results["PostgreSQL"] = [{"phase": "all", "skipped": f"skipped: {reason}"}]
         else:
             try:
                 results["PostgreSQL"] = child("postgres", url, args)
             finally:
-                drop_postgres(admin)
+                drop_postgres(admin, PG_DATABASE)
     print(table(results))
     print(f"\n{args.clients} clients; {time.monotonic() - started:.0f} s in all")
     args.json.parent.mkdir(parents=True, exist_ok=True)

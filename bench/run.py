@@ -55,13 +55,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def prepare_environment(workdir: Path) -> dict[str, str]:
-    """Environment for both this process and the server: a private, temporary site."""
+def prepare_environment(workdir: Path, database_url: str | None = None) -> dict[str, str]:
+    """Environment for both this process and the server: a private, temporary site in the
+    production configuration, on `database_url` (default: an SQLite file in `workdir`)."""
     env = {
         "APP_CONFIG": "production",
         "SECRET_KEY": secrets.token_hex(32),
         "SITE_URL": f"http://{HOST}",  # the server's port is chosen later; hosts match without it
-        "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
+        "DATABASE_URL": database_url or f"sqlite:///{workdir / 'bench.sqlite3'}",
         "MAIL_OUTBOX_DIR": str(workdir / "outbox"),
         "RATELIMIT_ENABLED": "false",
         "RATELIMIT_STORAGE_URI": "memory://",

@@ -31,6 +31,7 @@ from app.api.blueprint import (
     caller,
     created,
     json_object,
+    paper_version,
     signed_in,
 )
 from app.core.errors import ApiError
@@ -47,29 +48,12 @@ from app.models import (
     TargetKind,
 )
 from app.moderation import queries as moderation_queries
-from app.papers import queries as paper_queries
 from app.papers.queries import VERSION_COLUMNS
 
 
 def _participant():
     """The account making a write: 401 without one, 403 when it may not take part."""
     return allowed(can_annotate, "Log in with a confirmed account to take part.")
-
-
-def _paper_version(slug: str, label: str):
-    """The paper and version named in a URL or a body, or a 404 saying which is unknown."""
-    if "\x00" in slug:
-        raise ApiError(404, "no such paper", fields={"paper": "unknown paper"})
-    found = paper_queries.version_by_label(slug, label)
-    if found is None:
-        raise ApiError(404, f"no paper '{slug}'", fields={"paper": "unknown paper"})
-    if found.version is None:
-        raise ApiError(
-            404,
-            f"paper '{slug}' has no version '{label}' (versions: {found.known_labels})",
-            fields={"version": "unknown version"},
-        )
-    return found.paper, found.version
 
 
 def _visible(annotation_id: int) -> Annotation:
@@ -171,7 +155,7 @@ def _new(annotation: Annotation, user, paper, version, root: Annotation | None =
 
 
 def _create_root(user, new: schemas.NewThread) -> tuple[Annotation, schemas.Annotation]:
-    paper, version = _paper_version(new.paper, new.version)
+    paper, version = paper_version(new.paper, new.version)
     # The section is a field of the body: unknown, the request cannot be processed (422).
     section = services.find_section(version, new.section)
     quote = None
@@ -283,7 +267,7 @@ def delete_annotation(annotation_id: int):
 def version_annotations(slug: str, label: str):
     """The threads of a version (or of one section) the caller may see, a page at a time."""
     viewer = caller()
-    paper, version = _paper_version(slug, label)
+    paper, version = paper_version(slug, label)
     asked = validation.query(schemas.ThreadsQuery)
     cursor = None
     if asked.after is not None:

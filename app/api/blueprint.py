@@ -21,6 +21,7 @@ from app.core.errors import ApiError, ServiceError
 from app.extensions import csrf
 from app.models import Annotation
 from app.models.limits import integer_range
+from app.papers import queries as paper_queries
 
 bp = Blueprint("api", __name__)
 # Bearer-token clients carry no CSRF token; cookie-authenticated scripts are checked below.
@@ -166,3 +167,19 @@ def answer(model: Any, status: int = 200, location: str | None = None):
 def created(model: Any, location: str | None = None):
     """201 with the new resource, and where it lives."""
     return answer(model, 201, location)
+
+
+def paper_version(slug: str, label: str):
+    """The paper and version named in a URL or a body, or a 404 saying which is unknown."""
+    if "\x00" in slug:
+        raise ApiError(404, "no such paper", fields={"paper": "unknown paper"})
+    found = paper_queries.version_by_label(slug, label)
+    if found is None:
+        raise ApiError(404, f"no paper '{slug}'", fields={"paper": "unknown paper"})
+    if found.version is None:
+        raise ApiError(
+            404,
+            f"paper '{slug}' has no version '{label}' (versions: {found.known_labels})",
+            fields={"version": "unknown version"},
+        )
+    return found.paper, found.version

@@ -28,14 +28,12 @@ from flask import Response, stream_with_context
 
 from app.annotations.dispositions import safe_cell
 from app.api import presenters
-from app.api.blueprint import allowed, bp
+from app.api.blueprint import allowed, bp, paper_version
 from app.api.routes import CSV
-from app.core.errors import ApiError
 from app.core.permissions import can_edit_papers
 from app.core.transaction import reads_only_from_here
 from app.editor import exports
 from app.models.base import utcnow
-from app.papers import queries as paper_queries
 
 EDITORS_ONLY = "Only series editors and admins export a version's contributions."
 BOM = "\ufeff"
@@ -135,21 +133,6 @@ def json_chunks(slug: str, label: str, version_id: int) -> Iterator[str]:
     yield "]}"
 
 
-def _paper_version(slug: str, label: str):
-    """The paper and version of the URL, or a 404 saying which is unknown (as the
-    version's thread list answers)."""
-    found = paper_queries.version_by_label(slug, label) if "\x00" not in slug else None
-    if found is None:
-        raise ApiError(404, f"no paper '{slug}'", fields={"paper": "unknown paper"})
-    if found.version is None:
-        raise ApiError(
-            404,
-            f"paper '{slug}' has no version '{label}' (versions: {found.known_labels})",
-            fields={"version": "unknown version"},
-        )
-    return found.paper, found.version
-
-
 def _reading(chunks: Iterator[str]) -> Iterator[str]:
     """The chunks, read in a transaction of their own that only reads."""
     reads_only_from_here()
@@ -178,7 +161,7 @@ def export_csv(slug: str, label: str):
     formula begin with `'`. Streamed.
     """
     allowed(can_edit_papers, EDITORS_ONLY)
-    paper, version = _paper_version(slug, label)
+    paper, version = paper_version(slug, label)
     filename = _filename(paper.slug, version.label, "csv")
     return _download(csv_chunks(version.id), CSV, filename)
 
@@ -192,6 +175,6 @@ def export_json(slug: str, label: str):
     proposed definitions of the terms in the version's text with their votes. Streamed.
     """
     allowed(can_edit_papers, EDITORS_ONLY)
-    paper, version = _paper_version(slug, label)
+    paper, version = paper_version(slug, label)
     chunks = json_chunks(paper.slug, version.label, version.id)
     return _download(chunks, "application/json", _filename(paper.slug, version.label, "json"))
