@@ -47,7 +47,7 @@ def create_app(config: str | type | None = None) -> Flask:
     app.config.from_object(config_class)
     if app.config["ENV_NAME"] == "production" and not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set in production (APP_CONFIG=production)")
-    from app.core import headers, logs, urls
+    from app.core import assets, headers, logs, urls
 
     # SITE_URL (required in production) and the hosts a request may name: checked first.
     urls.init_app(app)
@@ -57,6 +57,8 @@ def create_app(config: str | type | None = None) -> Flask:
     # (alembic, SQLAlchemy, …) only from WARNING, so the terminal stays readable.
     logs.init_app(app)
     headers.init_app(app)
+    # Static files under fingerprinted names, kept a year by browsers.
+    assets.init_app(app)
 
     _init_extensions(app)
     _register_blueprints(app)
