@@ -171,6 +171,8 @@ class DevelopmentConfig(DefaultConfig):
     DEBUG = False
     SECRET_KEY = os.environ.get("SECRET_KEY", "development-only-not-secret")
     SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")  # `make run`'s address
+    # An edited stylesheet or script gets its new fingerprinted name at the next request.
+    STATIC_RELOAD = True
 
 
 class TestingConfig(DefaultConfig):

@@ -18,7 +18,8 @@ Content-Security-Policy (`script-src 'self'`, no inline script) would have to al
 
 Everything is read, minified and hashed once per process, when the first application is
 made, again only if a file changes (its size or time); a changed file is taken up when the
-server restarts. Gzip and Brotli forms are made on first demand, at the highest levels.
+server restarts, or at the next request with STATIC_RELOAD (`make run`). Gzip and Brotli
+forms are made on first demand, at the highest levels.
 """
 
 from __future__ import annotations
@@ -175,20 +176,27 @@ def assets_for(folder: Path) -> Assets:
 def init_app(app: Flask) -> None:
     """Fingerprinted URLs from `url_for('static', …)`, and the view that serves them."""
     assert app.static_folder is not None
-    assets = assets_for(Path(app.static_folder))
-    app.extensions["assets"] = assets
+    folder = Path(app.static_folder)
+    app.extensions["assets"] = assets_for(folder)
     serve_plain = app.view_functions["static"]
+
+    if app.config.get("STATIC_RELOAD"):
+
+        @app.before_request
+        def take_up_changed_static_files() -> None:
+            """`make run`: an edited file gets its new name at the next page, no restart."""
+            app.extensions["assets"] = assets_for(folder)
 
     @app.url_defaults
     def fingerprinted_static_urls(endpoint: str, values: dict) -> None:
         if endpoint == "static" and "filename" in values:
-            asset = assets.by_name.get(values["filename"])
+            asset = app.extensions["assets"].by_name.get(values["filename"])
             if asset is not None:
                 values["filename"] = asset.url_name
 
     def static(filename: str):
         """A fingerprinted name from memory, kept a year; any other through Flask's view."""
-        asset = assets.by_url_name.get(filename)
+        asset = app.extensions["assets"].by_url_name.get(filename)
         if asset is None:
             response = serve_plain(filename=filename)
             # Read into memory and closed at once (a static file is small), so that

@@ -99,3 +99,29 @@ def test_compressed_forms_are_made_once(tmp_path):
     assert asset.encoded(None) is asset.body
     assert asset.encoded("br") is asset.encoded("br")
     assert asset.encoded("gzip") is asset.encoded("gzip")
+
+
+@pytest.mark.parametrize("reload", [False, True])
+def test_an_edited_file_is_renamed_at_the_next_request_only_with_static_reload(tmp_path, reload):
+    from flask import Flask, url_for
+
+    from app.core import assets
+
+    folder = _folder(tmp_path / "static", {"css/a.css": "a { color: red; }\n"})
+    app = Flask(__name__, static_folder=str(folder))
+    app.config["STATIC_RELOAD"] = reload
+
+    @app.get("/")
+    def index():
+        return url_for("static", filename="css/a.css")
+
+    assets.init_app(app)
+    client = app.test_client()
+    before = client.get("/").get_data(as_text=True)
+    assert client.get(before).get_data() == b"a{color:red}"
+    path = folder / "css/a.css"
+    path.write_text("a { color: blue; }\n", encoding="utf-8")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))
+    after = client.get("/").get_data(as_text=True)
+    assert (after != before) is reload
+    assert client.get(after).get_data() == (b"a{color:blue}" if reload else b"a{color:red}")
