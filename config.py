@@ -136,6 +136,33 @@ class DefaultConfig:
     # Where paper sources live
     PAPERS_DIR = os.environ.get("PAPERS_DIR", str(BASE_DIR / "papers"))
 
+    # Compression (Flask-Compress): Brotli, else gzip, of every textual answer; .docx and .odt
+    # downloads are zip files already and are left alone. Streamed answers (the exports) stay
+    # streamed: each chunk goes through the compressor as it is produced, never the whole body.
+    # Fingerprinted static files come compressed already (app/core/assets.py), with the same
+    # choice of encodings.
+    # ETags: Flask-Compress appends the encoding to a strong ETag ("abc" → "abc:br") and
+    # leaves a weak one as it is (one weak validator for every encoding of a page, which
+    # HTTP allows); with COMPRESS_EVALUATE_CONDITIONAL_REQUEST it then answers If-None-Match
+    # against the ETag as finally sent, so a 304 still comes after compression.
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_ALGORITHM_STREAMING = ["br", "gzip"]
+    COMPRESS_EVALUATE_CONDITIONAL_REQUEST = True
+    COMPRESS_MIMETYPES = [
+        "text/html",
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "application/ld+json",
+        "application/atom+xml",
+        "application/xml",
+        "text/xml",
+        "text/csv",
+        "text/plain",
+        "image/svg+xml",
+    ]
+
 
 class DevelopmentConfig(DefaultConfig):
     """`make run`: a local site with a throw-away key and the outbox for mail."""
@@ -144,6 +171,8 @@ class DevelopmentConfig(DefaultConfig):
     DEBUG = False
     SECRET_KEY = os.environ.get("SECRET_KEY", "development-only-not-secret")
     SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")  # `make run`'s address
+    # An edited stylesheet or script gets its new fingerprinted name at the next request.
+    STATIC_RELOAD = True
 
 
 class TestingConfig(DefaultConfig):

@@ -47,7 +47,7 @@ def create_app(config: str | type | None = None) -> Flask:
     app.config.from_object(config_class)
     if app.config["ENV_NAME"] == "production" and not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set in production (APP_CONFIG=production)")
-    from app.core import headers, logs, urls
+    from app.core import assets, headers, logs, urls
 
     # SITE_URL (required in production) and the hosts a request may name: checked first.
     urls.init_app(app)
@@ -57,6 +57,8 @@ def create_app(config: str | type | None = None) -> Flask:
     # (alembic, SQLAlchemy, …) only from WARNING, so the terminal stays readable.
     logs.init_app(app)
     headers.init_app(app)
+    # Static files under fingerprinted names, kept a year by browsers.
+    assets.init_app(app)
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -86,13 +88,14 @@ def _trust_proxies(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     from app.accounts.services import load_user_from_session
     from app.core.i18n import select_locale
-    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from app.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    compress.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"

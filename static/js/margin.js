@@ -34,7 +34,7 @@ const WORDS = {
   paragraph: (n) => `Paragraph ${n}`,
   threads: (n) => (n === 1 ? "1 thread" : `${n} threads`),
   discuss: (n, count) =>
-    count ? `Paragraph ${n}: ${count === 1 ? "1 thread" : `${count} threads`}` : `Paragraph ${n}: comment`,
+    count ? `Paragraph ${n}: ${count === 1 ? "1 thread" : count + " threads"}` : `Paragraph ${n}: comment`,
   close: "Close",
   commentParagraph: "Comment on this paragraph",
   chooseWords: "Or choose words in it with the keyboard",

@@ -25,8 +25,10 @@ from tests.browser.test_passages import (
 
 pytestmark = pytest.mark.browser
 
-CARET = "/static/js/caret.js"
-ANNOTATE = "/static/js/annotate.js"
+# The modules as the page loaded them (under their fingerprinted names): importing them again
+# gives the same instances, with the page's state.
+CARET = """document.querySelector('script[src*="/js/caret."]').src"""
+ANNOTATE = """document.querySelector('script[src*="/js/annotate."]').src"""
 ROOT = f"#{SECTION_KEY} .section-text"
 SELECT_FIRST = (
     "Select some words first — with the mouse, or press Alt+Shift+S to select with the keyboard."
@@ -233,7 +235,7 @@ def test_keys_move_by_line_and_stay_inside_the_section(reader_page, create_user,
     text = section_text(db, paper)
     length = len(text)
     started = page.evaluate(
-        f"""async () => (await import({CARET!r})).startCaret(
+        f"""async () => (await import({CARET})).startCaret(
               document.querySelector({ROOT!r}), {{offset: 0}})"""
     )
     assert started is True
@@ -277,7 +279,7 @@ def test_start_caret_at_a_paragraph_and_paragraph_spans_match_the_server(
     sections = sections_of(db, paper)
     spans = page.evaluate(
         f"""async () => {{
-          const m = await import({ANNOTATE!r});
+          const m = await import({ANNOTATE});
           return Object.fromEntries([...document.querySelectorAll('.section-text')]
             .map((e) => [e.dataset.section, m.paragraphSpans(e.textContent)]));
         }}"""
@@ -285,14 +287,14 @@ def test_start_caret_at_a_paragraph_and_paragraph_spans_match_the_server(
     for section in sections:
         assert [tuple(s) for s in spans[section.key]] == block_spans(section.text), section.key
     tricky = "\n  \nOne\u00a0two \U0001f600\n\x1c\n\ufeff\nthree\n"
-    got = page.evaluate(f"async (t) => (await import({ANNOTATE!r})).paragraphSpans(t)", tricky)
+    got = page.evaluate(f"async (t) => (await import({ANNOTATE})).paragraphSpans(t)", tricky)
     assert [tuple(s) for s in got] == block_spans(tricky)
 
     text = section_text(db, paper)
     third = block_spans(text)[2]
     result = page.evaluate(
         f"""async () => {{
-          const m = await import({CARET!r});
+          const m = await import({CARET});
           const root = document.querySelector({ROOT!r});
           return [m.startCaret(root, {{paragraph: 0}}), m.startCaret(root, {{paragraph: 99}}),
                   m.startCaret(root, {{offset: "1"}}), m.startCaret(document.body, {{}}),
@@ -306,8 +308,8 @@ def test_start_caret_at_a_paragraph_and_paragraph_spans_match_the_server(
     page.keyboard.press("Shift+End")
     chosen = page.evaluate(SELECTION, SECTION_KEY)
     assert text[third[0] :].startswith(chosen["text"])
-    assert page.evaluate(f"async () => (await import({CARET!r})).stopCaret()") is True
-    assert page.evaluate(f"async () => (await import({CARET!r})).stopCaret()") is False
+    assert page.evaluate(f"async () => (await import({CARET})).stopCaret()") is True
+    assert page.evaluate(f"async () => (await import({CARET})).stopCaret()") is False
 
 
 def test_tab_out_of_the_text_ends_keyboard_selection(reader_page, create_user):
