@@ -14,6 +14,7 @@ are the short fixed sentences the page benchmarks have always used.
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 from collections import Counter
@@ -56,11 +57,17 @@ def _bodies(rng: random.Random, vocabulary: list[str] | None, fixed: str):
     return " ".join(words).capitalize() + "."
 
 
+@functools.lru_cache(maxsize=256)
+def _spans(text: str) -> list[tuple[int, int]]:
+    """The blocks of a section's text, found once per text (a site has a few hundred)."""
+    return block_spans(text)
+
+
 def _passage(rng: random.Random, text: str) -> dict:
     """The columns of a passage target: a real span of `text` (within one block, 12–80
     characters) with its W3C quote selector, as the site stores it; {} when `text` has
     no block to quote."""
-    spans = block_spans(text)
+    spans = _spans(text)
     if not spans:
         return {}
     begin, end = rng.choice(spans)
