@@ -133,6 +133,9 @@ def build_site(size: str, workdir: Path) -> dict:
         made = generate(size)
         thread_id = long_thread(QUIET_PAPER, LONG_THREAD)
         db.session.commit()
+        quiet_section = db.session.scalar(
+            select(Annotation.section_key).where(Annotation.id == thread_id)
+        )
         labels = dict(
             db.session.execute(
                 select(Paper.slug, PaperVersion.label)
@@ -163,6 +166,7 @@ def build_site(size: str, workdir: Path) -> dict:
         "busiest_section": busiest[0],
         "busiest_threads": busiest[1],
         "thread_id": thread_id,
+        "quiet_section": quiet_section,  # the long thread's, where the posts go too
     }
 
 
@@ -571,6 +575,7 @@ def scenarios_for(site: dict) -> list[dict]:
 
 
 def run_size(size: str, args, isso_venv: bool) -> dict:
+    began = time.monotonic()
     with tempfile.TemporaryDirectory(prefix=f"tpc-bench-{size}-") as tmp:
         workdir = Path(tmp)
         env = prepare_environment(workdir)
@@ -590,22 +595,9 @@ def run_size(size: str, args, isso_venv: bool) -> dict:
                 "to": "site",
                 "paper": QUIET_PAPER,
                 "version": site["quiet_label"],
-                "section": None,
+                "section": site["quiet_section"],
             },
         }
-        from app import create_app
-        from app.extensions import db
-        from app.models import Section
-
-        with create_app().app_context():
-            posting["post"]["section"] = db.session.scalar(
-                Section.__table__.select()
-                .with_only_columns(Section.key)
-                .where(Section.text != "")
-                .order_by(Section.position)
-                .limit(1)
-            )
-            db.engine.dispose()
         queries = count_queries(
             [
                 *scenarios,
@@ -655,6 +647,7 @@ def run_size(size: str, args, isso_venv: bool) -> dict:
     return {
         "size": size,
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "minutes": round((time.monotonic() - began) / 60, 1),
         "machine": machine(),
         "server": "gunicorn, 1 worker, 1 thread, 127.0.0.1; SQLite (WAL, synchronous=NORMAL)",
         "load": {
@@ -830,7 +823,8 @@ def table(result: dict) -> str:
         f"{result['assets']['css_js_bytes']:,} bytes; other hosts named: "
         f"{', '.join(result['assets']['foreign']) or 'none'}",
         f"re-anchoring {result['reanchoring']['threads']:,} threads: "
-        f"{result['reanchoring']['seconds']:.2f} s",
+        f"{result['reanchoring']['seconds']:.2f} s; this size took {result['minutes']} min "
+        f"(generating {site['generate_seconds']:.0f} s, indexing {site['reindex_seconds']:.0f} s)",
     ]
     isso = peer.get("isso")
     if isinstance(isso, dict):
@@ -989,29 +983,53 @@ def main() -> int:
     args.warmup = max(0, min(args.warmup, 500))
     if not _has_gunicorn():
         raise SystemExit("the benchmark needs gunicorn (Linux or macOS)")
-    texts = []
-    for size in dict.fromkeys(args.sizes):
-        result = run_size(size, args, not args.no_peer)
-        small_file = RESULTS / "S.json"
-        small = json.loads(small_file.read_text()) if small_file.exists() else None
-        if size == "S":
-            small = result
-        verdict = targets(result, small)
-        result["targets"] = [{"target": t, "figure": f, "verdict": v} for t, f, v in verdict]
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / f"{size}.json").write_text(json.dumps(result, indent=2) + "\n")
-        text = "\n".join(
-            [
-                table(result),
-                targets_text(verdict, size),
-                machine_text(result["machine"], result["date"]),
-            ]
-        )
-        print(text + "\n", flush=True)
-        texts.append(text)
+    sizes = list(dict.fromkeys(args.sizes))
+    if len(sizes) > 1:
+        # The site reads its environment once per process: each size runs in a process of
+        # its own (this script, with the same options), and its results come back in JSON.
+        options = [a for a in sys.argv[1:] if a != "--readme"]
+        if "--sizes" in options:
+            start = options.index("--sizes")
+            end = start + 1
+            while end < len(options) and not options[end].startswith("--"):
+                end += 1
+            del options[start:end]
+        for size in sizes:
+            command = [sys.executable, str(Path(__file__).resolve()), *options, "--sizes", size]
+            if subprocess.run(command, check=False).returncode != 0:
+                raise SystemExit(f"size {size} failed")
+    else:
+        measure_size(sizes[0], args)
     if args.readme:
-        write_readme(texts)
+        results = [json.loads((RESULTS / f"{size}.json").read_text()) for size in sizes]
+        write_readme([report(result) for result in results])
     return 0
+
+
+def measure_size(size: str, args) -> None:
+    """Run one size, judge it against the targets, write its JSON and print its report."""
+    result = run_size(size, args, not args.no_peer)
+    small_file = RESULTS / "S.json"
+    small = json.loads(small_file.read_text()) if small_file.exists() else None
+    if size == "S":
+        small = result
+    verdict = targets(result, small)
+    result["targets"] = [{"target": t, "figure": f, "verdict": v} for t, f, v in verdict]
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{size}.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(report(result) + "\n", flush=True)
+
+
+def report(result: dict) -> str:
+    """The table, the targets and the machine of one size's results."""
+    verdict = [(t["target"], t["figure"], t["verdict"]) for t in result["targets"]]
+    return "\n".join(
+        [
+            table(result),
+            targets_text(verdict, result["size"]),
+            machine_text(result["machine"], result["date"]),
+        ]
+    )
 
 
 def _has_gunicorn() -> bool:
