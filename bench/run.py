@@ -656,6 +656,7 @@ def run_size(size: str, args, isso_venv: bool) -> dict:
             "clients_requests": args.clients_requests,
             "seconds_cap": args.seconds,
             "posts": args.posts,
+            "post_seconds_cap": args.post_seconds,
         },
         "site": site,
         "rows": rows,
@@ -973,7 +974,7 @@ def main() -> int:
         "--clients-requests", type=int, default=400, help="among the 8 clients, per scenario"
     )
     parser.add_argument("--seconds", type=float, default=10.0, help="cap per measurement")
-    parser.add_argument("--post-seconds", type=float, default=60.0, help="cap per posting run")
+    parser.add_argument("--post-seconds", type=float, default=40.0, help="cap per posting run")
     parser.add_argument("--posts", type=int, default=POSTS, help="per posting run, per server")
     parser.add_argument("--no-peer", action="store_true", help="leave isso out")
     parser.add_argument("--readme", action="store_true", help="write the tables into README.md")
