@@ -4,7 +4,8 @@
 #   make test    the test suite on SQLite, then again on PostgreSQL
 #   make lint    ruff check + ruff format --check + lint-imports (the layers of the code)
 #   make format  ruff format + ruff check --fix
-#   make bench   latency of a few pages against a local server
+#   make bench   the benchmark at sizes S and M beside isso and the floor (SIZES="S M L")
+#   make bench-l  the benchmark at size L (100,000 annotations)
 #   make bench-search  search latency over 100,000 annotations, SQLite and PostgreSQL
 #   make bench-exports  time and worker memory of the big downloads, 100,000 annotations
 #   make reliability  concurrent writers, kill -9 rounds and fuzzing, SQLite and PostgreSQL
@@ -29,7 +30,7 @@ export TEST_WORKERS
 
 .DEFAULT_GOAL := help
 
-.PHONY: help venv install run test test-sqlite test-postgres lint format bench bench-search bench-exports reliability clean
+.PHONY: help venv install run test test-sqlite test-postgres lint format bench bench-l bench-search bench-exports reliability clean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -73,8 +74,15 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Sizes of `make bench` (S, M, L) and further options of bench/run.py (--readme, ...).
+SIZES ?= S M
+BENCH_ARGS ?=
+
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --sizes $(SIZES) $(BENCH_ARGS)
+
+bench-l: $(STAMP)
+	$(BIN)/python bench/run.py --sizes L $(BENCH_ARGS)
 
 # The 100,000-annotation benchmarks reach PostgreSQL through $BENCH_POSTGRES_URL (its
 # `postgres` database by default); without it their PostgreSQL rows say skipped, and why.
@@ -90,5 +98,6 @@ reliability: $(STAMP)
 	$(BIN)/python bench/reliability.py
 
 clean:
-	rm -rf .pytest_cache .ruff_cache test-results build dist *.egg-info bench/results
+	rm -rf .pytest_cache .ruff_cache test-results build dist *.egg-info bench/.peer
+	find bench/results -type f ! -name '[SML].json' -delete 2>/dev/null || true
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +

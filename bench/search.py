@@ -20,14 +20,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import secrets
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +34,6 @@ RESULTS = ROOT / "bench" / "results" / "search.json"
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_DATABASE = "tpc_bench_search"
 PAPER = "think-paper-1"
-WORD = re.compile(r"[a-z]{3,}")
 # Words the 'english' configuration drops (a query of them finds nothing on PostgreSQL):
 # never chosen as query words, so that both engines answer the same questions.
 STOP = {
@@ -49,13 +46,6 @@ STOP = {
 sys.path.insert(0, str(ROOT))
 
 from bench.databases import drop_postgres, postgres_database  # noqa: E402
-
-
-def vocabulary() -> list[str]:
-    """The words of Think Paper 1 5.0, most frequent first."""
-    text = (ROOT / "papers" / PAPER / "5.0.md").read_text(encoding="utf-8").lower()
-    counts = Counter(WORD.findall(text.split("---", 2)[-1]))
-    return [word for word, _n in counts.most_common()]
 
 
 def query_mix(words: list[str]) -> list[tuple[str, dict[str, str]]]:
@@ -102,7 +92,7 @@ def run_leg(url: str, annotations: int, count: int) -> dict[str, Any]:
 
     from app import create_app
     from app.extensions import db
-    from bench.seed import seed_annotations
+    from bench.seed import seed_annotations, vocabulary
 
     app = create_app()
     cli = app.test_cli_runner()
