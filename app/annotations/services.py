@@ -100,7 +100,7 @@ def _check_latest(version: PaperVersion, versions: Sequence[PaperVersion] | None
     """New threads go on the latest version; earlier ones are carried forward only when a
     version is published, so a thread started on a superseded version would be left behind.
     `versions`, all of the paper's when the caller has them loaded, spare a query."""
-    if versions is not None:
+    if versions is not None and any(v.id == version.id for v in versions):
         later = [v for v in versions if v.sequence > version.sequence]
         newer = max(later, key=lambda v: v.sequence).label if later else None
     else:
