@@ -11,12 +11,15 @@ again for a response header would open a second transaction (a second write lock
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
+from sqlalchemy import event
 
 from tests.web.test_api_annotations import API, auth, open_for_comments, root, token_for
 
-THREAD_STATEMENTS = 9
+THREAD_STATEMENTS = 8
 # A reply also reads its parent and notifies the thread's participants (their settings,
 # the notification, the mail to its author and its record).
 REPLY_STATEMENTS = 20
@@ -27,8 +30,26 @@ def _post(client, token, payload):
     return client.post(f"{API}/annotations", json=payload, headers=headers)
 
 
-def _transactions(counter) -> int:
-    return sum(1 for s in counter.statements if s.lstrip().upper().startswith("BEGIN"))
+@contextmanager
+def transactions(db) -> Iterator[list[int]]:
+    """The transactions begun meanwhile: at each, how many statements had been sent."""
+    begun: list[int] = []
+    sent = [0]
+
+    def began(conn):
+        begun.append(sent[0])
+
+    def statement(conn, cursor, text, parameters, context, executemany):
+        if not text.lstrip().upper().startswith("BEGIN"):
+            sent[0] += 1
+
+    event.listen(db.engine, "begin", began)
+    event.listen(db.engine, "before_cursor_execute", statement)
+    try:
+        yield begun
+    finally:
+        event.remove(db.engine, "begin", began)
+        event.remove(db.engine, "before_cursor_execute", statement)
 
 
 @pytest.fixture
@@ -39,14 +60,14 @@ def writers(paper, create_user, db):
     return token_for(first, db), token_for(second, db)
 
 
-def test_a_new_thread_costs_one_transaction_of_nine_statements(client, writers, count_queries, db):
+def test_a_new_thread_costs_one_transaction_of_eight_statements(client, writers, count_queries, db):
     # The first post of a token notes its use; the second is counted.
     assert _post(client, writers[0], root()).status_code == 201
     db.session.rollback()  # the test's own session holds no snapshot meanwhile
-    with count_queries() as counter:
+    with transactions(db) as begun, count_queries() as counter:
         answer = _post(client, writers[0], root(body="Another point."))
     assert answer.status_code == 201
-    assert _transactions(counter) == 1, counter.statements
+    assert begun == [0], counter.statements
     assert counter.count <= THREAD_STATEMENTS, "\n".join(counter.statements)
 
 
@@ -54,12 +75,28 @@ def test_a_reply_costs_one_transaction_before_its_mail(client, writers, count_qu
     thread = _post(client, writers[0], root()).get_json()["id"]
     assert _post(client, writers[1], {"parent": thread, "body": "First."}).status_code == 201
     db.session.rollback()
-    with count_queries() as counter:
+    with transactions(db) as begun, count_queries() as counter:
         answer = _post(client, writers[1], {"parent": thread, "body": "And again."})
     assert answer.status_code == 201
     # The request's transaction; then only the mail's handover, once it has committed.
-    begins = [n for n, s in enumerate(counter.statements) if s.lstrip().startswith("BEGIN")]
-    own = counter.statements[begins[0] + 1 : begins[1] if len(begins) > 1 else None]
-    assert len(own) <= REPLY_STATEMENTS, "\n".join(own)
-    after = counter.statements[len(own) + 1 :]
-    assert all("outgoing_mail" in s or s.lstrip().startswith("BEGIN") for s in after), after
+    sent = [s for s in counter.statements if not s.lstrip().upper().startswith("BEGIN")]
+    own = sent[: begun[1] if len(begun) > 1 else None]
+    assert begun[0] == 0 and len(own) <= REPLY_STATEMENTS, "\n".join(own)
+    assert all("outgoing_mail" in s for s in sent[len(own) :]), sent[len(own) :]
+
+
+def test_a_thread_on_a_superseded_version_is_refused_from_the_versions_at_hand(
+    client, writers, import_paper, count_queries, db
+):
+    """The newer version is found among the versions loaded with the one asked for."""
+    from tests.unit.test_publishing import source_51
+
+    import_paper(source_51())
+    db.session.rollback()
+    with count_queries() as counter:
+        answer = _post(client, writers[0], root())
+    assert answer.status_code == 409, answer.get_data(as_text=True)
+    error = answer.get_json()["error"]
+    assert error["code"] == "superseded" and "5.1" in error["message"]
+    assert not any("sequence >" in s for s in counter.statements)
+    assert _post(client, writers[0], root() | {"version": "5.1"}).status_code == 201
