@@ -17,7 +17,9 @@ per client (`flask users create`, `flask users token`), as an integrator would. 
   counted afterwards: a post answered 201 and not stored is lost. The worker's resident
   memory (from /proc) is read after start and after each load.
 
-`--seed-threads N` adds N threads (bulk, bench/seed.py) first, and `--reads N` sends N
+`--seed-threads N` adds N threads (bulk, bench/seed.py) first, `--seed-elsewhere M` M more
+on a copy of the paper under another name (100,000 in all with 8,000 on Think Paper 1 is
+the shape of a big site), and `--reads N` sends N
 GETs of each of a few reading pages after the loads: the worker's memory at size.
 Nothing is sent anywhere but 127.0.0.1; counts and times are bounded.
 """
@@ -73,14 +75,15 @@ def environment(workdir: Path) -> dict[str, str]:
     return env
 
 
-def build(clients: int, seed_threads: int) -> tuple[list[str], dict]:
+def build(clients: int, seed_threads: int, elsewhere: int = 0) -> tuple[list[str], dict]:
     """Migrate, import Think Paper 1, open its comment period for good, make the
-    participants; their tokens and what a post needs to know of the paper."""
+    participants; their tokens and what a post needs to know of the paper. `elsewhere`
+    threads go on a copy of Think Paper 1 under another name (the rest of a big site)."""
     from sqlalchemy import select, update
 
     from app import create_app
     from app.extensions import db
-    from app.models import Paper, PaperVersion, Section
+    from app.models import Paper, PaperVersion, Section, User
 
     app = create_app()
     cli = app.test_cli_runner()
@@ -93,6 +96,10 @@ def build(clients: int, seed_threads: int) -> tuple[list[str], dict]:
 
     flask("db", "upgrade")
     flask("papers", "import", str(ROOT / "papers" / PAPER))
+    if elsewhere:
+        copy = Path(os.environ["MAIL_OUTBOX_DIR"]).parent / "papers" / f"{PAPER}-copy"
+        shutil.copytree(ROOT / "papers" / PAPER, copy)
+        flask("papers", "import", str(copy))
     tokens = []
     for n in range(clients):
         email = f"poster{n}@example.org"
@@ -109,10 +116,16 @@ def build(clients: int, seed_threads: int) -> tuple[list[str], dict]:
             for s in db.session.scalars(select(Section).where(Section.version_id == version.id))
             if len(s.text) > 200
         ]
-        if seed_threads:
-            from bench.seed import seed_annotations
+        from bench.seed import seed_annotations
 
+        if seed_threads:
             seed_annotations(PAPER, seed_threads, 0)
+        if elsewhere:
+            # bench/seed.py makes its 40 authors anew each time, under the same addresses.
+            db.session.execute(
+                update(User).where(User.email.like("bench%")).values(email="first-" + User.email)
+            )
+            seed_annotations(f"{PAPER}-copy", elsewhere, 0, seed=2)
         label = version.label
         db.session.commit()
         db.engine.dispose()
@@ -367,7 +380,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=400, help="per load (at most 20,000)")
     parser.add_argument("--clients", default="1,8", help="client counts, comma-separated")
-    parser.add_argument("--seed-threads", type=int, default=0)
+    parser.add_argument("--seed-threads", type=int, default=0, help="on Think Paper 1")
+    parser.add_argument("--seed-elsewhere", type=int, default=0, help="on a copy of it")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--statements", action="store_true")
     parser.add_argument("--no-server", action="store_true", help="in-process parts only")
@@ -379,7 +393,9 @@ def main() -> int:
     report: dict = {"rows": []}
     with tempfile.TemporaryDirectory(prefix="tpc-posting-") as tmp:
         env = environment(Path(tmp))
-        tokens, paper = build(max([*counts, 1]), max(0, args.seed_threads))
+        tokens, paper = build(
+            max([*counts, 1]), max(0, args.seed_threads), max(0, args.seed_elsewhere)
+        )
         if args.statements:
             seen = statements(tokens[0], paper)
             print("\n".join(seen))
