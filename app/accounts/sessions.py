@@ -31,7 +31,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import and_, bindparam, delete, select, update
 
 from app.extensions import db
 from app.models import User, UserSession
@@ -150,6 +150,15 @@ def _parse_id(session_id: str) -> tuple[int, int, str] | None:
     return int(parts[0]), int(parts[1]), parts[2]
 
 
+# Every signed-in request asks it first, so it is built once: building a statement (and its
+# cache key) costs more than running this one.
+_SESSION_AND_USER = (
+    select(UserSession, User)
+    .join(User, UserSession.user_id == User.id)
+    .where(UserSession.key_hash == bindparam("key_hash"), UserSession.ended_at.is_(None))
+)
+
+
 def load_user(session_id: str) -> User | None:
     """The account an id kept in a session or remember-me cookie names, if its session
     is still open and the account active; one query. Notes that the session was seen."""
@@ -157,11 +166,7 @@ def load_user(session_id: str) -> User | None:
     if parsed is None:
         return None
     user_id, version, key = parsed
-    found = db.session.execute(
-        select(UserSession, User)
-        .join(User, UserSession.user_id == User.id)
-        .where(UserSession.key_hash == key_digest(key), UserSession.ended_at.is_(None))
-    ).first()
+    found = db.session.execute(_SESSION_AND_USER, {"key_hash": key_digest(key)}).first()
     if found is None:
         return None
     row, user = found

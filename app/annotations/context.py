@@ -56,6 +56,8 @@ class SectionContext:
     paper: Paper
     version: PaperVersion
     section: Section
+    # All the paper's versions, in order, when loaded with the version (None: not loaded).
+    versions: list[PaperVersion] | None = None
 
     @classmethod
     def load(cls, slug: str, label: str, key: str) -> SectionContext:
@@ -66,7 +68,7 @@ class SectionContext:
         section = queries.section_at(found.version.id, key)
         if section is None:
             abort(404)
-        return cls(found.paper, found.version, section)
+        return cls(found.paper, found.version, section, found.versions)
 
     @cached_property
     def spans(self) -> list[tuple[int, int]]:

@@ -8,6 +8,7 @@ code, a message for people, the field at fault and the HTTP status it is answere
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,15 +96,23 @@ def _check_period(paper: Paper) -> None:
         )
 
 
-def _check_latest(version: PaperVersion) -> None:
+def _check_latest(version: PaperVersion, versions: Sequence[PaperVersion] | None) -> None:
     """New threads go on the latest version; earlier ones are carried forward only when a
-    version is published, so a thread started on a superseded version would be left behind."""
-    newer = db.session.scalar(
-        select(PaperVersion.label)
-        .where(PaperVersion.paper_id == version.paper_id, PaperVersion.sequence > version.sequence)
-        .order_by(PaperVersion.sequence.desc())
-        .limit(1)
-    )
+    version is published, so a thread started on a superseded version would be left behind.
+    `versions`, all of the paper's when the caller has them loaded, spare a query."""
+    if versions is not None and any(v.id == version.id for v in versions):
+        later = [v for v in versions if v.sequence > version.sequence]
+        newer = max(later, key=lambda v: v.sequence).label if later else None
+    else:
+        newer = db.session.scalar(
+            select(PaperVersion.label)
+            .where(
+                PaperVersion.paper_id == version.paper_id,
+                PaperVersion.sequence > version.sequence,
+            )
+            .order_by(PaperVersion.sequence.desc())
+            .limit(1)
+        )
     if newer is not None:
         raise AnnotationError(
             f"Version {version.label} has been superseded; comment on version {newer}.",
@@ -163,11 +172,13 @@ def create_thread(
     quote: QuoteInput | None = None,
     target: TargetType | None = None,
     proposed_text: str | None = None,
+    versions: Sequence[PaperVersion] | None = None,
 ) -> Annotation:
-    """Start a thread on a section, or on a paragraph or passage of it."""
+    """Start a thread on a section, or on a paragraph or passage of it. `versions`: all
+    the paper's versions, when the caller has loaded them already."""
     _check_author(author)
     _check_period(paper)
-    _check_latest(version)
+    _check_latest(version, versions)
     body = _check_body(body)
     placed = None
     if quote is not None:

@@ -154,6 +154,7 @@ def _create_thread(place: SectionContext, form: ThreadForm) -> Annotation:
         quote=quote,
         target=target,
         proposed_text=form.proposed,
+        versions=place.versions,
     )
 
 

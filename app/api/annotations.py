@@ -33,6 +33,7 @@ from app.api.blueprint import (
     json_object,
     paper_version,
     signed_in,
+    version_lookup,
 )
 from app.core.errors import ApiError
 from app.core.permissions import can_annotate, can_read_words
@@ -149,13 +150,14 @@ def _new(annotation: Annotation, user, paper, version, root: Annotation | None =
         reply_count=0,
         root=root,
         author=user,
-        decisions=decisions_for([annotation], user),
+        decisions={},  # made by this request: no moderator has decided on it yet
     )
     return annotation, presented
 
 
 def _create_root(user, new: schemas.NewThread) -> tuple[Annotation, schemas.Annotation]:
-    paper, version = paper_version(new.paper, new.version)
+    found = version_lookup(new.paper, new.version)
+    paper, version = found.paper, found.version
     # The section is a field of the body: unknown, the request cannot be processed (422).
     section = services.find_section(version, new.section)
     quote = None
@@ -171,6 +173,7 @@ def _create_root(user, new: schemas.NewThread) -> tuple[Annotation, schemas.Anno
         quote=quote,
         target=new.target,
         proposed_text=new.proposed_text,
+        versions=found.versions,
     )
     return _new(annotation, user, paper, version)
 

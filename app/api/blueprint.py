@@ -171,6 +171,12 @@ def created(model: Any, location: str | None = None):
 
 def paper_version(slug: str, label: str):
     """The paper and version named in a URL or a body, or a 404 saying which is unknown."""
+    found = version_lookup(slug, label)
+    return found.paper, found.version
+
+
+def version_lookup(slug: str, label: str) -> paper_queries.VersionLookup:
+    """As `paper_version`, with all the paper's versions (`versions`) beside."""
     if "\x00" in slug:
         raise ApiError(404, "no such paper", fields={"paper": "unknown paper"})
     found = paper_queries.version_by_label(slug, label)
@@ -182,4 +188,4 @@ def paper_version(slug: str, label: str):
             f"paper '{slug}' has no version '{label}' (versions: {found.known_labels})",
             fields={"version": "unknown version"},
         )
-    return found.paper, found.version
+    return found

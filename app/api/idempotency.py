@@ -145,19 +145,20 @@ def _replay(stored: idempotency.StoredAnswer) -> Response:
 
 @bp.after_request
 def record_answer(response: Response) -> Response:
-    """Store a successful answer under its key before the request commits; a refusal
-    gives the key up (and is rolled back with the rest of its request)."""
-    record = g.pop("idempotency_record", None)
-    if record is None:
+    """Store a successful answer under its key before the request commits; any other
+    gives the key up: a refusal (4xx, 5xx) is rolled back with the rest of its request,
+    and another answer (a redirection) releases it."""
+    claimed = g.pop("idempotency_record", None)
+    if claimed is None:
         return response
     if 200 <= response.status_code < 300:
         idempotency.complete(
-            record,
+            claimed,
             response.status_code,
             response.get_data(),
             response.content_type,
             response.headers.get("Location"),
         )
-    else:
-        idempotency.release(record)
+    elif response.status_code < 400:
+        idempotency.release(claimed)
     return response

@@ -39,7 +39,10 @@ def is_personal() -> bool:
     path = request.path
     if any(path == prefix or path.startswith(prefix + "/") for prefix in PRIVATE_PATHS):
         return True
-    return bool(current_user.is_authenticated)
+    # Whether an account was loaded for this request, asked without reading its columns:
+    # the request has committed by now, and reading them would load the account again in a
+    # transaction of its own (a writer's lock, on SQLite, for a header).
+    return not current_user.is_anonymous
 
 
 def init_app(app: Flask) -> None:

@@ -9,6 +9,7 @@ that a note keeps its printed number whichever section it is rendered in.
 from __future__ import annotations
 
 import re
+import threading
 import xml.etree.ElementTree as etree
 from html.parser import HTMLParser
 
@@ -123,12 +124,29 @@ class FootnoteRefExtension(Extension):
         )
 
 
+EXTENSIONS = ("tables", "sane_lists")
+# A converter per thread, made once and reset before each use: building one (loading its
+# extensions, compiling their patterns) took as long as converting a comment. Converters
+# keep state while they work, so threads do not share one.
+_converters = threading.local()
+
+
+def _converter() -> markdown.Markdown:
+    converter = getattr(_converters, "markdown", None)
+    if converter is None:
+        converter = markdown.Markdown(extensions=list(EXTENSIONS), output_format="html")
+        _converters.markdown = converter
+    return converter.reset()
+
+
 def render_markdown(source: str, *, footnotes: FootnoteRefExtension | None = None) -> str:
     """Markdown → sanitised HTML, through the one allowlist."""
-    extensions: list = ["tables", "sane_lists"]
-    if footnotes is not None:
-        extensions.append(footnotes)
-    html = markdown.markdown(source, extensions=extensions, output_format="html")
+    if footnotes is None:
+        html = _converter().convert(source)
+    else:
+        # A paper's footnotes count references across its sections: a converter of its own.
+        converter = markdown.Markdown(extensions=[*EXTENSIONS, footnotes], output_format="html")
+        html = converter.convert(source)
     return sanitise_html(html)
 
 

@@ -41,7 +41,6 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from datasketch import MinHash, MinHashLSH
 from sqlalchemy import func, select
 
 from app.annotations.queries import placed_roots, visible_to
@@ -88,6 +87,10 @@ def group(texts: Sequence[tuple[int, str]]) -> list[list[int]]:
     keys = [key for key, found in sets.items() if found]
     if len(keys) < 2:
         return []
+    # Imported here, not at start-up: datasketch brings numpy and scipy (about 60 MB of
+    # every worker's memory) for a page only editors open.
+    from datasketch import MinHash, MinHashLSH
+
     signatures = MinHash.bulk(
         [[s.encode("utf-8") for s in sets[key]] for key in keys], num_perm=NUM_PERM
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 
 from app.extensions import db
 from app.models import (
@@ -59,6 +59,34 @@ def contribution_published(item: Any) -> list[Notification]:
     return []
 
 
+# Asked on every new contribution, so built once (building a statement costs more than
+# running these): a thread's participants but the new reply, and who follows its place.
+_THREAD = bindparam("root_id")
+_PARTICIPANTS = (
+    select(Annotation.author_id)
+    .where(
+        or_(Annotation.id == _THREAD, Annotation.root_id == _THREAD),
+        Annotation.id != bindparam("annotation_id"),
+        Annotation.status.in_(TAKING_PART),
+    )
+    .distinct()
+)
+_FOLLOWERS = (
+    select(Follow.user_id)
+    .where(
+        Follow.paper_id == bindparam("paper_id"),
+        or_(
+            Follow.target_type == FollowTarget.PAPER,
+            and_(
+                Follow.target_type == FollowTarget.SECTION,
+                Follow.section_key == bindparam("section_key"),
+            ),
+        ),
+    )
+    .distinct()
+)
+
+
 def _restricted(user_id: int) -> bool:
     author = db.session.get(User, user_id)
     return author is None or author.restricted_at is not None
@@ -69,24 +97,11 @@ def _annotation_published(annotation: Annotation) -> list[Notification]:
         return []
     recipients: dict[int, NotificationKind] = {}
     if annotation.root_id is not None:
-        participants = select(Annotation.author_id).where(
-            or_(Annotation.id == annotation.root_id, Annotation.root_id == annotation.root_id),
-            Annotation.id != annotation.id,
-            Annotation.status.in_(TAKING_PART),
-        )
-        for user_id in db.session.scalars(participants.distinct()):
+        thread = {"root_id": annotation.root_id, "annotation_id": annotation.id}
+        for user_id in db.session.scalars(_PARTICIPANTS, thread):
             recipients[user_id] = NotificationKind.REPLY
-    followers = select(Follow.user_id).where(
-        Follow.paper_id == annotation.paper_id,
-        or_(
-            Follow.target_type == FollowTarget.PAPER,
-            and_(
-                Follow.target_type == FollowTarget.SECTION,
-                Follow.section_key == annotation.section_key,
-            ),
-        ),
-    )
-    for user_id in db.session.scalars(followers.distinct()):
+    place = {"paper_id": annotation.paper_id, "section_key": annotation.section_key}
+    for user_id in db.session.scalars(_FOLLOWERS, place):
         recipients.setdefault(user_id, NotificationKind.FOLLOWED)
     return _notify(recipients, annotation.author_id, NotificationTarget.ANNOTATION, annotation.id)
 

@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import load_only
 
 from app.extensions import db
@@ -96,20 +96,25 @@ def paper_summaries(limit: int | None = None, after_id: int = 0) -> list[PaperSu
     return [PaperSummary(paper, version, n) for paper, version, n in rows]
 
 
+# Built once (it serves every page and API call naming a paper): building a statement with
+# its options and cache key costs more than running it.
+_PAPER_WITH_VERSIONS = (
+    select(Paper, PaperVersion)
+    .join(PaperVersion, PaperVersion.paper_id == Paper.id)
+    .options(load_only(*VERSION_COLUMNS))
+    .where(Paper.slug == bindparam("slug"))
+    .order_by(PaperVersion.sequence)
+)
+
+
 def paper_with_versions(slug: str) -> tuple[Paper, list[PaperVersion]] | None:
-    """A paper and its versions in order (without their sources): two queries."""
-    paper = db.session.scalar(select(Paper).where(Paper.slug == slug))
-    if paper is None:
+    """A paper and its versions in order (without their sources): one query (a paper has
+    a handful of versions, so its columns repeated on each row cost less than a second
+    round trip)."""
+    rows = db.session.execute(_PAPER_WITH_VERSIONS, {"slug": slug}).all()
+    if not rows:
         return None
-    versions = db.session.scalars(
-        select(PaperVersion)
-        .options(load_only(*VERSION_COLUMNS))
-        .where(PaperVersion.paper_id == paper.id)
-        .order_by(PaperVersion.sequence)
-    ).all()
-    if not versions:
-        return None
-    return paper, list(versions)
+    return rows[0][0], [version for _paper, version in rows]
 
 
 @dataclass(frozen=True)
@@ -129,7 +134,7 @@ class VersionLookup:
 def version_by_label(slug: str, label: str) -> VersionLookup | None:
     """The version of paper `slug` labelled `label`; None when there is no such paper.
 
-    Two queries, whatever the label; `version` is None for a label the paper lacks.
+    One query, whatever the label; `version` is None for a label the paper lacks.
     """
     found = paper_with_versions(slug)
     if found is None:

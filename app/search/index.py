@@ -40,6 +40,7 @@ from sqlalchemy import (
     literal,
     select,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.engine import Connection
 
 from app.models import Annotation, DefinitionProposal, Section, Term
@@ -149,14 +150,28 @@ def entry(row: Any) -> Entry:
 
 
 def write(connection: Connection, entries: list[Entry], removed: list[int]) -> None:
-    """Replace the rows of `entries` and remove those of `removed` (rowids)."""
-    gone = [*removed, *(e.rowid for e in entries)]
-    for start in range(0, len(gone), 500):
+    """Replace the rows of `entries` and remove those of `removed` (rowids).
+
+    Entries are written with one upsert (SQLite's `INSERT OR REPLACE`, which FTS5 honours;
+    PostgreSQL's `ON CONFLICT (rowid) DO UPDATE`), not a DELETE then an INSERT: every
+    new contribution passes here, and a row may still be there for its rowid (a thing
+    removed by a cascade in the database leaves its row behind)."""
+    for start in range(0, len(removed), 500):
         connection.execute(
-            delete(search_index).where(search_index.c.rowid.in_(gone[start : start + 500]))
+            delete(search_index).where(search_index.c.rowid.in_(removed[start : start + 500]))
         )
     if entries:
-        connection.execute(insert(search_index), [e.values() for e in entries])
+        connection.execute(_upsert(connection.dialect.name), [e.values() for e in entries])
+
+
+def _upsert(dialect: str):
+    if dialect == "postgresql":
+        statement = postgresql_insert(search_index)
+        return statement.on_conflict_do_update(
+            index_elements=[search_index.c.rowid],
+            set_={name: statement.excluded[name] for name in ("kind", "ref", "title", "body")},
+        )
+    return insert(search_index).prefix_with("OR REPLACE")
 
 
 # --- the same words, as SQL: reindexing and the migration ---------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from app.core import idempotency
 from app.models import IdempotencyRecord
@@ -98,3 +98,46 @@ def test_pruning_deletes_expired_records_a_batch_at_a_time(app, db, create_user)
     left = db.session.scalars(select(IdempotencyRecord.key)).all()
     assert left == ["k5"]
     assert db.session.scalar(select(func.count()).select_from(IdempotencyRecord)) == 1
+
+
+def test_one_answer_in_prune_every_prunes_a_batch(app, db, create_user):
+    """Recording an answer spends no statement on pruning, but for every PRUNE_EVERY-th
+    (by record id), which deletes a batch: more than the answers in between added."""
+    owner = create_user()
+    old = utcnow() - timedelta(seconds=idempotency.DEFAULT_TTL + 60)
+    db.session.execute(
+        insert(IdempotencyRecord).values(
+            owner_id=owner.id, key="stale", fingerprint="0" * 64, status=201, body=b"{}",
+            created_at=old,
+        )
+    )  # fmt: skip
+    pruned_by = []
+    for n in range(idempotency.PRUNE_EVERY):
+        claimed = idempotency.claim(owner.id, f"k{n}", "0" * 64)
+        idempotency.complete(claimed, 201, b"{}", "application/json", None)
+        if db.session.scalar(select(func.count()).where(IdempotencyRecord.key == "stale")) == 0:
+            pruned_by.append(claimed.id)
+            break
+    assert len(pruned_by) == 1 and pruned_by[0] % idempotency.PRUNE_EVERY == 0
+    assert idempotency.PRUNE_BATCH > idempotency.PRUNE_EVERY
+
+
+def test_a_claimed_key_answers_its_stored_answer_then_a_fresh_claim_once_expired(
+    app, db, create_user
+):
+    owner = create_user()
+    claimed = idempotency.claim(owner.id, "key", "f" * 64)
+    idempotency.complete(claimed, 201, b'{"id": 1}', "application/json", "/x/1")
+    again = idempotency.claim(owner.id, "key", "f" * 64)
+    assert again == idempotency.StoredAnswer(201, b'{"id": 1}', "application/json", "/x/1")
+    db.session.execute(
+        update(IdempotencyRecord).values(
+            created_at=utcnow() - timedelta(seconds=idempotency.DEFAULT_TTL + 1)
+        )
+    )
+    fresh = idempotency.claim(owner.id, "key", "0" * 64)
+    assert isinstance(fresh, idempotency.Claim)
+    [record] = db.session.scalars(
+        select(IdempotencyRecord).execution_options(populate_existing=True)
+    )
+    assert (record.id, record.fingerprint, record.status) == (fresh.id, "0" * 64, None)

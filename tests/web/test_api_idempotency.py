@@ -17,6 +17,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, insert, select, text, update
 
+from app.core import idempotency
 from app.models import IdempotencyRecord, Role
 from app.models.base import utcnow
 from tests.unit.test_publishing import source_51
@@ -308,7 +309,7 @@ def test_a_key_is_forgotten_after_its_time_to_live(app, client, db, world, ttl, 
     assert record.key == key and record.created_at > utcnow() - timedelta(minutes=1)
 
 
-def test_recording_an_answer_prunes_expired_records(client, db, world, create_user):
+def test_recording_an_answer_prunes_expired_records(client, db, world, create_user, monkeypatch):
     stale_owner = create_user()
     old, fresh = utcnow() - timedelta(days=3), utcnow() - timedelta(hours=1)
     for n, created_at in enumerate([old, old, old, fresh]):
@@ -319,6 +320,8 @@ def test_recording_an_answer_prunes_expired_records(client, db, world, create_us
             )
         )  # fmt: skip
     db.session.commit()
+    # Every answer prunes here (tests/unit/test_idempotency.py: how often they do).
+    monkeypatch.setattr(idempotency, "PRUNE_EVERY", 1)
     key = new_key()
     assert send(client, world["tokens"]["author"], f"{API}/terms", {"label": "X"}, key).status_code
     assert sorted(r.key for r in records(db)) == sorted(["k3", key])
