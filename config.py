@@ -48,7 +48,11 @@ class DefaultConfig:
     SQLALCHEMY_DATABASE_URI = database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'commons.sqlite3'}")
     )
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # A pooled server connection may have been closed by the server or a proxy: ping it
+    # before use. An SQLite file cannot go away under a connection, so it pays nothing.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {
+        "pool_pre_ping": not SQLALCHEMY_DATABASE_URI.startswith("sqlite")
+    }
     SQLALCHEMY_RECORD_QUERIES = False
 
     # Sessions and cookies
