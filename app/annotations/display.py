@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import request, url_for
+from flask import abort, request, url_for
 from flask_login import current_user
 
 from app.annotations import queries
@@ -203,7 +203,7 @@ class ThreadPage:
 def listed_page(place: SectionContext) -> tuple[ThreadFilterForm, ThreadPage]:
     """One page (`?page=N`, from 1) of the section's threads as the reader's filters sort
     and choose them: the page's threads, and their total only when there is more than
-    one page (a second query)."""
+    one page (a second query). A page past the last is not found."""
     filters = ThreadFilterForm(request.args)
     page = request.args.get("page", 1, type=int)
     page = page if 1 <= page <= 100_000 else 1
@@ -219,6 +219,8 @@ def listed_page(place: SectionContext) -> tuple[ThreadFilterForm, ThreadPage]:
         offset=(page - 1) * SECTION_PAGE,
         **asked,
     )
+    if page > 1 and not threads:
+        abort(404)  # past the last page
     if page == 1 and len(threads) <= SECTION_PAGE:
         total = len(threads)
     else:

@@ -152,7 +152,7 @@ def test_terms_of_participation_page(client):
     assert page(client, "/terms").h1.get_text() == "Terms of participation"
 
 
-def _add_threads(db, paper, author, count: int) -> None:
+def _add_threads(db, paper, author, count: int, only: str | None = None) -> None:
     """`count` published threads, a third on the whole section and the rest on passages,
     spread over the sections, each with a reply: rows in bulk (the services' rules are not
     what is measured here)."""
@@ -166,7 +166,7 @@ def _add_threads(db, paper, author, count: int) -> None:
     sections = [
         s
         for s in db.session.scalars(select(Section).where(Section.version_id == version.id))
-        if block_spans(s.text)
+        if block_spans(s.text) and only in (None, s.key)
     ]
     rows = []
     for n in range(count):
@@ -240,3 +240,32 @@ def test_the_signed_in_paper_page_costs_the_same_queries_with_3_or_60_threads(
     assert counts[0] == counts[1], counts
     # More cards are drawn (at most three a section), but nothing per thread beyond them.
     assert sizes[1] < sizes[0] + 40_000, sizes
+
+
+def test_the_section_page_lists_fifty_threads_a_page_with_links_to_the_others(
+    client, db, paper, create_user
+):
+    key = "public-sector-idiosyncrasies"
+    url = f"/papers/think-paper-1/v/5.0/sections/{key}/"
+    _add_threads(db, paper, create_user(), 55, only=key)
+    first = page(client, url)
+    assert len(first.select(".thread-list .thread-card")) == 50
+    assert first.select_one("#threads-title").get_text(strip=True) == "55 threads"
+    assert first.select_one('.pager a[rel="prev"]') is None
+    assert first.select_one('.pager a[rel="next"]')["href"] == f"{url}?page=2"
+    second = page(client, first.select_one('.pager a[rel="next"]')["href"])
+    cards = second.select(".thread-list .thread-card")
+    assert len(cards) == 5
+    assert second.select_one('.pager a[rel="next"]') is None
+    assert second.select_one('.pager a[rel="prev"]')["href"] == f"{url}?page=1"
+    # A thread on a later page is still a link away: its own page.
+    later = cards[0]["data-annotation"]
+    assert cards[0].select_one(".thread-card__footer a")["href"] == f"/annotations/{later}"
+    assert client.get(f"/annotations/{later}").status_code == 200
+    # The reader's order and kind come along from page to page; no page past the last.
+    newest = page(client, f"{url}?sort=newest&kind=comment")
+    assert newest.select_one('.pager a[rel="next"]')["href"] == (
+        f"{url}?sort=newest&kind=comment&page=2"
+    )
+    assert client.get(f"{url}?page=3").status_code == 404
+    assert page(client, f"{url}?page=x").select(".thread-list .thread-card")
