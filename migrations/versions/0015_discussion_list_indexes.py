@@ -24,8 +24,8 @@ def upgrade():
     op.create_index(
         'ix_annotations_placed',
         'annotations',
-        ['version_id', 'parent_id', 'section_key', 'status', 'author_id', 'quote_start',
-         'quote_end'],
+        ['version_id', 'parent_id', 'section_key', 'quote_start', 'quote_end', 'status',
+         'author_id'],
     )
     op.create_index(
         'ix_annotations_root_id_status_author_id',
