@@ -104,6 +104,7 @@ def _init_extensions(app: Flask) -> None:
     from app.core import i18n
 
     login_manager.localize_callback = i18n.gettext
+    i18n.install_template_translations(app.jinja_env)
 
 
 def _register_blueprints(app: Flask) -> None:

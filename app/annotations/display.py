@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import request, url_for
+from flask import abort, request, url_for
 from flask_login import current_user
 
 from app.annotations import queries
@@ -173,6 +173,59 @@ def listed_threads(place: SectionContext) -> tuple[ThreadFilterForm, list[querie
         sort=filters.chosen_sort,
     )
     return filters, threads
+
+
+# Threads listed on one page of a section's discussion; the next ones are a link away.
+SECTION_PAGE = 50
+
+
+@dataclass
+class ThreadPage:
+    """One page of a section's threads: those shown, how many there are in all, which
+    page this is."""
+
+    threads: list[queries.Thread]
+    total: int
+    page: int
+    address: str
+    size: int = SECTION_PAGE
+
+    @property
+    def has_next(self) -> bool:
+        return self.total > self.page * self.size
+
+    def url(self, page: int) -> str:
+        """The address of another page, with the same sort and kind."""
+        kept = {k: v for k, v in request.args.items() if k != "page"}
+        return url_for(self.address, **request.view_args, **kept, page=page)
+
+
+def listed_page(place: SectionContext) -> tuple[ThreadFilterForm, ThreadPage]:
+    """One page (`?page=N`, from 1) of the section's threads as the reader's filters sort
+    and choose them: the page's threads, and their total only when there is more than
+    one page (a second query). A page past the last is not found."""
+    filters = ThreadFilterForm(request.args)
+    page = request.args.get("page", 1, type=int)
+    page = page if 1 <= page <= 100_000 else 1
+    asked = {
+        "section": place.section.key,
+        "kind": filters.chosen_kind,
+        "sort": filters.chosen_sort,
+    }
+    threads = queries.threads(
+        place.version,
+        current_user,
+        limit=SECTION_PAGE + 1,
+        offset=(page - 1) * SECTION_PAGE,
+        **asked,
+    )
+    if page > 1 and not threads:
+        abort(404)  # past the last page
+    if page == 1 and len(threads) <= SECTION_PAGE:
+        total = len(threads)
+    else:
+        total = queries.count_threads(place.version, current_user, **asked)
+    return filters, ThreadPage(threads[:SECTION_PAGE], total, page, "annotations.section")
 
 
 # --- forms and their previews ---------------------------------------------------------------

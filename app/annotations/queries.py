@@ -202,11 +202,27 @@ def _text_order(placed) -> tuple:
     return (func.coalesce(placed.c.start, -1), placed.c.end.desc(), Annotation.id)
 
 
-def threads(version: PaperVersion, viewer: Any, **filters) -> list[Thread]:
-    """All visible threads of a version: two queries (roots with counts, anchors and
-    their versions' labels; their authors)."""
-    rows = db.session.execute(threads_query(version, viewer, **filters)).all()
+def threads(
+    version: PaperVersion,
+    viewer: Any,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+    **filters,
+) -> list[Thread]:
+    """The visible threads of a version (all of them, or `limit` from `offset`): two
+    queries (roots with counts, anchors and their versions' labels; their authors)."""
+    query = threads_query(version, viewer, **filters)
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    rows = db.session.execute(query).all()
     return [Thread(root, count, anchor) for root, count, anchor in rows]
+
+
+def count_threads(version: PaperVersion, viewer: Any, **filters) -> int:
+    """How many threads `threads` lists with the same filters: one query."""
+    listed = threads_query(version, viewer, **filters).order_by(None).subquery()
+    return db.session.scalar(select(func.count()).select_from(listed)) or 0
 
 
 def _with_version_label(query: Select) -> Select:
@@ -412,21 +428,43 @@ class PassageAnchor:
     kind: str
 
 
-def passage_anchors(version: PaperVersion, viewer: Any) -> list[PassageAnchor]:
-    """Every visible thread with a passage in a version, as light rows: one query.
+def passage_anchors(
+    version: PaperVersion, viewer: Any, section: str | None = None
+) -> list[PassageAnchor]:
+    """Every visible thread with a passage in a version (or in one section of it), as
+    light rows: one query.
 
     Carried threads stand at their anchor's offsets; orphaned ones have none.
     """
     placed = placed_roots(version.id)
-    rows = db.session.execute(
+    query = (
         select(placed.c.root_id, placed.c.key, placed.c.start, placed.c.end, Annotation.kind)
         .join(Annotation, Annotation.id == placed.c.root_id)
         .where(placed.c.start.is_not(None), placed.c.key.is_not(None))
         .where(visible_to(viewer))
         .where(Annotation.status.in_(COUNTED_STATUSES))
         .order_by(placed.c.key, placed.c.start, placed.c.root_id)
-    ).all()
+    )
+    if section is not None:
+        query = query.where(placed.c.key == section)
+    rows = db.session.execute(query).all()
     return [PassageAnchor(i, s, b, e, str(k.value)) for i, s, b, e, k in rows]
+
+
+def drawn_anchors(first: dict[str | None, list[Thread]]) -> list[PassageAnchor]:
+    """The passages of the threads a page draws (the margin's first ones), from the threads
+    themselves: no query. The rows `passage_anchors` would give for them, in its order."""
+    found = []
+    for key, listed in first.items():
+        for thread in listed:
+            root, anchor = thread.root, thread.anchor
+            start, end = (
+                (anchor.start, anchor.end) if anchor else (root.quote_start, root.quote_end)
+            )
+            if key is None or start is None or root.status not in COUNTED_STATUSES:
+                continue
+            found.append(PassageAnchor(root.id, key, start, end, str(root.kind.value)))
+    return sorted(found, key=lambda a: (a.section, a.start, a.id))
 
 
 # Rows read at a time when a paper's whole public discussion is streamed out.

@@ -19,6 +19,7 @@ from flask import (
     Response,
     abort,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -123,9 +124,15 @@ def _thread_url(annotation: Annotation, **anchor) -> str:
 
 
 def _section_page(place: SectionContext, form: ThreadForm, *, preview=False, status=200):
-    filters, threads = display.listed_threads(place)
+    filters, listed = display.listed_page(place)
     context = display.thread_form_context(place, form, preview=preview)
-    page = render_template("annotations/section.html", threads=threads, filters=filters, **context)
+    page = render_template(
+        "annotations/section.html",
+        threads=listed.threads,
+        listed=listed,
+        filters=filters,
+        **context,
+    )
     return page, status
 
 
@@ -227,6 +234,16 @@ def margin(slug: str, label: str, key: str):
     return fragments.margin(
         place, sort=sort, paragraph=_paragraph_asked(place, request.args), page=page
     )
+
+
+@bp.get(f"{SECTION}passages.json", endpoint="passages")
+def passages(slug: str, label: str, key: str):
+    """The passages of a section's visible threads, for the margin's script to highlight:
+    `{"section": key, "anchors": [{id, section, start, end, kind}, ...]}` in the order of the
+    text. The paper page carries only those of the threads it draws."""
+    place = SectionContext.load(slug, label, key)
+    found = queries.passage_anchors(place.version, current_user, section=place.section.key)
+    return jsonify(section=place.section.key, anchors=[vars(anchor) for anchor in found])
 
 
 def _margin_form(place: SectionContext, form: ThreadForm, *, preview=False, status=200):

@@ -203,6 +203,7 @@ MATRIX: tuple[tuple[str, tuple[Action, ...]], ...] = (
                     "GET annotations.section_feed",
                     "GET annotations.section",
                     "GET annotations.margin_fragment",
+                    "GET annotations.passages",
                     "GET api.version_annotations",
                 ),
             ),

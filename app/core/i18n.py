@@ -8,8 +8,8 @@ errors, `Markup`), whereas Flask-Babel's own would pass as markup. Templates tra
 with Jinja's `_()`, whose variables Jinja escapes itself.
 """
 
-from flask import current_app, has_request_context, request
-from flask_babel import gettext, ngettext
+from flask import current_app, g, has_app_context, has_request_context, request
+from flask_babel import get_translations, gettext, ngettext
 from flask_babel.speaklater import LazyString
 from markupsafe import escape
 
@@ -34,3 +34,30 @@ def select_locale() -> str:
     if not has_request_context():  # CLI commands and mail sent outside a request
         return languages[0]
     return request.accept_languages.best_match(languages) or languages[0]
+
+
+def _translations():
+    """The request's catalogue, looked up once per request (per locale) rather than at each
+    of the hundreds of strings a page with many thread cards translates: Flask-Babel finds
+    it again from the request's context at every call."""
+    if not has_app_context():
+        return get_translations()
+    babel_context = g.get("_flask_babel")
+    locale = getattr(babel_context, "babel_locale", None)
+    kept = g.get("_template_translations")
+    if kept is not None and locale is not None and kept[0] is locale:
+        return kept[1]
+    found = get_translations()
+    g._template_translations = (getattr(g.get("_flask_babel"), "babel_locale", None), found)
+    return found
+
+
+def install_template_translations(env) -> None:
+    """Templates' `_()` and `ngettext()` through the catalogue kept for the request."""
+    env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html import escape, unescape
 from html.parser import HTMLParser
 from typing import Any
@@ -381,14 +382,41 @@ class MarkedPage:
 
 
 def mark_sections(sections: Iterable[Any], mode: str) -> MarkedPage:
-    """Mark every section (objects with `id` and `html`) of a page: one query in all."""
+    """Mark every section (objects with `id` and `html`) of a page: one query in all.
+
+    A published section's HTML never changes, so its marking depends only on the glossary
+    as it stands and the mode: it is worked out once per process for each, and the next
+    pages reuse it. A term adopted, proposed or renamed changes the glossary's rows, hence
+    the key, and the text is marked again."""
     terms = glossary_marks()
-    by_id = {t.id: t for t in terms}
-    finder = Finder(terms)
+    glossary = tuple(
+        (t.id, t.label, t.slug, tuple(t.aliases), t.definition_html, t.open_count) for t in terms
+    )
     html: dict[int, str] = {}
     found: set[int] = set()
     for section in sections:
-        marked, seen = mark_html(section.html or "", by_id, mode, finder=finder)
+        marked, seen = _marked_html(section.html or "", glossary, mode)
         html[section.id] = marked
         found |= seen
     return MarkedPage(html, [t for t in terms if t.id in found], mode)
+
+
+@lru_cache(maxsize=8)
+def _marker(glossary: tuple) -> tuple[dict[int, MarkTerm], Finder]:
+    """The terms of a state of the glossary by id, and the finder of their names."""
+    terms = [MarkTerm(i, label, slug, list(aliases), html, n)
+             for i, label, slug, aliases, html, n in glossary]  # fmt: skip
+    return {t.id: t for t in terms}, Finder(terms)
+
+
+# Sections marked and kept: a few papers' versions in each of the three modes.
+MARKED_KEPT = 1024
+
+
+@lru_cache(maxsize=MARKED_KEPT)
+def _marked_html(html: str, glossary: tuple, mode: str) -> tuple[str, frozenset[int]]:
+    """One section's HTML marked for a state of the glossary and a mode, and the ids of
+    the terms found in it."""
+    by_id, finder = _marker(glossary)
+    marked, seen = mark_html(html, by_id, mode, finder=finder)
+    return marked, frozenset(seen)

@@ -49,6 +49,20 @@ class Annotation(Base):
     __table_args__ = (
         Index("ix_annotations_version_id_section_key", "version_id", "section_key"),
         Index("ix_annotations_root_id_created_at", "root_id", "created_at"),
+        # The roots placed on a version in the order of their sections' text, with what
+        # their visibility needs: the margin's counts and first threads read the index alone.
+        Index(
+            "ix_annotations_placed",
+            "version_id",
+            "parent_id",
+            "section_key",
+            "quote_start",
+            "quote_end",
+            "status",
+            "author_id",
+        ),
+        # A thread's visible replies, counted from the index alone.
+        Index("ix_annotations_root_id_status_author_id", "root_id", "status", "author_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

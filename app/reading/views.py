@@ -85,8 +85,15 @@ def _render_version(paper: Paper, versions: list[PaperVersion], version: PaperVe
     glossary's terms marked."""
     sections = queries.sections_of(version)
     margin = discussion.margin(version, current_user)
-    # Without a visible thread there is no passage to highlight: spare the query.
-    anchors = discussion.passage_anchors(version, current_user) if margin.threads else []
+    # The passages of the threads drawn here; a section with more threads has its passages
+    # fetched by the margin's script as the reader comes near it, so that the page stays
+    # the same size however long the discussion grows.
+    anchors = discussion.drawn_anchors(margin.first)
+    passages = {
+        key: url_for("annotations.passages", slug=paper.slug, label=version.label, key=key)
+        for key, count in margin.threads.items()
+        if key is not None and count > len(margin.first.get(key, ()))
+    }
     # Threads whose section is gone: every one of them, at the end of the paper.
     gone = (
         discussion.threads(version, current_user, section_gone=True)
@@ -107,6 +114,7 @@ def _render_version(paper: Paper, versions: list[PaperVersion], version: PaperVe
         margin=margin,
         earlier_text=gone,
         anchors=[vars(anchor) for anchor in anchors],  # plain fields; asdict() would deep-copy
+        passages=passages,
         marked=mark_sections(sections, _terms_mode()),
         followed=paper_follows(current_user, paper, [s.key for s in sections]),
     )

@@ -675,6 +675,8 @@ export function init() {
   for (const margin of document.querySelectorAll(".margin[data-section]")) {
     observer.observe(margin, { childList: true, subtree: true });
   }
+  // Passages the margin's script fetched for a section, highlighted: described and linked too.
+  document.addEventListener("margin:passages", () => wireHighlights(kindLabels));
   setupHighlightEvents();
   setupAnnotating(data, kindLabels);
   return true;

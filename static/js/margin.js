@@ -44,7 +44,7 @@ const WORDS = {
   order: "Order",
 };
 
-const data = pageData() || { anchors: [] };
+const data = pageData() || { anchors: [], passages: {} };
 const sections = new Map(); // a section's key -> what the margin knows of it (see init)
 
 // --- fetching fragments ---------------------------------------------------------------------
@@ -166,9 +166,40 @@ async function load(state, { force = false } = {}) {
   return null;
 }
 
+/** The passages of all a section's threads, when the page drew only some of them
+ * (`data.passages`: a section's key -> the address of its passages' JSON): highlighted, and
+ * counted beside their paragraphs. The page stays the same size however long the
+ * discussion, and a section's passages come when the reader comes near it. */
+async function loadPassages(state) {
+  const url = data.passages && data.passages[state.key];
+  if (!url || state.passagesLoaded) return;
+  state.passagesLoaded = true;
+  try {
+    const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+    if (!response.ok) throw new Error(String(response.status));
+    const { anchors } = await response.json();
+    const known = new Set(anchors.map((a) => String(a.id)));
+    // Those posted here meanwhile stay; the server's rows replace the page's own.
+    data.anchors = [
+      ...data.anchors.filter((a) => a.section !== state.key || !known.has(String(a.id))),
+      ...anchors,
+    ];
+  } catch {
+    state.passagesLoaded = false;
+    return;
+  }
+  applyHighlights(state.root, anchorsOf(state.key));
+  buildCounts(state);
+  document.dispatchEvent(new CustomEvent("margin:passages", { detail: { key: state.key } }));
+  layout(state);
+}
+
 function watchSections() {
   if (!("IntersectionObserver" in window)) {
-    for (const state of sections.values()) load(state);
+    for (const state of sections.values()) {
+      loadPassages(state);
+      load(state);
+    }
     return;
   }
   const observer = new IntersectionObserver((entries) => {
@@ -176,6 +207,7 @@ function watchSections() {
       if (!entry.isIntersecting) continue;
       const state = sections.get(entry.target.id);
       observer.unobserve(entry.target);
+      loadPassages(state);
       const count = Number(state.margin.dataset.threadCount || 0);
       if (count > Number(state.margin.dataset.shown || 0)) load(state);
       else {

@@ -3,6 +3,7 @@ offsets computed by the page equal the server's; highlights and thread cards poi
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from datetime import timedelta
@@ -380,6 +381,11 @@ def test_every_thread_of_a_section_comes_to_the_margin_in_the_order_of_the_text(
     db.session.commit()
     html = page.request.get(PAPER_URL).text()
     assert html.count('class="thread-card thread-card--compact') == 3  # the page draws three
+    # and carries only their passages: the section's others come from its passages.json.
+    block = re.search(r'<script type="application/json" id="passage-data">(.*?)</script>', html)
+    data = json.loads(block.group(1))
+    assert last.id not in {a["id"] for a in data["anchors"]}
+    assert SECTION_KEY in data["passages"]
 
     page.goto(PAPER_URL)
     margin = page.locator(f"#discussion-{SECTION_KEY}")

@@ -152,3 +152,19 @@ def test_0013_logs_role_changes_and_a_downgrade_removes_their_rows(scratch_app):
                                        "new": "admin"})  # fmt: skip
     with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as connection:
         connection.execute(text("UPDATE moderation_log SET reason = 'Changed.'"))
+
+
+def test_0015_adds_the_discussion_list_indexes_and_a_downgrade_removes_them(scratch_app):
+    added = {"ix_annotations_placed", "ix_annotations_root_id_status_author_id"}
+
+    def indexes():
+        return {index["name"] for index in inspect(db.engine).get_indexes("annotations")}
+
+    upgrade(revision="0015")
+    assert added <= indexes()
+    downgrade(revision="0013")
+    db.engine.dispose()
+    assert not added & indexes()
+    upgrade()
+    db.engine.dispose()
+    assert added <= indexes()

@@ -57,6 +57,7 @@ NO_PAPER_TEXT = {
     "annotations.delete_fragment": "a contribution's body, to confirm its deletion",
     "annotations.reply_form_fragment": "an empty reply form",
     "annotations.margin_form_fragment": "the form for the whole section (a paragraph's: apart)",
+    "annotations.passages": "where a section's threads stand, as offsets (JSON)",
     "moderation.log": "decisions and their items' names",
     "health.healthz": "a status",
     "health.readyz": "a status",

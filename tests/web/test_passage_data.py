@@ -83,3 +83,42 @@ def test_the_json_block_cannot_close_its_script_element(client, paper):
     _, soup = page_data(client)
     raw = soup.select_one("script#passage-data").string
     assert "</" not in raw
+
+
+def test_a_busy_section_has_its_passages_fetched_not_carried_by_the_page(
+    client, paper, create_annotation
+):
+    """The page carries the passages of the threads it draws (three a section); those of a
+    section with more threads come from its own address, all of them, in the order of the
+    text, the viewer's visibility applied."""
+    words = [
+        "bureaucratic culture",
+        "separation of role from person",
+        "serving the community'",
+        "shows convincingly",
+    ]
+    made = [create_annotation(f"On {w}.", quote=w) for w in words]
+    data, soup = page_data(client)
+    drawn = [int(c["data-annotation"]) for c in soup.select(f"#discussion-{KEY} .thread-card")]
+    assert len(drawn) == 3
+    assert sorted(a["id"] for a in data["anchors"]) == sorted(drawn)
+    url = data["passages"][KEY]
+    assert url == f"/papers/think-paper-1/v/5.0/sections/{KEY}/passages.json"
+    assert set(data["passages"]) == {KEY}  # quiet sections have theirs on the page
+    fetched = client.get(url)
+    assert fetched.status_code == 200 and fetched.mimetype == "application/json"
+    body = fetched.get_json()
+    assert body["section"] == KEY
+    assert {a["id"] for a in body["anchors"]} == {a.id for a in made}
+    assert [a["start"] for a in body["anchors"]] == sorted(a.quote_start for a in made)
+    first = next(a for a in body["anchors"] if a["id"] == made[0].id)
+    assert first == {
+        "id": made[0].id,
+        "section": KEY,
+        "start": made[0].quote_start,
+        "end": made[0].quote_end,
+        "kind": "comment",
+    }
+    assert (
+        client.get("/papers/think-paper-1/v/5.0/sections/nowhere/passages.json").status_code == 404
+    )

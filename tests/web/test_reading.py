@@ -150,3 +150,122 @@ def test_home_without_papers_says_so(client):
 
 def test_terms_of_participation_page(client):
     assert page(client, "/terms").h1.get_text() == "Terms of participation"
+
+
+def _add_threads(db, paper, author, count: int, only: str | None = None) -> None:
+    """`count` published threads, a third on the whole section and the rest on passages,
+    spread over the sections, each with a reply: rows in bulk (the services' rules are not
+    what is measured here)."""
+    from sqlalchemy import insert, select
+
+    from app.core.anchoring import block_spans
+    from app.models import Annotation, PaperVersion, Section
+    from app.models.annotation import AnnotationKind, AnnotationStatus, TargetType
+
+    version = db.session.scalar(select(PaperVersion).where(PaperVersion.paper_id == paper.id))
+    sections = [
+        s
+        for s in db.session.scalars(select(Section).where(Section.version_id == version.id))
+        if block_spans(s.text) and only in (None, s.key)
+    ]
+    rows = []
+    for n in range(count):
+        section = sections[n % len(sections)]
+        start, end = block_spans(section.text)[0]
+        row = {
+            "paper_id": paper.id,
+            "version_id": version.id,
+            "section_key": section.key,
+            "author_id": author.id,
+            "kind": AnnotationKind.COMMENT,
+            "status": AnnotationStatus.PUBLISHED,
+            "target": TargetType.SECTION,
+            "body": f"Thread {n}.",
+            "body_html": f"<p>Thread {n}.</p>",
+            "depth": 0,
+        }
+        if n % 3:
+            end = min(end, start + 12)
+            row.update(
+                target=TargetType.PASSAGE,
+                quote_exact=section.text[start:end],
+                quote_start=start,
+                quote_end=end,
+            )
+        rows.append(row)
+    db.session.execute(insert(Annotation), rows)
+    roots = db.session.execute(
+        select(Annotation.id, Annotation.section_key).where(
+            Annotation.version_id == version.id,
+            Annotation.parent_id.is_(None),
+            Annotation.body.like("Thread %"),
+        )
+    ).all()
+    replies = [
+        {
+            "paper_id": paper.id,
+            "version_id": version.id,
+            "section_key": key,
+            "author_id": author.id,
+            "parent_id": root_id,
+            "root_id": root_id,
+            "kind": AnnotationKind.COMMENT,
+            "status": AnnotationStatus.PUBLISHED,
+            "target": TargetType.SECTION,
+            "body": "A reply.",
+            "body_html": "<p>A reply.</p>",
+            "depth": 1,
+        }
+        for root_id, key in roots[-count:]
+    ]
+    db.session.execute(insert(Annotation), replies)
+    db.session.commit()
+
+
+def test_the_signed_in_paper_page_costs_the_same_queries_with_3_or_60_threads(
+    client, db, paper, create_user, logged_in, count_queries
+):
+    """Counts, the margin's first threads and the passages drawn: as many queries for a
+    long discussion as for a short one, and a page that does not grow with it."""
+    reader = create_user()
+    logged_in(reader)
+    sizes, counts = [], []
+    for more in (3, 57):
+        _add_threads(db, paper, create_user(), more)
+        with count_queries() as counter:
+            response = client.get("/papers/think-paper-1/")
+        assert response.status_code == 200
+        counts.append(counter.count)
+        sizes.append(len(response.get_data()))
+    assert counts[0] == counts[1], counts
+    # More cards are drawn (at most three a section), but nothing per thread beyond them.
+    assert sizes[1] < sizes[0] + 40_000, sizes
+
+
+def test_the_section_page_lists_fifty_threads_a_page_with_links_to_the_others(
+    client, db, paper, create_user
+):
+    key = "public-sector-idiosyncrasies"
+    url = f"/papers/think-paper-1/v/5.0/sections/{key}/"
+    _add_threads(db, paper, create_user(), 55, only=key)
+    first = page(client, url)
+    assert len(first.select(".thread-list .thread-card")) == 50
+    assert first.select_one("#threads-title").get_text(strip=True) == "55 threads"
+    assert first.select_one('.pager a[rel="prev"]') is None
+    assert first.select_one('.pager a[rel="next"]')["href"] == f"{url}?page=2"
+    second = page(client, first.select_one('.pager a[rel="next"]')["href"])
+    cards = second.select(".thread-list .thread-card")
+    assert len(cards) == 5
+    assert second.select_one('.pager a[rel="next"]') is None
+    assert second.select_one('.pager a[rel="prev"]')["href"] == f"{url}?page=1"
+    # A thread on a later page is still a link away: its own page.
+    later = cards[0]["data-annotation"]
+    assert cards[0].select_one(".thread-card__footer a")["href"] == f"/annotations/{later}"
+    assert client.get(f"/annotations/{later}").status_code == 200
+    # The reader's order and kind come along from page to page; no page past the last.
+    newest = page(client, f"{url}?sort=newest&kind=comment")
+    assert newest.select_one('.pager a[rel="next"]')["href"] == (
+        f"{url}?sort=newest&kind=comment&page=2"
+    )
+    assert client.get(f"{url}?page=3").status_code == 404
+    assert page(client, f"{url}?page=x").select(".thread-list .thread-card")
