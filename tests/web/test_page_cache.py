@@ -12,7 +12,7 @@ from app.definitions import services as glossary
 from app.models import ModerationAction, PageRevision, TargetKind
 from app.moderation import services as moderation
 from app.moderation.services import Target
-from tests.conftest import login
+from tests.conftest import DEFAULT_PASSWORD, csrf_token_from, login
 from tests.unit.test_publishing import source_51
 
 PAPER = "/papers/think-paper-1/"
@@ -43,6 +43,7 @@ def read(app, url: str = PAPER) -> str:
 
 @pytest.mark.parametrize("url", PUBLIC_PAGES)
 def test_an_anonymous_reader_gets_no_cookie_and_a_page_anyone_may_keep(app, paper, url):
+    app.config["WTF_CSRF_ENABLED"] = True  # as in production: forms are built with tokens
     response = fresh(app).get(url)
     assert response.status_code == 200
     assert "Set-Cookie" not in response.headers
@@ -53,13 +54,33 @@ def test_an_anonymous_reader_gets_no_cookie_and_a_page_anyone_may_keep(app, pape
     assert {"Cookie", "Accept-Language"} <= set(response.vary)
 
 
-def test_a_signed_in_reader_still_gets_a_token_and_a_page_no_one_keeps(app, paper, user):
+def test_a_thread_and_a_term_start_no_session_either(app, annotation, db, create_user):
+    app.config["WTF_CSRF_ENABLED"] = True
+    editor = create_user("editor")
+    glossary.create_term(editor, "public value", definition="Gains.")
+    db.session.commit()
+    for url in (f"/annotations/{annotation.id}", "/glossary/public-value"):
+        response = fresh(app).get(url)
+        assert response.status_code == 200 and "Set-Cookie" not in response.headers
+
+
+def test_a_signed_in_reader_still_gets_a_token_that_works(app, paper, user):
+    app.config["WTF_CSRF_ENABLED"] = True
     client = fresh(app)
-    login(client, user)
+    page = client.get("/login").get_data(as_text=True)
+    token = csrf_token_from(page)
+    data = {"email": user.email, "password": DEFAULT_PASSWORD, "csrf_token": token}
+    assert client.post("/login", data=data).status_code in (302, 303)
     response = client.get(PAPER)
     assert '<meta name="csrf-token"' in response.get_data(as_text=True)
     assert response.headers["Cache-Control"] == "no-store"
     assert response.get_etag() == (None, None)
+    section = client.get(SECTION).get_data(as_text=True)
+    posted = client.post(
+        SECTION, data={"body": "Signed and sealed.", "csrf_token": csrf_token_from(section)}
+    )
+    assert posted.status_code == 303
+    assert "Signed and sealed." in read(app, SECTION)
 
 
 def test_a_repeated_conditional_request_is_answered_304_until_the_page_changes(
