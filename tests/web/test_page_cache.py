@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from app.accounts.personal_data import erase
 from app.accounts.services import record_login, update_profile
 from app.annotations import dispositions, services
 from app.definitions import services as glossary
@@ -185,6 +186,18 @@ def test_the_page_changes_at_once_with_each_change_of_the_discussion(
     services.delete(pending.author, pending)
     db.session.commit()
     assert "Waiting for review." not in read(app)
+
+    other = create_user(name="Otto Other")
+    create_annotation("Still here.", author=other)
+    etag = fresh(app).get(PAPER).get_etag()[0]
+    suspend = ModerationAction.SUSPEND
+    moderation.decide(moderator, Target(TargetKind.USER, other.id), suspend, "Cooling off.")
+    db.session.commit()
+    assert fresh(app).get(PAPER).get_etag()[0] != etag
+    erase(other)
+    db.session.commit()
+    page = read(app)
+    assert "Otto Other" not in page and "Former participant" in page
 
 
 def test_adopting_a_definition_and_publishing_a_version_show_at_once(
