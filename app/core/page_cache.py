@@ -44,6 +44,14 @@ VARY = ("Cookie", "Accept-Language")
 # Longer query strings are not worth a cache entry (and would let anyone fill it).
 MAX_QUERY = 512
 _MARK = "page_cache.public"
+# What a session of someone not signed in may hold without changing the page: the token
+# of a log-in form they saw (the reading pages show no form to them) and Flask-Login's mark.
+PASSIVE_SESSION_KEYS = frozenset({"csrf_token", "_fresh", "_permanent"})
+
+
+def _session_holds_something() -> bool:
+    """Whether the session holds what a page may show (a flash message, a signed-in id)."""
+    return bool(set(session.keys()) - PASSIVE_SESSION_KEYS)
 
 
 def _for_anonymous_reader() -> bool:
@@ -51,9 +59,9 @@ def _for_anonymous_reader() -> bool:
         return False
     if len(request.query_string) > MAX_QUERY:
         return False
-    # An empty session first: reading it costs nothing, whereas `current_user` may look a
+    # The session first: reading it costs nothing, whereas `current_user` may look a
     # remember-me cookie up.
-    return not session and not current_user.is_authenticated
+    return not _session_holds_something() and not current_user.is_authenticated
 
 
 def _build_id(app: Flask) -> str:
@@ -147,9 +155,12 @@ def public_page(*, paper: bool = True, varies: Callable[[], dict[str, str]] | No
                 response = Response(body, 200, headers=headers, content_type=content_type)
                 return _validated(response, etag, modified)
             response = make_response(view(*args, **kwargs))
-            if response.status_code != 200 or session.modified or session:
+            if response.status_code != 200 or _session_holds_something():
                 return response
-            if not response.is_streamed and "Set-Cookie" not in response.headers:
+            # A page that wrote to the session may hold what it wrote (a form's token): it
+            # is this reader's alone, and is not kept.
+            storable = not (session.modified or response.is_streamed)
+            if storable and "Set-Cookie" not in response.headers:
                 headers = [
                     (name, value)
                     for name, value in response.headers.items()
@@ -169,10 +180,11 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def private_when_personal(response: Response) -> Response:
-        """A public page that now sets a cookie (the reader chose a marking mode) or holds a
-        session must not be kept by a shared cache, which would hand the cookie to others."""
+        """A public page that now sets a cookie (the reader chose a marking mode) or comes
+        with a session must not be kept by a shared cache, which would hand the cookie to
+        others."""
         if getattr(response, _MARK, False) and (
-            "Set-Cookie" in response.headers or session.modified or session
+            "Set-Cookie" in response.headers or session.modified or bool(session)
         ):
             response.headers["Cache-Control"] = "private, no-cache"
         return response

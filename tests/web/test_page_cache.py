@@ -280,3 +280,15 @@ def test_a_flash_message_is_shown_once_and_never_kept(app, paper):
     assert response.headers.get("Cache-Control") != "public, no-cache"
     assert "Something to tell you." not in client.get(PAPER).get_data(as_text=True)
     assert "Something to tell you." not in read(app)
+
+
+def test_a_reader_who_saw_the_log_in_form_still_gets_the_kept_page(app, paper, count_queries):
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = fresh(app)
+    assert "Set-Cookie" in client.get("/login").headers  # the form's token, in a session
+    etag = fresh(app).get(PAPER).get_etag()[0]
+    with count_queries() as kept:
+        response = client.get(PAPER, headers={"If-None-Match": f'W/"{etag}"'})
+    assert response.status_code == 304 and kept.count == 1
+    # Their copy names their session cookie: a shared cache must not keep it for others.
+    assert response.headers["Cache-Control"] == "private, no-cache"
