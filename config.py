@@ -134,6 +134,20 @@ class DefaultConfig:
     BABEL_DEFAULT_LOCALE = "en_GB"
     LANGUAGES = ["en_GB"]
 
+    # Rendered public pages kept for anonymous readers (app.core.page_cache): in each
+    # process by default; in Redis, shared by every worker, when CACHE_REDIS_URL is set
+    # (or CACHE_TYPE names another Flask-Caching backend). Pages are keyed on what they
+    # show, so the timeout only bounds how long an unvisited page takes room.
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL")
+    CACHE_TYPE = os.environ.get("CACHE_TYPE") or (
+        "RedisCache" if CACHE_REDIS_URL else "SimpleCache"
+    )
+    CACHE_DEFAULT_TIMEOUT = _int("CACHE_DEFAULT_TIMEOUT", 600)
+    CACHE_THRESHOLD = _int("CACHE_THRESHOLD", 200)  # pages per process (SimpleCache)
+    CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "tpc:")
+    # What names a deploy in the cache keys; by default the shipped files' sizes and times.
+    CACHE_BUILD_ID = os.environ.get("CACHE_BUILD_ID")
+
     # How long the API remembers an Idempotency-Key and the answer it named, in seconds
     IDEMPOTENCY_TTL = _int("IDEMPOTENCY_TTL", 24 * 60 * 60)
 
@@ -188,6 +202,7 @@ class TestingConfig(DefaultConfig):
     SITE_URL = "http://localhost"  # the test client's host; a live server sets its own
     SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
     RATELIMIT_STORAGE_URI = "memory://"
+    CACHE_TYPE = "SimpleCache"  # one per app: every test starts with an empty one
     # Tests post forms directly; the CSRF tests switch protection back on.
     WTF_CSRF_ENABLED = False
 

@@ -66,9 +66,10 @@ def create_app(config: str | type | None = None) -> Flask:
     _register_security_headers(app)
     _register_template_context(app)
 
-    from app.core import errors, transaction
+    from app.core import errors, page_cache, transaction
 
     transaction.init_app(app)
+    page_cache.init_app(app)
     errors.register(app)
     return app
 
@@ -88,7 +89,7 @@ def _trust_proxies(app: Flask) -> None:
 def _init_extensions(app: Flask) -> None:
     from app.accounts.services import load_user_from_session
     from app.core.i18n import select_locale
-    from app.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
+    from app.extensions import babel, cache, compress, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
@@ -96,6 +97,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     compress.init_app(app)
+    cache.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"

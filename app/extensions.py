@@ -1,6 +1,7 @@
 """Extension instances, created once and bound to an app in `create_app`."""
 
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -17,4 +18,6 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 compress = Compress()
+# Rendered public pages for anonymous readers (app.core.page_cache)
+cache = Cache()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -7,7 +7,6 @@ back as `ServiceError`s, which `attach_error` puts on the field at fault.
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional, ValidationError
@@ -16,6 +15,7 @@ from app.annotations.dispositions import MAX_RESPONSE_LENGTH
 from app.annotations.services import MAX_BODY_LENGTH, MAX_LINKS
 from app.core import forms as core_forms
 from app.core.errors import ServiceError
+from app.core.forms import Form
 from app.core.i18n import lazy_gettext as _l
 from app.models.annotation import AnnotationKind, DispositionOutcome
 from app.moderation.forms import FlagForm  # noqa: F401 (the flag form of every kind)
@@ -88,12 +88,12 @@ def excerpt(text: str, length: int = EXCERPT_LENGTH) -> str:
     return cut.rstrip(",;:") + "…"
 
 
-def attach_error(form: FlaskForm, error: ServiceError) -> None:
+def attach_error(form: Form, error: ServiceError) -> None:
     """Show a service's refusal on the field at fault, or above the form."""
     core_forms.attach_error(form, error, _ERROR_FIELDS)
 
 
-class ThreadForm(FlaskForm):
+class ThreadForm(Form):
     """Start a thread on a section, on one of its paragraphs, or (from the margin, where
     the reader selected it) on a passage: its words and where they begin and end."""
 
@@ -167,7 +167,7 @@ class ThreadForm(FlaskForm):
         return text if text.strip() else None
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(Form):
     """Answer a contribution."""
 
     body = TextAreaField(_l("Your reply"), description=MARKDOWN_HINT)
@@ -175,7 +175,7 @@ class ReplyForm(FlaskForm):
     post = SubmitField(_l("Reply"))
 
 
-class EditForm(FlaskForm):
+class EditForm(Form):
     """Change one's own contribution; the earlier text stays in its history."""
 
     body = TextAreaField(_l("Your contribution"), description=MARKDOWN_HINT)
@@ -189,13 +189,13 @@ class EditForm(FlaskForm):
         return text if text.strip() else None
 
 
-class DeleteForm(FlaskForm):
+class DeleteForm(Form):
     """Nothing but the CSRF token and the button that confirms."""
 
     post = SubmitField(_l("Delete"))
 
 
-class ThreadFilterForm(FlaskForm):
+class ThreadFilterForm(Form):
     """Sort and filter a section's threads: a plain GET form, so no CSRF token."""
 
     class Meta:
@@ -245,7 +245,7 @@ OUTCOME_LABELS = {outcome: label for outcome, (label, _hint) in OUTCOMES.items()
 OUTCOME_HINTS = {outcome: hint for outcome, (_label, hint) in OUTCOMES.items()}
 
 
-class DispositionForm(FlaskForm):
+class DispositionForm(Form):
     """An editor answers a thread: an outcome, a response, and the version that answers it.
 
     The form offers the choices; the rules (a response for every outcome but "noted", its

@@ -58,6 +58,7 @@ from app.annotations.services import AnnotationError, QuoteInput
 from app.core import atom
 from app.core.i18n import gettext as _
 from app.core.markdown import render_markdown
+from app.core.page_cache import public_page
 from app.core.permissions import can_answer, can_flag, can_read_words, is_author
 from app.models import TargetKind
 from app.models.annotation import (
@@ -168,6 +169,7 @@ def _create_thread(place: SectionContext, form: ThreadForm) -> Annotation:
 @bp.route(SECTION, methods=FORM)
 @bp.post(f"{SECTION}threads.fragment", endpoint="thread_fragment")
 @posting_limit
+@public_page()
 def section(slug: str, label: str, key: str):
     """All threads of a section, sorted and filtered, and the form to start one.
 
@@ -222,6 +224,7 @@ def _paragraph_asked(place: SectionContext, source) -> int | None:
 
 
 @bp.get(f"{SECTION}margin.fragment", endpoint="margin_fragment")
+@public_page()
 def margin(slug: str, label: str, key: str):
     """A section's threads for the paper's margin, in the order of the text (`sort` for
     time or replies), a hundred at a time (`page`); `paragraph=N` for one paragraph's."""

@@ -36,6 +36,7 @@ from app.api.blueprint import (
     version_lookup,
 )
 from app.core.errors import ApiError
+from app.core.page_cache import public_page
 from app.core.permissions import can_annotate, can_read_words
 from app.core.urls import absolute_url
 from app.extensions import db
@@ -267,6 +268,7 @@ def delete_annotation(annotation_id: int):
 
 
 @bp.get("/papers/<slug>/versions/<label>/annotations")
+@public_page()
 def version_annotations(slug: str, label: str):
     """The threads of a version (or of one section) the caller may see, a page at a time."""
     viewer = caller()

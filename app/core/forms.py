@@ -1,17 +1,52 @@
-"""What every area's forms share: a choice among an enum's members, and showing a
-service's refusal where it belongs."""
+"""What every area's forms share: a choice among an enum's members, showing a service's
+refusal where it belongs, and a CSRF token made only when a form is shown."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any
 
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import _FlaskFormCSRF
+from markupsafe import escape
 from wtforms import Field, RadioField
 from wtforms.fields.choices import SelectChoice
 
 from app.core.errors import ServiceError
+
+
+class _TokenWhenShown:
+    """A CSRF token that is made (and stored in the session) when it is written out."""
+
+    __slots__ = ("_make",)
+
+    def __init__(self, make: Callable[[], str]):
+        self._make = make
+
+    def __str__(self) -> str:
+        return self._make()
+
+    def __html__(self) -> str:
+        return str(escape(self._make()))
+
+
+class _CSRFWhenShown(_FlaskFormCSRF):
+    def generate_csrf_token(self, csrf_token_field):
+        return _TokenWhenShown(lambda: super(_CSRFWhenShown, self).generate_csrf_token(None))
+
+
+class Form(FlaskForm):
+    """A form whose CSRF token is made when the form is shown, not when it is built.
+
+    Flask-WTF makes it as the form is built, and so starts a session. The reading pages
+    build their forms for every reader but show them only to those signed in: an
+    anonymous reader then gets no session cookie, and the page stays one that every
+    anonymous reader shares (and that caches may keep). Checking a posted token is
+    unchanged."""
+
+    class Meta:
+        csrf_class = _CSRFWhenShown
 
 
 def attach_error(form: FlaskForm, error: ServiceError, fields: Mapping[str, str]) -> None:

@@ -30,6 +30,7 @@ from flask import Flask, Response, current_app, g, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
+from app.core import revisions
 from app.core.database import READS_ONLY
 from app.core.mail import pending_mail
 from app.extensions import db
@@ -97,6 +98,8 @@ for _name, _hook in (
 ):
     if not event.contains(Session, _name, _hook):
         event.listen(Session, _name, _hook)
+# What the public pages show is counted in the same transactions (kept pages, ETags).
+revisions.listen()
 
 
 def init_app(app: Flask) -> None:

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import re
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 
 from app.core.errors import ServiceError
-from app.core.forms import attach_error
+from app.core.forms import Form, attach_error
 from app.core.i18n import lazy_gettext as _l
 from app.definitions.services import MAX_DEFINITION_LENGTH, MAX_LINKS, MAX_REASON_LENGTH
 from app.models import ProposalComment
@@ -30,7 +29,7 @@ MARKDOWN_HINT = _l(
 )
 
 
-class GlossaryForm(FlaskForm):
+class GlossaryForm(Form):
     """A form that shows a service's refusal where it belongs.
 
     `FIELDS` maps the field a `DefinitionError` (or a `ModerationError`) names to this

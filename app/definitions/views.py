@@ -33,6 +33,7 @@ from flask_login import current_user
 from app.core import atom
 from app.core.i18n import gettext as _
 from app.core.i18n import lazy_gettext as _l
+from app.core.page_cache import public_page
 from app.core.permissions import can_annotate, can_flag, is_author
 from app.definitions import feeds, queries, services
 from app.definitions.forms import (
@@ -150,6 +151,7 @@ def _done(message: str, slug: str, proposal_id: int | None = None, anchor: str |
 
 
 @bp.route("/", methods=["GET", "POST"])
+@public_page(paper=False)
 def index():
     """Every term A–Z, filtered; a POST starts a term (with a first definition)."""
     form = TermForm(formdata=None if request.method == "GET" else request.form)
@@ -261,6 +263,7 @@ class Sent:
 
 
 @bp.get("/<slug>")
+@public_page(paper=False)
 def term(slug: str):
     """A term: its adopted definition and history, then the proposals and discussions."""
     return _render_term(_load_term(slug))

@@ -41,9 +41,11 @@ from app.models.notifications import (
     NotificationTarget,
 )
 from app.models.paper import Paper, PaperVersion, Section
+from app.models.revisions import SITE_SCOPE, PageRevision
 from app.models.user import ApiToken, Role, StakeholderType, User, UserSession
 
 __all__ = [
+    "SITE_SCOPE",
     "Anchor",
     "AnchorStatus",
     "Annotation",
@@ -70,6 +72,7 @@ __all__ = [
     "NotificationSetting",
     "NotificationTarget",
     "OutgoingMail",
+    "PageRevision",
     "Paper",
     "PaperVersion",
     "ProposalComment",

@@ -24,6 +24,7 @@ from flask_login import current_user
 from app.annotations import dispositions, endnotes
 from app.annotations import queries as discussion
 from app.core import documents
+from app.core.page_cache import public_page
 from app.core.urls import absolute_url
 from app.definitions.marking import DEFAULT_MODE, MODES, mark_sections
 from app.models import DispositionOutcome, Paper, PaperVersion
@@ -41,6 +42,7 @@ bp.add_app_template_test(is_http_url, "http_url")
 
 
 @bp.route("/")
+@public_page(paper=False)
 def index():
     """The papers, with their latest version and comment period."""
     return render_template("papers/index.html", papers=queries.paper_summaries())
@@ -66,7 +68,12 @@ def _version_or_404(slug: str, label: str) -> queries.VersionLookup:
     return found
 
 
+def _marking() -> dict[str, str]:
+    return {"terms": _terms_mode()}
+
+
 @bp.route("/papers/<slug>/")
+@public_page(varies=_marking)
 def paper(slug: str):
     """The latest published version of a paper."""
     paper, versions = _paper_or_404(slug)
@@ -74,6 +81,7 @@ def paper(slug: str):
 
 
 @bp.route("/papers/<slug>/v/<label>/")
+@public_page(varies=_marking)
 def version(slug: str, label: str):
     """One published version of a paper."""
     found = _version_or_404(slug, label)

@@ -1,7 +1,7 @@
 """annotations: indexes that answer the margin's and the section page's lists from the index
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-05 21:10:00.000000
 
 The paper page counts and ranks every thread placed on a version, and counts the replies
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0015'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

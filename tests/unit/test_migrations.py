@@ -123,6 +123,26 @@ def test_0011_adds_the_notification_tables_and_a_downgrade_removes_them(scratch_
     assert notification_tables <= set(inspect(db.engine).get_table_names())
 
 
+def test_0014_starts_a_counter_for_the_site_and_each_paper_and_a_downgrade_drops_them(
+    scratch_app,
+):
+    upgrade(revision="0013")
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO papers (id, slug, series, title, created_at)"
+                " VALUES (7, 'tp-7', '', 'Seven', CURRENT_TIMESTAMP)"
+            )
+        )
+    upgrade(revision="0014")
+    with db.engine.connect() as connection:
+        rows = connection.execute(text("SELECT scope, revision FROM page_revisions")).all()
+    assert sorted(rows) == [(0, 1), (7, 1)]
+    downgrade(revision="0013")
+    db.engine.dispose()
+    assert "page_revisions" not in inspect(db.engine).get_table_names()
+
+
 def test_0013_logs_role_changes_and_a_downgrade_removes_their_rows(scratch_app):
     """0013 lets the log name "change_role"; going back to 0012 removes those rows (no
     older action names them), keeps the others, and the log stays append-only."""
@@ -162,7 +182,7 @@ def test_0015_adds_the_discussion_list_indexes_and_a_downgrade_removes_them(scra
 
     upgrade(revision="0015")
     assert added <= indexes()
-    downgrade(revision="0013")
+    downgrade(revision="0014")
     db.engine.dispose()
     assert not added & indexes()
     upgrade()

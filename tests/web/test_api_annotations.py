@@ -650,7 +650,7 @@ def test_the_list_costs_the_same_queries_for_ten_or_a_thousand_threads(
 
     assert small.count == large.count == next_page.count
     assert small_section.count == large_section.count
-    assert large.count <= 6, large.statements
+    assert large.count <= 7, large.statements  # 6, and the counters of the kept pages
 
 
 def test_a_thread_costs_the_same_queries_whatever_its_replies(client, tp1, user, db, count_queries):

@@ -4,7 +4,8 @@ Posting is the site's busiest write: every statement of it is a round trip made 
 SQLite's write lock is held. A new thread with an `Idempotency-Key` costs, in one
 transaction: the token and its account (one query), the key's claim, the paper with its
 versions (one query), the section, the annotation, its search-index row, the followers
-to notify, and the key's answer. Nothing runs after the commit: reading the account
+to notify, the key's answer, and the paper's page revision (what tells the kept reading
+pages that they are stale). Nothing runs after the commit: reading the account
 again for a response header would open a second transaction (a second write lock).
 """
 
@@ -19,7 +20,7 @@ from sqlalchemy import event
 
 from tests.web.test_api_annotations import API, auth, open_for_comments, root, token_for
 
-THREAD_STATEMENTS = 8
+THREAD_STATEMENTS = 9
 # A reply also reads its parent and notifies the thread's participants (their settings,
 # the notification, the mail to its author and its record).
 REPLY_STATEMENTS = 20
