@@ -143,7 +143,8 @@ class DefaultConfig:
         "RedisCache" if CACHE_REDIS_URL else "SimpleCache"
     )
     CACHE_DEFAULT_TIMEOUT = _int("CACHE_DEFAULT_TIMEOUT", 600)
-    CACHE_THRESHOLD = _int("CACHE_THRESHOLD", 200)  # pages per process (SimpleCache)
+    # Entries per process (SimpleCache): a page, and its Brotli and gzip copies as asked.
+    CACHE_THRESHOLD = _int("CACHE_THRESHOLD", 600)
     CACHE_KEY_PREFIX = os.environ.get("CACHE_KEY_PREFIX", "tpc:")
     # What names a deploy in the cache keys; by default the shipped files' sizes and times.
     CACHE_BUILD_ID = os.environ.get("CACHE_BUILD_ID")

@@ -81,14 +81,18 @@ class Asset:
         if encoding not in self._encoded:
             with self._lock:
                 if encoding not in self._encoded:
-                    self._encoded[encoding] = _compress(self.body, encoding)
+                    self._encoded[encoding] = compress(self.body, encoding)
         return self._encoded[encoding]
 
 
-def _compress(body: bytes, encoding: str) -> bytes:
+def compress(body: bytes, encoding: str, *, best: bool = True) -> bytes:
+    """`body` in `encoding` (one of ENCODINGS). `best` spends whatever it takes, for what is
+    compressed once per deploy (static files); otherwise a level that costs a few
+    milliseconds for a page and gives nearly as much, for what is compressed once per
+    change of the discussion (the kept pages of app.core.page_cache)."""
     if encoding == "br":
-        return brotli.compress(body, quality=11)
-    return gzip.compress(body, compresslevel=9, mtime=0)
+        return brotli.compress(body, quality=11 if best else 5)
+    return gzip.compress(body, compresslevel=9 if best else 6, mtime=0)
 
 
 class Assets:

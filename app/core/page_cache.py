@@ -35,6 +35,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from app.core import revisions
+from app.core.assets import ENCODINGS, compress
 from app.extensions import cache, db
 from app.models.base import utcnow
 
@@ -131,6 +132,24 @@ def _validated(response: Response, etag: str, modified: datetime) -> Response:
     return response
 
 
+def _encoded(response: Response, key: str) -> Response:
+    """The kept page in the encoding the reader accepts, compressed once per page and kept
+    beside it: compressing a large page costs more than answering it from the cache.
+    Flask-Compress leaves an answer that already has a Content-Encoding alone."""
+    encoding = request.accept_encodings.best_match(ENCODINGS)
+    if encoding is None:
+        return response
+    name = f"page:{key}:{encoding}"
+    body = cache.get(name)
+    if body is None:
+        body = compress(response.get_data(), encoding, best=False)
+        cache.set(name, body)
+    response.set_data(body)
+    response.headers["Content-Encoding"] = encoding
+    response.vary.add("Accept-Encoding")
+    return response
+
+
 def public_page(*, paper: bool = True, varies: Callable[[], dict[str, str]] | None = None):
     """Cache a public GET view for anonymous readers.
 
@@ -156,7 +175,7 @@ def public_page(*, paper: bool = True, varies: Callable[[], dict[str, str]] | No
             if kept is not None:
                 body, content_type, headers = kept
                 response = Response(body, 200, headers=headers, content_type=content_type)
-                return _validated(response, etag, modified)
+                return _validated(_encoded(response, key), etag, modified)
             response = make_response(view(*args, **kwargs))
             if response.status_code != 200 or _session_holds_something():
                 return response
@@ -170,6 +189,7 @@ def public_page(*, paper: bool = True, varies: Callable[[], dict[str, str]] | No
                     if name not in ("Content-Type", "Content-Length", "Set-Cookie")
                 ]
                 cache.set(f"page:{key}", (response.get_data(), response.content_type, headers))
+                response = _encoded(response, key)
             return _validated(response, etag, modified)
 
         return wrapper

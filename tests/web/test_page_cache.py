@@ -292,3 +292,37 @@ def test_a_reader_who_saw_the_log_in_form_still_gets_the_kept_page(app, paper, c
     assert response.status_code == 304 and kept.count == 1
     # Their copy names their session cookie: a shared cache must not keep it for others.
     assert response.headers["Cache-Control"] == "private, no-cache"
+
+
+@pytest.mark.parametrize("encoding", ["br", "gzip"])
+def test_a_kept_page_is_compressed_once_and_changes_with_the_discussion(
+    app, paper, create_annotation, encoding, monkeypatch
+):
+    import gzip
+
+    import brotli
+
+    from app.core import page_cache
+
+    decode = brotli.decompress if encoding == "br" else gzip.decompress
+    compressions = []
+    real = page_cache.compress
+    monkeypatch.setattr(
+        page_cache, "compress", lambda *a, **k: compressions.append(a[1]) or real(*a, **k)
+    )
+    create_annotation("A first thread.")
+
+    def view():
+        response = fresh(app).get(PAPER, headers={"Accept-Encoding": f"{encoding}, identity"})
+        assert response.status_code == 200
+        assert response.headers["Content-Encoding"] == encoding
+        assert "Accept-Encoding" in response.headers["Vary"]
+        return decode(response.get_data()).decode()
+
+    plain = read(app)
+    assert view() == plain and view() == plain
+    assert compressions == [encoding]  # the second view sent the copy kept
+    create_annotation("A second thread.")
+    changed = view()
+    assert "A second thread." in changed and changed == read(app)
+    assert compressions == [encoding, encoding]
