@@ -192,3 +192,17 @@ def test_the_signed_in_page_costs_the_same_queries_with_3_or_60_threads(
         assert not whole_version_statements(kept), kept.statements
     assert costs[0] == costs[1]
     assert costs[0][1] < costs[0][0]
+
+
+def test_a_thread_posted_from_the_margin_is_counted_though_the_counts_were_kept(
+    client, logged_in, create_user, create_annotation
+):
+    create_annotation("Already there.")
+    logged_in(create_user())
+    client.get(MARGIN)  # the counts, kept for the page revision
+    response = client.post(
+        f"/papers/think-paper-1/v/5.0/sections/{KEY}/margin-form.fragment",
+        data={"kind": "comment", "body": "And mine."},
+    )
+    assert response.status_code == 201
+    assert 'data-count-text="2 threads · 2 contributions"' in response.get_data(as_text=True)
