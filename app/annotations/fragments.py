@@ -18,7 +18,7 @@ from flask import flash, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.annotations import queries
+from app.annotations import margin_cache, queries
 from app.annotations.context import SectionContext
 from app.annotations.display import (
     Node,
@@ -252,11 +252,10 @@ def margin(place: SectionContext, *, sort: str, paragraph: int | None, page: int
 
 
 def margin_counts(version, key: str) -> dict:
-    """A section's counts for the margin and the contents: two queries."""
-    return {
-        "thread_count": queries.thread_counts(version, current_user).get(key, 0),
-        "contribution_count": queries.section_counts(version, current_user).get(key, 0),
-    }
+    """A section's counts for the margin and the contents: kept for the page revision where
+    the reader sees what anyone sees, else two queries."""
+    threads, contributions = margin_cache.counts(version, current_user)
+    return {"thread_count": threads.get(key, 0), "contribution_count": contributions.get(key, 0)}
 
 
 def margin_context(threads: list[queries.Thread]) -> dict:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Integer, Select, bindparam, func, literal, or_, select, union_all
-from sqlalchemy.orm import aliased, contains_eager, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from app.core.permissions import is_moderator
 from app.extensions import db
@@ -401,6 +401,49 @@ def first_threads(
     by_section: dict[str | None, list[Thread]] = {}
     for root, count, anchor, key in rows:
         by_section.setdefault(key, []).append(Thread(root, count, anchor))
+    return by_section
+
+
+# A thread as plain data, which any cache can hold: its root's id, its visible replies, and
+# the id of the anchor that carries it into the version (None for one made on it).
+ThreadRow = tuple[int, int, int | None]
+
+
+def thread_rows(first: dict[str | None, list[Thread]]) -> dict[str | None, list[ThreadRow]]:
+    """`first_threads` as plain data, in its order."""
+    return {
+        key: [
+            (thread.root.id, thread.reply_count, thread.anchor.id if thread.anchor else None)
+            for thread in listed
+        ]
+        for key, listed in first.items()
+    }
+
+
+def threads_of_rows(
+    version: PaperVersion, rows: dict[str | None, list[ThreadRow]]
+) -> dict[str | None, list[Thread]]:
+    """The threads `thread_rows` named, in the same order and shape as `first_threads`
+    gives them: one query, for their roots, authors, own versions' labels and anchors."""
+    ids = [root_id for listed in rows.values() for root_id, _, _ in listed]
+    if not ids:
+        return {}
+    anchor_ids = [anchor_id for listed in rows.values() for _, _, anchor_id in listed if anchor_id]
+    found = db.session.execute(
+        _with_version_label(
+            select(Annotation, Anchor)
+            .outerjoin(Anchor, (Anchor.annotation_id == Annotation.id) & Anchor.id.in_(anchor_ids))
+            .where(Annotation.id.in_(ids))
+            .options(joinedload(Annotation.author, innerjoin=True))
+        )
+    ).all()
+    loaded = {root.id: (root, anchor) for root, anchor in found}
+    by_section: dict[str | None, list[Thread]] = {}
+    for key, listed in rows.items():
+        for root_id, count, _ in listed:
+            if root_id in loaded:
+                root, anchor = loaded[root_id]
+                by_section.setdefault(key, []).append(Thread(root, count, anchor))
     return by_section
 
 

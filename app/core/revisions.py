@@ -15,7 +15,10 @@ relies on the services remembering it: Session events watch every write.
   fixed order (so that two writers never wait on each other's rows), on the transaction's
   own connection: the new counters become visible with the change, never before.
 
-A reader asks for the counters once per request, with one small query (`state_of`).
+A reader asks for the counters once per request, with one small query (`state_of`): the
+page kept for anonymous readers and the margin kept for every reader who sees what they see
+(`app.annotations.margin_cache`) ask the same answer. A transaction that wrote what pages show
+is `unsettled` until it commits: the counters still name the pages as they were.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import g, has_app_context
 from sqlalchemy import func, inspect, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
@@ -48,6 +52,7 @@ from app.models import (
 from app.models.base import utcnow
 
 _SCOPES = "app.revisions.scopes"
+_STATES = "app.revisions.states"
 
 # Rows that no public page shows: writing them leaves every page as it was. (A flag that
 # hides an item changes the item's status, which counts; the log only follows decisions.)
@@ -155,6 +160,17 @@ def _raise_counters(session: Session) -> None:
 def _forget(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         session.info.pop(_SCOPES, None)
+        if has_app_context():
+            g.pop(_STATES, None)
+
+
+def unsettled(session: Session) -> bool:
+    """Whether this transaction changed what a page shows without having committed it yet
+    (its counters are raised at the commit): what it reads then is not what the counters
+    read so far name."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    return bool(session.info.get(_SCOPES))
 
 
 def listen() -> None:
@@ -183,7 +199,21 @@ class PagesState:
 def state_of(session: Session, slug: str | None) -> PagesState | None:
     """One query. With `slug`, the counters of the site and of that paper (None if that paper
     has none: no such paper, or nothing to key its pages on yet); without, every counter,
-    for the pages that show every paper (the list of papers, the glossary)."""
+    for the pages that show every paper (the list of papers, the glossary).
+
+    Asked again in the same request and transaction, the first answer: the counters move
+    there only by its own commit (which forgets the answer) or by another's under READ
+    COMMITTED, and an answer older than what is read next only names a page that is then
+    computed afresh once more."""
+    if not has_app_context():
+        return _read_state(session, slug)
+    known = g.setdefault(_STATES, {})
+    if slug not in known:
+        known[slug] = _read_state(session, slug)
+    return known[slug]
+
+
+def _read_state(session: Session, slug: str | None) -> PagesState | None:
     table = PageRevision.__table__
     if slug is None:
         total, count, latest = session.execute(

@@ -21,7 +21,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from app.annotations import dispositions, endnotes
+from app.annotations import dispositions, endnotes, margin_cache
 from app.annotations import queries as discussion
 from app.core import documents
 from app.core.page_cache import public_page
@@ -92,7 +92,7 @@ def _render_version(paper: Paper, versions: list[PaperVersion], version: PaperVe
     """A version's text with its margin, the passages its threads stand on, and the
     glossary's terms marked."""
     sections = queries.sections_of(version)
-    margin = discussion.margin(version, current_user)
+    margin = margin_cache.margin(version, current_user)
     # The passages of the threads drawn here; a section with more threads has its passages
     # fetched by the margin's script as the reader comes near it, so that the page stays
     # the same size however long the discussion grows.
