@@ -7,8 +7,9 @@ the discussion, `visible_terms` and `visible_proposals` for the glossary — so 
 search never shows what the thread page or the glossary would not. Sections belong to
 published versions (a version is stored only when it is published; a preview stores
 nothing). The kinds are put together (UNION ALL), ranked, and cut to the page with the
-number of all hits beside each row (a window), in one query; then one query makes the
-snippets of the page's rows and one per kind on the page loads what it shows.
+number of all hits beside each row (counted from the same hits, kept once), in one query;
+then one query makes the snippets of the page's rows and one per kind on the page loads
+what it shows.
 """
 
 from __future__ import annotations
@@ -242,11 +243,17 @@ def search(
     if not found or not kinds:
         return results
     engine = engine_for(db.session)
-    matched = union_all(
-        *(_matched(engine, found, kind, viewer, filters) for kind in kinds)
-    ).subquery("matched")
+    # The hits are a common table expression read twice, for the page and for the count,
+    # which both engines therefore compute once and keep. Counting them beside the page
+    # (rather than with a window over them) lets the page be the best `offset + limit`
+    # kept while reading the hits (a top-N sort), not all of them sorted: PostgreSQL
+    # otherwise sorts every hit of a common word before cutting the page.
+    matched = union_all(*(_matched(engine, found, kind, viewer, filters) for kind in kinds)).cte(
+        "matched"
+    )
+    total = select(func.count()).select_from(matched).scalar_subquery()
     rows = db.session.execute(
-        select(matched.c.kind, matched.c.ref, matched.c.score, func.count().over())
+        select(matched.c.kind, matched.c.ref, matched.c.score, total)
         .order_by(matched.c.score.desc(), matched.c.kind, matched.c.ref.desc())
         .limit(limit)
         .offset(offset)
