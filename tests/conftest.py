@@ -311,6 +311,20 @@ def _default_password_hash() -> str:
     return hash_password(DEFAULT_PASSWORD)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _remembered_password_checks():
+    """A log-in checks the password against its scrypt hash, slow on purpose (a tenth of a
+    second), and most tests log in with the default password against its one hash. The
+    answer for a given hash and password never changes: a test process works it out once."""
+    from app.accounts import services
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            services, "check_password_hash", functools.cache(services.check_password_hash)
+        )
+        yield
+
+
 @pytest.fixture
 def user(create_user):
     return create_user()
