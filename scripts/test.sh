@@ -11,7 +11,9 @@
 # pytest's exit code 5 (no tests ran) is a failure.
 # Each leg leaves test-results/<leg>.status and, when pytest ran, test-results/<leg>.xml.
 # Tests run in $TEST_WORKERS processes (pytest-xdist; default 2, 0 for one process; on
-# PostgreSQL each worker gets its own database beside $TEST_POSTGRES_URL's).
+# PostgreSQL each worker gets its own database beside $TEST_POSTGRES_URL's); an idle worker
+# takes tests queued for another (`--dist worksteal`), so that the long tests left at the
+# end are not all waiting on one worker.
 # $PYTEST_ARGS is added to every pytest command line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +21,7 @@ cd "$(dirname "$0")/.."
 BIN=.venv/bin
 RESULTS=test-results
 PG_URL=${TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/tpc_test}
-read -r -a EXTRA <<<"-n ${TEST_WORKERS:-2} ${PYTEST_ARGS:-}"
+read -r -a EXTRA <<<"-n ${TEST_WORKERS:-2} --dist worksteal ${PYTEST_ARGS:-}"
 
 in_ci() {
   case "${CI:-}" in 1 | [Tt][Rr][Uu][Ee] | [Yy][Ee][Ss]) return 0 ;; *) return 1 ;; esac

@@ -12,6 +12,7 @@ import os
 import re
 from pathlib import Path
 
+import jinja2
 import pytest
 from flask import g
 from sqlalchemy import text
@@ -87,6 +88,36 @@ def _drop_worker_database(url: str) -> None:
     admin.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _shared_url_builders():
+    """Each test makes a new app, and Werkzeug writes and compiles Python code for two URL
+    builders of every rule of its URL map: most of the cost of `create_app`. A builder is a
+    function of the rule's pattern, its defaults and whether it appends unknown arguments
+    (it reaches its rule only through the `self` it is bound to), so the apps of a test
+    process share them."""
+    from werkzeug.routing import Rule
+
+    compile_builder = Rule._compile_builder
+    builders: dict[tuple, object] = {}
+
+    @functools.wraps(compile_builder)
+    def shared(self, append_unknown=True):
+        defaults = self.defaults or {}
+        resolved = tuple(
+            self._converters[name].to_url(defaults[name])
+            for dynamic, name in self._trace
+            if dynamic and name in defaults
+        )
+        key = (self.rule, tuple(self._trace), tuple(defaults), resolved, append_unknown)
+        if key not in builders:
+            builders[key] = compile_builder(self, append_unknown)
+        return builders[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Rule, "_compile_builder", shared)
+        yield
+
+
 @pytest.fixture(scope="session")
 def _schema(database_url):
     """Build the schema once through the migrations, as production does."""
@@ -114,32 +145,74 @@ def _has_alembic_table() -> bool:
 
 
 def _empty_tables(app) -> None:
+    """Empty every table, and on PostgreSQL put every sequence used back at its start, as
+    `TRUNCATE … RESTART IDENTITY` would. DELETE rather than TRUNCATE: a test leaves a few
+    rows in a few tables, and TRUNCATE gives each table it names new files and takes an
+    exclusive lock on it, which cost PostgreSQL far more per test than deleting those rows."""
     from app.search.index import TABLE as SEARCH_INDEX
 
+    # Children before parents, so that no foreign key is left dangling at any statement.
     # The search index is no model's table (migration 0012 makes it), and is emptied too.
     tables = [t.name for t in reversed(_db.metadata.sorted_tables)] + [SEARCH_INDEX]
     with app.app_context():
+        for table in tables:
+            _db.session.execute(text(f"DELETE FROM {table}"))
         if _db.engine.dialect.name == "postgresql":
-            _db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                _db.session.execute(text(f"DELETE FROM {table}"))
+            _db.session.execute(text(RESTART_SEQUENCES))
         _db.session.commit()
         _db.session.remove()
+
+
+# The sequences a test drew from (a fresh one has no last value), back at their start.
+RESTART_SEQUENCES = (
+    "SELECT setval(format('%I.%I', schemaname, sequencename), start_value, false)"
+    " FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+)
 
 
 @pytest.fixture
 def app_config(_schema):
     class Config(TestingConfig):
         SQLALCHEMY_DATABASE_URI = _schema
+        SQLALCHEMY_ENGINE_OPTIONS = _engine_options(_schema)
 
     return Config
+
+
+def _engine_options(url: str) -> dict:
+    """On PostgreSQL, commits that do not wait for their WAL to reach the disk: a test
+    commits many times, and a crash of the server loses nothing a test needs. What other
+    connections see, and when, is the same."""
+    options = dict(TestingConfig.SQLALCHEMY_ENGINE_OPTIONS)
+    if url.startswith("postgresql"):
+        options["connect_args"] = {"options": "-c synchronous_commit=off"}
+    return options
+
+
+class SharedTemplates(jinja2.BytecodeCache):
+    """Compiled templates kept across the apps of a test process: each test makes a new
+    app, and compiling the templates of every page it renders again would cost more than
+    most tests themselves. Jinja checks each template's source against what was compiled."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATES = SharedTemplates()
 
 
 @pytest.fixture
 def app(app_config, tmp_path):
     app_config.MAIL_OUTBOX_DIR = str(tmp_path / "outbox")
     app = create_app(app_config)
+    app.jinja_env.bytecode_cache = TEMPLATES
 
     def _fresh_globals():
         """The test keeps one app context open; give each request an empty `g`, as in a server."""
@@ -236,6 +309,20 @@ def _default_password_hash() -> str:
     from app.accounts.services import hash_password
 
     return hash_password(DEFAULT_PASSWORD)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remembered_password_checks():
+    """A log-in checks the password against its scrypt hash, slow on purpose (a tenth of a
+    second), and most tests log in with the default password against its one hash. The
+    answer for a given hash and password never changes: a test process works it out once."""
+    from app.accounts import services
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            services, "check_password_hash", functools.cache(services.check_password_hash)
+        )
+        yield
 
 
 @pytest.fixture
