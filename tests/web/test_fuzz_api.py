@@ -132,7 +132,10 @@ def test_the_api_keeps_its_document(case, app, site):
     site["calls"] += 1
     if site["calls"] % 2:
         with_real_names(case, site["names"])
-    case.call_and_validate(app=app, headers=site["headers"], checks=CHECKS)
+    # The WSGI transport hands over the body as sent and does not undo a Content-Encoding
+    # (an HTTP client would): ask for answers uncompressed.
+    headers = {**site["headers"], "Accept-Encoding": "identity"}
+    case.call_and_validate(app=app, headers=headers, checks=CHECKS)
 
 
 def test_every_route_of_the_api_is_fuzzed(app):
