@@ -40,16 +40,20 @@ def select_locale() -> str:
 def _translations():
     """The request's catalogue, looked up once per request (per locale) rather than at each
     of the hundreds of strings a page with many thread cards translates: Flask-Babel finds
-    it again from the request's context at every call."""
+    it again from the request's context at every call. (`g`'s object is taken once: each
+    access through the proxy costs as much as the rest.)"""
     if not has_app_context():
         return get_translations()
-    babel_context = g.get("_flask_babel")
-    locale = getattr(babel_context, "babel_locale", None)
-    kept = g.get("_template_translations")
+    here = g._get_current_object()
+    locale = getattr(getattr(here, "_flask_babel", None), "babel_locale", None)
+    kept = getattr(here, "_template_translations", None)
     if kept is not None and locale is not None and kept[0] is locale:
         return kept[1]
     found = get_translations()
-    g._template_translations = (getattr(g.get("_flask_babel"), "babel_locale", None), found)
+    here._template_translations = (
+        getattr(getattr(here, "_flask_babel", None), "babel_locale", None),
+        found,
+    )
     return found
 
 
