@@ -118,10 +118,7 @@ class Isso:
             return connection.execute("SELECT count(*) FROM comments").fetchone()[0]
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        from bench.run import stop_process
+
+        if self.process is not None:
+            stop_process(self.process)

@@ -31,9 +31,7 @@ import http.client
 import json
 import multiprocessing
 import os
-import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -50,29 +48,7 @@ MAX_POSTS = 20_000
 
 sys.path.insert(0, str(ROOT))
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def environment(workdir: Path) -> dict[str, str]:
-    """A private site in the production configuration, in this process and the server's."""
-    env = {
-        "APP_CONFIG": "production",
-        "SECRET_KEY": secrets.token_hex(32),
-        "SITE_URL": f"http://{HOST}",
-        "DATABASE_URL": f"sqlite:///{workdir / 'posting.sqlite3'}",
-        "MAIL_OUTBOX_DIR": str(workdir / "outbox"),
-        "RATELIMIT_ENABLED": "false",
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "PAPERS_DIR": str(ROOT / "papers"),
-    }
-    for name in ("MAIL_SERVER", "TEST_DATABASE_URL"):
-        os.environ.pop(name, None)
-    os.environ.update(env)
-    return env
+from bench.run import free_port, prepare_environment, stop_process  # noqa: E402
 
 
 def build(clients: int, seed_threads: int, elsewhere: int = 0) -> tuple[list[str], dict]:
@@ -274,12 +250,7 @@ class Gunicorn:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)
 
 
 def _poster(args: tuple) -> tuple[list[float], dict[str, int], list[int]]:
@@ -392,7 +363,7 @@ def main() -> int:
     posts = min(max(1, args.posts), MAX_POSTS)
     report: dict = {"rows": []}
     with tempfile.TemporaryDirectory(prefix="tpc-posting-") as tmp:
-        env = environment(Path(tmp))
+        env = prepare_environment(Path(tmp), f"sqlite:///{Path(tmp) / 'posting.sqlite3'}")
         tokens, paper = build(
             max([*counts, 1]), max(0, args.seed_threads), max(0, args.seed_elsewhere)
         )

@@ -247,16 +247,23 @@ class Server:
         return worker_rss_mb(self.process.pid)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            stop_process(self.process)
         if self.werkzeug is not None:
             self.werkzeug.shutdown()
             self.werkzeug.server_close()
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """Stop a server started for a measurement: asked first, killed after 15 s."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def worker_rss_mb(master: int) -> float | None:
