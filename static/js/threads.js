@@ -6,6 +6,8 @@
 // the new reply, the edited article, the placeholder, or the form again with its errors.
 // Changes are announced in the page's polite live region, and focus follows the change.
 
+import { gettext } from "./i18n.js";
+
 const HEADERS = { "X-Requested-With": "fetch", Accept: "text/html+fragment" };
 
 function parse(html) {
@@ -29,7 +31,7 @@ function errorMessage(content, response) {
     (p) => !p.classList.contains("error-status") && !p.querySelector("a"),
   );
   const text = paragraphs.map((p) => p.textContent.trim()).find(Boolean);
-  return text || `${response.status} ${response.statusText}`;
+  return text || gettext("The server answered with error %(status)s.", { status: response.status });
 }
 
 function focusOn(element) {
