@@ -130,9 +130,10 @@ class DefaultConfig:
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
 
     # Translation
-    # British English: European date formats ("24 October 2006").
+    # British English: European date formats ("24 October 2006"). The first of LANGUAGES
+    # is the default; each other has its catalogues in app/translations/.
     BABEL_DEFAULT_LOCALE = "en_GB"
-    LANGUAGES = ["en_GB"]
+    LANGUAGES = ["en_GB", "fr", "de"]
 
     # Rendered public pages kept for anonymous readers (app.core.page_cache): in each
     # process by default; in Redis, shared by every worker, when CACHE_REDIS_URL is set

@@ -19,6 +19,7 @@ from wtforms.validators import (
 )
 
 from app.accounts.services import check_password_rules
+from app.core.i18n import language_choices
 from app.core.i18n import lazy_gettext as _l
 from app.core.labels import STAKEHOLDER_LABELS
 from app.models import ApiToken, User
@@ -168,7 +169,14 @@ class ResetPasswordForm(FlaskForm):
 
 
 class ProfileForm(ProfileFields, FlaskForm):
-    pass
+    locale = SelectField(
+        _l("Language of the site"),
+        choices=lambda: [
+            (code, name, {"lang": code.replace("_", "-")}) for code, name in language_choices()
+        ],
+        validators=[Optional()],  # left out (a script's post): the account keeps its own
+        description=_l("The pages you see and the e-mails you receive are in this language."),
+    )
 
 
 class ChangePasswordForm(FlaskForm):
