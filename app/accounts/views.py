@@ -52,7 +52,7 @@ from app.core.i18n import LANGUAGE_COOKIE, known_locale
 from app.core.i18n import gettext as _
 from app.core.labels import ROLE_LABELS
 from app.core.mail import send_now
-from app.core.urls import safe_next
+from app.core.urls import posted_from_another_site, safe_next
 from app.extensions import csrf, login_manager
 from app.models import User
 from app.moderation.queries import decisions_about
@@ -259,7 +259,7 @@ def choose_language():
     in (its mail follows). Every page offers it, also the pages kept for anonymous readers,
     which carry no CSRF token; so it is exempt, and refuses a post from another site
     instead — at worst another site could only change a reader's language."""
-    if _posted_from_elsewhere():
+    if posted_from_another_site():
         abort(403, _("The language can only be changed from this site's own pages."))
     choice = known_locale(request.form.get("language"))
     if choice is None:
@@ -277,15 +277,6 @@ def choose_language():
         samesite="Lax",
     )
     return response
-
-
-def _posted_from_elsewhere() -> bool:
-    """Whether the browser says the form was sent from another site (Fetch metadata, or
-    an Origin other than this site's)."""
-    if request.headers.get("Sec-Fetch-Site") == "cross-site":
-        return True
-    origin = request.headers.get("Origin")
-    return bool(origin) and origin != "null" and origin.rstrip("/") != request.host_url.rstrip("/")
 
 
 # --- password reset --------------------------------------------------------------------
