@@ -202,9 +202,33 @@ def _send_a_form_without_its_token(page, _site) -> None:
 
 PAPER = "/papers/think-paper-1"
 
+# Under prefers-reduced-motion: reduce, what would still move: elements with a transition or
+# an animation longer than a frame's fraction, and smooth scrolling of the page.
+MOVING = """() => {
+  const seconds = (value) => Math.max(...value.split(',').map((v) => parseFloat(v) || 0));
+  const moving = [];
+  for (const e of [document.documentElement, ...document.querySelectorAll('*')]) {
+    for (const pseudo of [null, '::before', '::after']) {
+      const s = getComputedStyle(e, pseudo);
+      const animated = s.animationName !== 'none' && seconds(s.animationDuration) > 0.001;
+      if (seconds(s.transitionDuration) > 0.001 || animated) {
+        moving.push(`${e.tagName.toLowerCase()}.${e.className}${pseudo || ''}`);
+      }
+    }
+  }
+  if (getComputedStyle(document.documentElement).scrollBehavior === 'smooth') moving.push('html');
+  return moving;
+}"""
+
+# The page's own colours: the body's background and text, as [r, g, b].
+COLOURS = """() => { const s = getComputedStyle(document.body);
+  const rgb = (v) => v.match(/\\d+/g).slice(0, 3).map(Number);
+  return {background: rgb(s.backgroundColor), text: rgb(s.color)}; }"""
+
 # (who looks, what, path, the status expected, what to do on the page before axe looks)
 EVERY_PAGE = [
     (None, "home", "/", 200, None),
+    (None, "paper", f"{PAPER}/", 200, None),
     (None, "glossary", "/glossary/", 200, None),
     (None, "term page", "/glossary/open-data", 200, None),
     (None, "search with results", "/search?q=bureaucracy", 200, None),
@@ -237,10 +261,12 @@ def test_every_kind_of_page_passes_axe_in_both_colour_schemes(
     page, busy_site, import_paper, db, scheme
 ):
     """Each page with real content, as its audience sees it, in the scheme the visitor's
-    system asks for; with WCAG 2.2's target size and the rules of a page's structure."""
+    system asks for; with WCAG 2.2's target size and the rules of a page's structure. The
+    visitor also asks for reduced motion: nothing on the page may move."""
     from tests.browser.test_threads import log_in
     from tests.unit.test_publishing import source_51
 
+    page.set_viewport_size({"width": 1366, "height": 900})  # the margin beside the text
     page.emulate_media(color_scheme=scheme, reduced_motion="reduce")
     assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (scheme == "dark")
     found, viewer, published = [], None, False
@@ -263,6 +289,12 @@ def test_every_kind_of_page_passes_axe_in_both_colour_schemes(
             assert response is not None and response.status == status, (
                 f"{what} ({path}): HTTP {response and response.status}"
             )
+        colours = page.evaluate(COLOURS)
+        dark_page = sum(colours["background"]) < sum(colours["text"])
+        if dark_page != (scheme == "dark"):
+            found.append(f"== {what} ({path}), {scheme}: the page's colours are {colours}")
+        if moving := page.evaluate(MOVING):
+            found.append(f"== {what} ({path}), {scheme}: still moving: {moving[:5]}")
         violations = Axe().run(page, options=AXE_OPTIONS_WITH_STRUCTURE).response["violations"]
         if violations:
             found.append(f"== {what} ({path}), {scheme}:\n{describe(violations)}")
