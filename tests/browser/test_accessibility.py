@@ -196,8 +196,10 @@ def _send_a_form_without_its_token(page, _site) -> None:
     page.locator('input[name="csrf_token"]').first.evaluate("(input) => { input.value = ''; }")
     page.get_by_label("E-mail address").fill("someone@example.org")
     page.get_by_label("Password").fill("not the password")
-    with page.expect_navigation():
+    with page.expect_navigation() as navigation:
         page.get_by_role("button", name="Log in").click()
+    assert navigation.value.status == 400
+    assert page.locator(".error-status").inner_text() == "Error 400"
 
 
 PAPER = "/papers/think-paper-1"
@@ -258,7 +260,7 @@ EVERY_PAGE = [
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_every_kind_of_page_passes_axe_in_both_colour_schemes(
-    page, busy_site, import_paper, db, scheme
+    app, page, busy_site, import_paper, db, scheme
 ):
     """Each page with real content, as its audience sees it, in the scheme the visitor's
     system asks for; with WCAG 2.2's target size and the rules of a page's structure. The
@@ -266,6 +268,7 @@ def test_every_kind_of_page_passes_axe_in_both_colour_schemes(
     from tests.browser.test_threads import log_in
     from tests.unit.test_publishing import source_51
 
+    app.config["WTF_CSRF_ENABLED"] = True  # as in production: a form without its token is refused
     page.set_viewport_size({"width": 1366, "height": 900})  # the margin beside the text
     page.emulate_media(color_scheme=scheme, reduced_motion="reduce")
     assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (scheme == "dark")
