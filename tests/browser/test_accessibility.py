@@ -272,6 +272,10 @@ def test_every_kind_of_page_passes_axe_in_both_colour_schemes(
     page.set_viewport_size({"width": 1366, "height": 900})  # the margin beside the text
     page.emulate_media(color_scheme=scheme, reduced_motion="reduce")
     assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (scheme == "dark")
+    page.goto("/")
+    # Form controls and scrollbars follow the scheme too.
+    assert page.locator('meta[name="color-scheme"]').get_attribute("content") == "light dark"
+    assert page.evaluate("getComputedStyle(document.documentElement).colorScheme") == ("light dark")
     found, viewer, published = [], None, False
     for who, what, path, status, action in EVERY_PAGE:
         if who != viewer:
