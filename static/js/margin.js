@@ -332,10 +332,17 @@ function placeCounts(state) {
   // the text keeps for them on its right (site.css decides which).
   const room = parseFloat(getComputedStyle(state.root).paddingRight) || 0;
   const left = room >= 30 ? text.right - base.left - room + 4 : text.right - base.left + 6;
+  // Short paragraphs (a list's one-line items) stand closer than a count is high: each count
+  // then starts just below the one before, so that none covers another and every one stays
+  // a whole target of at least 24 by 24 pixels (WCAG 2.2, target size).
+  const height = box.firstElementChild ? box.firstElementChild.offsetHeight : 0;
+  let floor = -Infinity;
   [...box.children].forEach((button, i) => {
     const rect = paragraphRect(state, state.spans[i]);
-    button.style.top = `${Math.round(rect.top - base.top)}px`;
+    const top = Math.max(Math.round(rect.top - base.top), floor);
+    button.style.top = `${top}px`;
     button.style.left = `${Math.round(left)}px`;
+    floor = top + height + 2;
   });
 }
 
