@@ -108,6 +108,7 @@ class ThreadForm(Form):
     )
     body = TextAreaField(_l("Your contribution"), description=MARKDOWN_HINT)
     proposed_text = TextAreaField(_l("Proposed wording"), description=PROPOSED_HINT)
+    language = core_forms.language_field()
     quote = HiddenField()
     quote_start = IntegerField(validators=[Optional(), NumberRange(min=0, max=2**31 - 1)])
     quote_end = IntegerField(validators=[Optional(), NumberRange(min=0, max=2**31 - 1)])
@@ -171,6 +172,7 @@ class ReplyForm(Form):
     """Answer a contribution."""
 
     body = TextAreaField(_l("Your reply"), description=MARKDOWN_HINT)
+    language = core_forms.language_field()
     preview = SubmitField(_l("Preview"))
     post = SubmitField(_l("Reply"))
 
@@ -180,6 +182,7 @@ class EditForm(Form):
 
     body = TextAreaField(_l("Your contribution"), description=MARKDOWN_HINT)
     proposed_text = TextAreaField(_l("Proposed wording"), description=PROPOSED_HINT)
+    language = core_forms.language_field(keep=True)
     preview = SubmitField(_l("Preview"))
     post = SubmitField(_l("Save changes"))
 
@@ -261,6 +264,7 @@ class DispositionForm(Form):
             chars=f"{MAX_RESPONSE_LENGTH:,}",
         ),
     )
+    language = core_forms.language_field(_l("Language of the response"))
     version = SelectField(_l("Answered in version"), validate_choice=False, default="")
     post = SubmitField(_l("Publish the answer"))
 

@@ -33,17 +33,23 @@ class LanguageError(ServiceError):
     """A language tag that is not in the list; nothing was stored."""
 
 
-def check_language(tag: object) -> str:
-    """The tag as stored (lower case), or a refusal naming the tags accepted."""
+def check_language(tag: object, error: type[ServiceError] = LanguageError) -> str:
+    """The tag as stored (lower case), or a refusal naming the tags accepted (`error`: the
+    area's kind of refusal, which its views show on the form)."""
     code = tag.strip().lower() if isinstance(tag, str) else ""
     if code not in LANGUAGES:
         shown = tag if isinstance(tag, str) else type(tag).__name__
-        raise LanguageError(
+        raise error(
             f"Unknown language {shown[:20]!r}: use one of {', '.join(sorted(LANGUAGES))}.",
             code="unknown_language",
             field="language",
         )
     return code
+
+
+def chosen_language(tag: object = None, error: type[ServiceError] = LanguageError) -> str:
+    """The language of a new contribution: the one given (checked), else the interface's."""
+    return interface_language() if tag is None else check_language(tag, error)
 
 
 def interface_language() -> str:
@@ -71,7 +77,7 @@ def language_choices() -> list[tuple[str, str]]:
 
 @cache
 def text_direction(code: str | None) -> str:
-    """"rtl" for languages written right to left (Arabic, Hebrew), else "ltr"."""
+    """ "rtl" for languages written right to left (Arabic, Hebrew), else "ltr"."""
     try:
         return Locale.parse(code or DEFAULT_LANGUAGE).text_direction
     except (UnknownLocaleError, ValueError, TypeError):
@@ -88,4 +94,21 @@ def lang_attributes(code: str | None) -> Markup:
     return Markup(attributes)  # noqa: S704 (a listed tag, escaped)
 
 
-TEMPLATE_GLOBALS = {"lang_attributes": lang_attributes, "PAPER_LANGUAGE": PAPER_LANGUAGE}
+def person(name: object) -> Markup:
+    """A person's name, which machine translation must leave as it is ("Rose" is no
+    flower): in a `translate="no"` span. Only for text content, never an attribute."""
+    return Markup('<span translate="no">%s</span>') % name
+
+
+def paper_quote_attributes() -> Markup:
+    """The attributes of an element that quotes the paper: its language, and never
+    machine-translated (a quote must stay the words the paper says)."""
+    return Markup(f'{lang_attributes(PAPER_LANGUAGE)} translate="no"')  # noqa: S704 (constants)
+
+
+TEMPLATE_GLOBALS = {
+    "lang_attributes": lang_attributes,
+    "paper_quote_attributes": paper_quote_attributes,
+    "person": person,
+    "PAPER_LANGUAGE": PAPER_LANGUAGE,
+}
