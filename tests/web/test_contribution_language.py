@@ -294,3 +294,17 @@ def test_feeds_and_the_web_annotation_export_give_the_language(client, create_an
     exported = client.get("/api/v1/papers/think-paper-1/annotations.jsonld").get_json()
     [item] = [i for i in exported["first"]["items"] if i["id"].endswith(f"/{annotation.id}")]
     assert item["body"][0]["language"] == "de"
+
+
+def test_an_editor_sees_two_labelled_language_choices_with_their_own_ids(
+    client, create_user, logged_in, create_annotation, db
+):
+    thread = create_annotation("A point.")
+    logged_in(create_user(Role.EDITOR))
+    page = soup_of(client.get(f"/annotations/{thread.id}"))
+    selects = page.select("select[name=language]")
+    assert len(selects) == 2
+    for select_ in selects:
+        assert page.find("label", attrs={"for": select_["id"]}).get_text(strip=True)
+    ids = [element["id"] for element in page.select("[id]")]
+    assert len(ids) == len(set(ids))
