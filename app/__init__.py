@@ -170,6 +170,9 @@ def _register_template_context(app: Flask) -> None:
     app.jinja_env.globals.update(MODERATION_LABELS)
     app.jinja_env.globals["format_date"] = format_date
     app.jinja_env.globals["format_number"] = format_number
+    from app.core.languages import TEMPLATE_GLOBALS as LANGUAGE_GLOBALS
+
+    app.jinja_env.globals.update(LANGUAGE_GLOBALS)
     # States are compared by identity in templates too (`is sameas PeriodState.OPEN`).
     from app.models import TargetKind
     from app.papers.queries import PeriodState

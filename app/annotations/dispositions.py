@@ -43,6 +43,7 @@ from sqlalchemy.orm import joinedload, load_only, selectinload
 from app.annotations.queries import placed_roots, visible_to
 from app.annotations.services import AnnotationError
 from app.core.i18n import gettext as _
+from app.core.languages import chosen_language
 from app.core.markdown import render_markdown
 from app.core.permissions import can_answer
 from app.core.ratelimits import account_key
@@ -130,8 +131,10 @@ def answer(
     outcome: DispositionOutcome | str,
     response: str | None,
     version: PaperVersion | None = None,
+    language: Any = None,
 ) -> Disposition:
-    """Give the editors' answer to a thread; earlier answers stay as its history."""
+    """Give the editors' answer to a thread; earlier answers stay as its history.
+    `language`: the tag of the response's language (default: the interface's)."""
     if not can_answer(editor):
         raise AnnotationError("Only series editors answer threads.", code="forbidden", status=403)
     if root.parent_id is not None:
@@ -150,6 +153,7 @@ def answer(
     outcome = _outcome(outcome)
     text = _response(outcome, response)
     _check_version(root, version)
+    language = chosen_language(language, AnnotationError)
     disposition = Disposition(
         annotation_id=root.id,
         version_id=version.id if version is not None else None,
@@ -157,6 +161,7 @@ def answer(
         outcome=outcome,
         response=text,
         response_html=render_markdown(text) if text else "",
+        language=language,
         created_at=utcnow(),
         editor=editor,
         version=version,

@@ -83,6 +83,7 @@ def _contribution_entry(annotation: Annotation) -> atom.Entry:
         published=annotation.created_at,
         updated=annotation.edited_at or annotation.created_at,
         content_html=annotation.body_html,
+        language=annotation.language,
     )
 
 

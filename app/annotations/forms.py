@@ -109,6 +109,7 @@ class ThreadForm(Form):
     )
     body = TextAreaField(_l("Your contribution"), description=MARKDOWN_HINT)
     proposed_text = TextAreaField(_l("Proposed wording"), description=PROPOSED_HINT)
+    language = core_forms.language_field()
     quote = HiddenField()
     quote_start = IntegerField(validators=[Optional(), NumberRange(min=0, max=2**31 - 1)])
     quote_end = IntegerField(validators=[Optional(), NumberRange(min=0, max=2**31 - 1)])
@@ -172,6 +173,7 @@ class ReplyForm(Form):
     """Answer a contribution."""
 
     body = TextAreaField(_l("Your reply"), description=MARKDOWN_HINT)
+    language = core_forms.language_field()
     preview = SubmitField(_l("Preview"))
     post = SubmitField(_l("Reply"))
 
@@ -181,6 +183,7 @@ class EditForm(Form):
 
     body = TextAreaField(_l("Your contribution"), description=MARKDOWN_HINT)
     proposed_text = TextAreaField(_l("Proposed wording"), description=PROPOSED_HINT)
+    language = core_forms.language_field(keep=True)
     preview = SubmitField(_l("Preview"))
     post = SubmitField(_l("Save changes"))
 
@@ -262,6 +265,7 @@ class DispositionForm(Form):
             chars=lazy_number(MAX_RESPONSE_LENGTH),
         ),
     )
+    language = core_forms.language_field(_l("Language of the response"), id="response_language")
     version = SelectField(_l("Answered in version"), validate_choice=False, default="")
     post = SubmitField(_l("Publish the answer"))
 

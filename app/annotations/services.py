@@ -18,6 +18,7 @@ from app.annotations.queries import section_at
 from app.core.anchoring import AnchorError, anchor_quote
 from app.core.diffing import word_diff
 from app.core.errors import ServiceError
+from app.core.languages import check_language, chosen_language
 from app.core.markdown import render_markdown
 from app.core.permissions import (
     can_annotate,
@@ -173,13 +174,16 @@ def create_thread(
     target: TargetType | None = None,
     proposed_text: str | None = None,
     versions: Sequence[PaperVersion] | None = None,
+    language: Any = None,
 ) -> Annotation:
     """Start a thread on a section, or on a paragraph or passage of it. `versions`: all
-    the paper's versions, when the caller has loaded them already."""
+    the paper's versions, when the caller has loaded them already. `language`: the tag of
+    the language it is written in (default: the interface's)."""
     _check_author(author)
     _check_period(paper)
     _check_latest(version, versions)
     body = _check_body(body)
+    language = chosen_language(language, AnnotationError)
     placed = None
     if quote is not None:
         try:
@@ -212,6 +216,7 @@ def create_thread(
         target=target,
         body=body,
         body_html=_render(body),
+        language=language,
         proposed_text=proposed,
         proposed_diff=diff,
         quote_exact=placed.exact if placed else None,
@@ -229,8 +234,9 @@ def create_thread(
     return annotation
 
 
-def reply(author: User, parent: Annotation, body: str) -> Annotation:
-    """Answer an annotation; the reply joins the parent's thread."""
+def reply(author: User, parent: Annotation, body: str, language: Any = None) -> Annotation:
+    """Answer an annotation; the reply joins the parent's thread. `language`: as for a
+    thread (a reply may well be in another language than what it answers)."""
     _check_author(author)
     if parent.status is AnnotationStatus.DELETED:
         raise AnnotationError(
@@ -258,6 +264,7 @@ def reply(author: User, parent: Annotation, body: str) -> Annotation:
     paper = db.session.get(Paper, parent.paper_id)
     _check_period(paper)
     body = _check_body(body)
+    language = chosen_language(language, AnnotationError)
     now = utcnow()
     annotation = Annotation(
         paper_id=parent.paper_id,
@@ -273,6 +280,7 @@ def reply(author: User, parent: Annotation, body: str) -> Annotation:
         target=TargetType.SECTION,
         body=body,
         body_html=_render(body),
+        language=language,
         created_at=now,
         updated_at=now,
     )
@@ -298,8 +306,15 @@ def _check_thread_open(author: User, root: Annotation | None) -> None:
         )
 
 
-def edit(user: User, annotation: Annotation, body: str, proposed_text: Any = ...) -> Annotation:
-    """Change the body (and a suggestion's wording); the earlier text stays in the history.
+def edit(
+    user: User,
+    annotation: Annotation,
+    body: str,
+    proposed_text: Any = ...,
+    language: Any = None,
+) -> Annotation:
+    """Change the body (and a suggestion's wording, and the language it is said to be
+    in: `None` keeps it); the earlier text stays in the history.
 
     A pending contribution stays pending. A published one of an author whose
     contributions are still reviewed before they appear is not changed: the new words
@@ -316,10 +331,18 @@ def edit(user: User, annotation: Annotation, body: str, proposed_text: Any = ...
             status=409,
         )
     body = _check_body(body)
+    language = (
+        annotation.language if language is None else check_language(language, AnnotationError)
+    )
     proposed, diff = annotation.proposed_text, annotation.proposed_diff
     if proposed_text is not ...:
         proposed, diff = _suggestion(annotation.kind, annotation.quote_exact, proposed_text)
     if body == annotation.body and proposed == annotation.proposed_text:
+        # Only the language corrected: no new wording, so no revision to keep.
+        if language != annotation.language:
+            annotation.language = language
+            annotation.updated_at = utcnow()
+            db.session.flush()
         return annotation
     html = _render(body)
     db.session.add(
@@ -332,6 +355,7 @@ def edit(user: User, annotation: Annotation, body: str, proposed_text: Any = ...
     )
     now = utcnow()
     annotation.body, annotation.body_html = body, html
+    annotation.language = language
     annotation.proposed_text, annotation.proposed_diff = proposed, diff
     annotation.edited_at = annotation.updated_at = now
     db.session.flush()

@@ -170,6 +170,7 @@ def _create_thread(place: SectionContext, form: ThreadForm) -> Annotation:
         target=target,
         proposed_text=form.proposed,
         versions=place.versions,
+        language=form.language.data,
     )
 
 
@@ -394,7 +395,9 @@ def reply(annotation_id: int):
     if form.preview.data:
         return _reply_form(found, form, preview=True)
     try:
-        answer = services.reply(current_user, parent, form.body.data or "")
+        answer = services.reply(
+            current_user, parent, form.body.data or "", language=form.language.data
+        )
     except AnnotationError as error:
         attach_error(form, error)
         return _reply_form(found, form, status=error.status)
@@ -445,6 +448,7 @@ def disposition(annotation_id: int):
             form.outcome.data,
             form.response.data or "",
             version,
+            language=form.language.data,
         )
     except AnnotationError as error:
         attach_error(form, error)
@@ -487,7 +491,13 @@ def edit(annotation_id: int):
         return _edit_form(found, form, preview=True)
     wording = {"proposed_text": form.proposed} if annotation.is_suggestion else {}
     try:
-        services.edit(current_user, annotation, form.body.data or "", **wording)
+        services.edit(
+            current_user,
+            annotation,
+            form.body.data or "",
+            language=form.language.data or None,
+            **wording,
+        )
     except AnnotationError as error:
         attach_error(form, error)
         return _edit_form(found, form, status=error.status)

@@ -175,6 +175,7 @@ def _create_root(user, new: schemas.NewThread) -> tuple[Annotation, schemas.Anno
         target=new.target,
         proposed_text=new.proposed_text,
         versions=found.versions,
+        language=new.language,
     )
     return _new(annotation, user, paper, version)
 
@@ -187,7 +188,7 @@ def _create_reply(user, new: schemas.NewReply) -> tuple[Annotation, schemas.Anno
         raise ApiError(
             404, f"no annotation {new.parent} to reply to", fields={"parent": "no such annotation"}
         )
-    annotation = services.reply(user, parent, new.body)
+    annotation = services.reply(user, parent, new.body, language=new.language)
     return _new(annotation, user, parent.paper, parent.version, _thread_root(parent))
 
 
@@ -245,11 +246,12 @@ def _fields(model: schemas.Annotation) -> dict[str, Any]:
 @bp.patch(f"/annotations/{ANNOTATION_ID}")
 @posting_limit
 def edit_annotation(annotation_id: int):
-    """Its author changes the body (and a suggestion's wording); the old text is kept."""
+    """Its author changes the body (and a suggestion's wording, and the language it is
+    in); the old text is kept."""
     user = signed_in()
     found = _visible(annotation_id)
     change = validation.body(schemas.AnnotationChange)
-    changes = change.model_dump(include={"proposed_text"}, exclude_unset=True)
+    changes = change.model_dump(include={"proposed_text", "language"}, exclude_unset=True)
     services.edit(user, found, change.body if change.body is not None else found.body, **changes)
     answers = current_dispositions([found.id] if found.parent_id is None else [])
     count = queries.reply_count(found, user)

@@ -207,7 +207,11 @@ def create_term():
     new = validation.body(schemas.NewTerm)
     with fields_named({"text": "definition"}):
         made, _first = services.create_term(
-            user, new.label, definition=new.definition, rationale=new.rationale
+            user,
+            new.label,
+            definition=new.definition,
+            rationale=new.rationale,
+            language=new.language,
         )
     body = _term_detail(queries.term_by_slug(made.slug, user), user)
     return created(body, url_for("api.term", slug=made.slug))
@@ -216,11 +220,11 @@ def create_term():
 @bp.post("/terms/<slug>/proposals")
 @posting_limit
 def create_proposal(slug: str):
-    """Propose a definition of a term: `{text, rationale?}`."""
+    """Propose a definition of a term: `{text, rationale?, language?}`."""
     user = _participant()
     found = _term(slug, user)
     new = validation.body(schemas.NewProposal)
-    made = services.propose(user, found, new.text, new.rationale)
+    made = services.propose(user, found, new.text, new.rationale, language=new.language)
     body = presenters.proposal(made, term=found, people=_people(made))
     return created(body, url_for("api.proposal", proposal_id=made.id))
 
@@ -247,7 +251,7 @@ def withdraw_vote(proposal_id: int):
 @bp.post(f"/proposals/{PROPOSAL_ID}/comments")
 @posting_limit
 def create_comment(proposal_id: int):
-    """Discuss a proposal: `{body, parent?}` (`parent`: the comment answered)."""
+    """Discuss a proposal: `{body, parent?, language?}` (`parent`: the comment answered)."""
     user = _participant()
     found = _proposal(proposal_id, user)
     new = validation.body(schemas.NewProposalComment)
@@ -259,7 +263,7 @@ def create_comment(proposal_id: int):
             raise ApiError(
                 404, f"no comment {new.parent} to answer", fields={"parent": "no such comment"}
             )
-    item = services.comment(user, found, new.body, parent)
+    item = services.comment(user, found, new.body, parent, language=new.language)
     body = presenters.proposal_comment(item, _people(item))
     return created(body, url_for("api.proposal", proposal_id=found.id))
 

@@ -42,5 +42,7 @@ def answer_thread(annotation_id: int):
     if root is None:
         raise ApiError(404, f"no annotation {annotation_id}")
     version = _version_named(root.paper.slug, new.version) if new.version is not None else None
-    given = dispositions.answer(editor, root, new.outcome, new.response, version)
+    given = dispositions.answer(
+        editor, root, new.outcome, new.response, version, language=new.language
+    )
     return created(presenters.disposition(given))

@@ -309,6 +309,7 @@ def annotation(
         kind=annotation.kind.value,
         body="" if deleted else annotation.body,
         body_html="" if deleted else annotation.body_html,
+        language=annotation.language,
         author=None if deleted else person(author),
         created=iso(annotation.created_at),
         updated=iso(annotation.updated_at),
@@ -341,6 +342,7 @@ def disposition(answer: Disposition) -> schemas.Disposition:
         version=answer.version.label if answer.version is not None else None,
         editor=person(answer.editor),
         created=iso(answer.created_at),
+        language=answer.language,
     )
 
 
@@ -543,6 +545,7 @@ def queue_proposal(entry: Any) -> schemas.QueueItem:
             author=person(proposal.author),
             status=proposal.status.value,
             created=iso(proposal.created_at),
+            language=proposal.language,
             html_url=(
                 _glossary_url(term.slug, TargetKind.PROPOSAL, proposal.id)
                 if term is not None
@@ -569,6 +572,7 @@ def queue_comment(entry: Any) -> schemas.QueueItem:
             author=person(item.author),
             status=item.status.value,
             created=iso(item.created_at),
+            language=item.language,
             html_url=(
                 _glossary_url(term.slug, TargetKind.COMMENT, item.id) if term is not None else None
             ),
@@ -671,6 +675,7 @@ def proposal(
         rationale_html=proposal.rationale_html or "",
         author=person(_related(proposal, "author", proposal.author_id, people)),
         status=proposal.status.value,
+        language=proposal.language,
         votes=votes(proposal),
         my_vote=my_vote,
         created=iso(proposal.created_at),
@@ -701,6 +706,7 @@ def proposal_comment(item: Any, people: Mapping[int, User]) -> schemas.ProposalC
         author=person(author),
         status=item.status.value,
         created=iso(item.created_at),
+        language=item.language,
     )
 
 

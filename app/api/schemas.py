@@ -25,6 +25,7 @@ from pydantic_core import PydanticCustomError
 from app.annotations.queries import SORTS
 from app.annotations.services import MAX_BODY_LENGTH, MAX_LINKS
 from app.api.blueprint import DEFAULT_LIMIT, MAX_ID, MAX_LIMIT
+from app.core.languages import LANGUAGES, LanguageError, check_language
 from app.definitions.queries import FILTERS
 from app.models import (
     AnnotationKind,
@@ -64,6 +65,28 @@ def _clean_text(value: str) -> str:
 
 Text = Annotated[str, Strict(), AfterValidator(_clean_text)]
 WholeNumber = Annotated[int, Strict()]
+
+
+def _language(value: str) -> str:
+    try:
+        return check_language(value)
+    except LanguageError:
+        raise PydanticCustomError(
+            "language",
+            "unknown language tag {tag!r}: give a BCP 47 primary tag, one of {tags}",
+            {"tag": value[:20], "tags": ", ".join(sorted(LANGUAGES))},
+        ) from None
+
+
+Language = Annotated[
+    Text,
+    AfterValidator(_language),
+    Field(
+        description="The language it is written in, as a BCP 47 primary tag (default: "
+        "the language of the request's `Accept-Language`, among the site's, else `en`).",
+        json_schema_extra={"enum": sorted(LANGUAGES)},
+    ),
+]
 
 
 def _blank(value: str | None) -> bool:
@@ -126,6 +149,7 @@ class NewThread(Body):
     proposed_text: Text | None = None
     """Required for, and only for, kind `suggestion` (which also needs a quote): the
     wording proposed instead of the quote."""
+    language: Language | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> NewThread:
@@ -144,12 +168,15 @@ class NewReply(Body):
     parent: WholeNumber
     """The annotation answered."""
     body: Text = Field(json_schema_extra={"maxLength": MAX_BODY_LENGTH})
+    language: Language | None = None
 
     @classmethod
     def unknown_message(cls, name: str) -> str:
         if name in NewThread.model_fields:
-            return "a reply takes only `parent` and `body`: it joins its parent's thread"
-        return "unknown field (allowed in a reply: body, parent)"
+            return (
+                "a reply takes only `parent`, `body` and `language`: it joins its parent's thread"
+            )
+        return "unknown field (allowed in a reply: body, language, parent)"
 
 
 class AnnotationChange(Body):
@@ -160,6 +187,8 @@ class AnnotationChange(Body):
     # Left out: unchanged; null is refused.
     body: Text = Field(None, json_schema_extra=lambda schema: schema.pop("default"))  # type: ignore[assignment]
     proposed_text: Text | None = None
+    language: Language | None = None
+    """Left out: unchanged."""
 
     @model_validator(mode="after")
     def _something(self) -> AnnotationChange:
@@ -173,6 +202,7 @@ class NewDisposition(Body):
 
     outcome: DispositionOutcome
     response: Text | None = ""
+    language: Language | None = None
     version: Text | None = Field(None, description="The label of the version that answers it.")
 
 
@@ -234,6 +264,8 @@ class NewTerm(Body):
     label: Label
     definition: Text | None = None
     rationale: Text | None = None
+    language: Language | None = None
+    """The first definition's language."""
 
     @model_validator(mode="after")
     def _not_blank(self) -> NewTerm:
@@ -247,6 +279,7 @@ class NewTerm(Body):
 class NewProposal(Body):
     text: Text
     rationale: Text | None = None
+    language: Language | None = None
 
 
 class NewVote(Body):
@@ -258,6 +291,7 @@ class NewVote(Body):
 class NewProposalComment(Body):
     body: Text
     parent: WholeNumber | None = Field(None, description="The comment answered.")
+    language: Language | None = None
 
 
 class NoBody(Body):
@@ -663,6 +697,8 @@ class Disposition(Answer):
     editor: Person | None
     """null once the editor's account is gone."""
     created: Time | None
+    language: str = Field("en", examples=["de"])
+    """The BCP 47 primary tag of the language it is written in."""
 
 
 class Moderation(Answer):
@@ -702,6 +738,8 @@ class Annotation(Answer):
     body_html: str
     """The body rendered and sanitised: no scripts, styles or event handlers; links are
     http, https or mailto only."""
+    language: str = Field("en", examples=["de"])
+    """The BCP 47 primary tag of the language it is written in."""
     author: Person | None
     created: Time | None
     updated: Time | None
@@ -845,6 +883,8 @@ class ProposalWords(Answer):
     author: Person | None
     status: str
     created: Time | None
+    language: str = Field("en", examples=["de"])
+    """The BCP 47 primary tag of the language it is written in."""
 
 
 class QueuedProposal(ProposalWords):
@@ -908,6 +948,8 @@ class ProposalComment(Answer):
     author: Person | None
     status: str
     created: Time | None
+    language: str = Field("en", examples=["de"])
+    """The BCP 47 primary tag of the language it is written in."""
 
 
 class QueuedComment(ProposalComment):

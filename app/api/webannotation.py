@@ -82,6 +82,7 @@ def web_annotation(annotation: Annotation, slug: str, label: str, name: str) -> 
             "type": "TextualBody",
             "value": annotation.body,
             "format": "text/markdown",
+            "language": annotation.language,
             "purpose": motivation,
         }
     ]

@@ -17,6 +17,7 @@ from xml.etree import ElementTree as ET
 ATOM_NS = "http://www.w3.org/2005/Atom"
 MIMETYPE = "application/atom+xml"
 CONTENT_TYPE = f"{MIMETYPE}; charset=utf-8"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 # Everything outside XML 1.0's Char production.
 _FORBIDDEN = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -45,6 +46,8 @@ class Entry:
     published: datetime
     content_html: str
     updated: datetime | None = None
+    # The language of the content (a BCP 47 tag), as `xml:lang`: the title is the site's.
+    language: str | None = None
 
 
 @dataclass
@@ -94,7 +97,8 @@ def render(feed: Feed) -> bytes:
         _child(item, "link", rel="alternate", type="text/html", href=entry.link)
         author = _child(item, "author")
         _child(author, "name", entry.author)
-        _child(item, "content", entry.content_html, type="html")
+        language = {XML_LANG: entry.language} if entry.language else {}
+        _child(item, "content", entry.content_html, type="html", **language)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 

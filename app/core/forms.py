@@ -10,10 +10,12 @@ from typing import Any
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import _FlaskFormCSRF
 from markupsafe import escape
-from wtforms import Field, RadioField
+from wtforms import Field, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 
 from app.core.errors import ServiceError
+from app.core.i18n import lazy_gettext as _l
+from app.core.languages import interface_language, language_choices
 
 
 class _TokenWhenShown:
@@ -70,3 +72,20 @@ def choice_of(label, labels: Mapping[Enum, Any], **options: Any) -> RadioField:
     """Radio buttons for the members of an enum, each with its label. The service checks
     the value (the form does not), so a wrong one comes back as its refusal."""
     return RadioField(label, choices=enum_choices(labels), validate_choice=False, **options)
+
+
+def language_field(label: Any = None, *, keep: bool = False, id: str | None = None) -> SelectField:
+    """The language a contribution is written in: the interface's unless the author says
+    otherwise. The service checks the value (a wrong one comes back as its refusal), so
+    every form offers the same list (`app.core.languages`), named in the reader's language.
+    `keep`: an edit form, whose value left out (by an older page or script) changes nothing.
+    `id`: for a form shown beside another one that has the field (a thread's reply form and
+    the editors' answer), so that ids stay unique on the page."""
+    return SelectField(
+        label or _l("Language of your text"),
+        choices=lambda: [SelectChoice(code, name) for code, name in language_choices()],
+        default=None if keep else interface_language,
+        validate_choice=False,
+        description=_l("Screen readers read your words in this language."),
+        id=id,
+    )

@@ -77,6 +77,7 @@ def term_feed(term: Term) -> atom.Feed:
                 author=name,
                 published=proposal.created_at,
                 content_html=body,
+                language=proposal.language,
             )
         )
         if proposal.adopted_at is not None:
@@ -88,6 +89,7 @@ def term_feed(term: Term) -> atom.Feed:
                     author=name,
                     published=proposal.adopted_at,
                     content_html=proposal.definition_html,
+                    language=proposal.language,
                 )
             )
     for comment in _comments(term):
@@ -100,6 +102,7 @@ def term_feed(term: Term) -> atom.Feed:
                 author=name,
                 published=comment.created_at,
                 content_html=comment.body_html,
+                language=comment.language,
             )
         )
     entries.sort(key=lambda e: (e.published, e.id), reverse=True)

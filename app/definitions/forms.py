@@ -12,7 +12,7 @@ import re
 from wtforms import HiddenField, StringField, TextAreaField
 
 from app.core.errors import ServiceError
-from app.core.forms import Form, attach_error
+from app.core.forms import Form, attach_error, language_field
 from app.core.i18n import lazy_gettext as _l
 from app.core.i18n import lazy_number
 from app.definitions.services import MAX_DEFINITION_LENGTH, MAX_LINKS, MAX_REASON_LENGTH
@@ -61,6 +61,7 @@ class TermForm(GlossaryForm):
         _l("Rationale or source (optional)"),
         description=_l("Why this definition, or where it comes from. Markdown as above."),
     )
+    language = language_field()
 
 
 class ProposalForm(GlossaryForm):
@@ -73,6 +74,7 @@ class ProposalForm(GlossaryForm):
         _l("Rationale or source (optional)"),
         description=_l("Why this definition, or where it comes from. Markdown as above."),
     )
+    language = language_field()
 
 
 class AliasesForm(GlossaryForm):
@@ -129,6 +131,7 @@ class CommentForm(GlossaryForm):
     FIELDS = {"body": "body", "parent": "body"}
 
     body = TextAreaField(_l("Your comment"), description=MARKDOWN_HINT)
+    language = language_field()
     parent_id = HiddenField()
 
     @property

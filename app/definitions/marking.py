@@ -53,6 +53,7 @@ class MarkTerm:
     aliases: list[str] = field(default_factory=list)
     definition_html: str | None = None  # the adopted definition, if any
     open_count: int = 0  # open proposals
+    language: str = "en"  # the adopted definition's
 
     @property
     def state(self) -> TermState:
@@ -343,6 +344,7 @@ def glossary_marks() -> list[MarkTerm]:
             adopted.adopted_html,
             adopted.text_html,
             func.coalesce(open_counts.c.n, 0),
+            adopted.language,
         )
         .outerjoin(
             adopted, (adopted.term_id == Term.id) & (adopted.status == ProposalStatus.ADOPTED)
@@ -353,7 +355,7 @@ def glossary_marks() -> list[MarkTerm]:
         .order_by(Term.label_key)
     ).all()
     marks: dict[int, MarkTerm] = {}
-    for term_id, label, slug, aliases, adopted_html, text_html, n in rows:
+    for term_id, label, slug, aliases, adopted_html, text_html, n, language in rows:
         if term_id in marks:  # two adopted proposals would be a bug; show one
             continue
         has_definition = adopted_html is not None or text_html is not None
@@ -364,6 +366,7 @@ def glossary_marks() -> list[MarkTerm]:
             aliases=list(aliases or []),
             definition_html=(adopted_html or text_html) if has_definition else None,
             open_count=int(n or 0),
+            language=language or "en",
         )
     return list(marks.values())
 

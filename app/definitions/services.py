@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.core.errors import ServiceError
+from app.core.languages import chosen_language
 from app.core.markdown import render_markdown
 from app.core.permissions import can_adopt, can_annotate, is_author
 from app.extensions import db
@@ -200,6 +201,7 @@ def create_term(
     aliases: Any = None,
     definition: Any = None,
     rationale: Any = None,
+    language: Any = None,
 ) -> tuple[Term, DefinitionProposal | None]:
     """Start a term (with a first proposal when a definition is given: `None` means none;
     a blank one is refused, like any empty definition)."""
@@ -227,20 +229,24 @@ def create_term(
         ) from None
     proposal = None
     if definition is not None:
-        proposal = propose(author, term, definition, rationale)
+        proposal = propose(author, term, definition, rationale, language=language)
     elif rationale:
         raise DefinitionError("A rationale goes with a definition.", field="rationale")
     return term, proposal
 
 
-def propose(author: User, term: Term, text: Any, rationale: Any = None) -> DefinitionProposal:
-    """Propose a definition of a term, with its rationale or source."""
+def propose(
+    author: User, term: Term, text: Any, rationale: Any = None, *, language: Any = None
+) -> DefinitionProposal:
+    """Propose a definition of a term, with its rationale or source, in a language
+    (its tag; default: the interface's)."""
     _check_participant(author)
     _check_term_open(author, term)
     text, text_html = _markdown(text, "text", MAX_DEFINITION_LENGTH, required=True)
     rationale, rationale_html = _markdown(
         rationale, "rationale", MAX_RATIONALE_LENGTH, required=False
     )
+    language = chosen_language(language, DefinitionError)
     now = utcnow()
     proposal = DefinitionProposal(
         term_id=term.id,
@@ -249,6 +255,7 @@ def propose(author: User, term: Term, text: Any, rationale: Any = None) -> Defin
         text_html=text_html,
         rationale=rationale,
         rationale_html=rationale_html,
+        language=language,
         # On a term that awaits review, a proposal waits too, whoever makes it.
         status=initial_status(author, ProposalStatus, within=(term,)),
         created_at=now,
@@ -468,9 +475,15 @@ def reject(editor: User, proposal: DefinitionProposal, reason: Any) -> Definitio
 
 
 def comment(
-    author: User, proposal: DefinitionProposal, body: Any, parent: ProposalComment | None = None
+    author: User,
+    proposal: DefinitionProposal,
+    body: Any,
+    parent: ProposalComment | None = None,
+    *,
+    language: Any = None,
 ) -> ProposalComment:
-    """Say something about a proposal, or answer what someone said about it."""
+    """Say something about a proposal, or answer what someone said about it (in a
+    language: its tag, default the interface's)."""
     _check_participant(author)
     if proposal.status in (ProposalStatus.HIDDEN, ProposalStatus.REJECTED) or (
         proposal.status is ProposalStatus.PENDING and proposal.author_id != author.id
@@ -483,12 +496,14 @@ def comment(
     ):
         raise DefinitionError("Answer a comment on this proposal.", field="parent", status=409)
     body, body_html = _markdown(body, "body", MAX_COMMENT_LENGTH, required=True)
+    language = chosen_language(language, DefinitionError)
     item = ProposalComment(
         proposal_id=proposal.id,
         author_id=author.id,
         parent_id=parent.id if parent else None,
         body=body,
         body_html=body_html,
+        language=language,
         # On a proposal (or under a comment) that is not out in the open, it waits too.
         status=initial_status(author, CommentStatus, within=(proposal, parent)),
         created_at=utcnow(),

@@ -167,6 +167,7 @@ def index():
             form.label.data or "",
             definition=_given(form.definition.data),
             rationale=_given(form.rationale.data),
+            language=form.language.data,
         )
     except DefinitionError as error:
         form.attach(error)
@@ -342,7 +343,9 @@ def propose(slug: str):
         slug,
         form,
         Sent(propose=form),
-        lambda term: services.propose(current_user, term, form.text.data, form.rationale.data),
+        lambda term: services.propose(
+            current_user, term, form.text.data, form.rationale.data, language=form.language.data
+        ),
         lambda new: _done(_("Your definition is proposed.") + _waiting(new), slug, new.id),
     )
 
@@ -442,7 +445,9 @@ def comment(slug: str, proposal_id: int):
                 raise DefinitionError(
                     _("Answer a comment on this proposal."), field="parent", status=409
                 )
-        return services.comment(current_user, proposal, form.body.data, parent)
+        return services.comment(
+            current_user, proposal, form.body.data, parent, language=form.language.data
+        )
 
     def done(item):
         return _done(

@@ -318,17 +318,18 @@ def chosen_threads(version: PaperVersion, ids: Iterable[int]) -> list[Annotation
 
 
 def answer_together(editor: User, threads: Sequence[Annotation], outcome: Any, response: str,
-                    answering: PaperVersion | None) -> list[Disposition]:  # fmt: skip
+                    answering: PaperVersion | None,
+                    language: Any = None) -> list[Disposition]:  # fmt: skip
     """One answer given to each of the threads, through the one-thread service. When it
     refuses any, `BulkRefusal` lists every refusal; the caller's transaction must then be
     rolled back (the request boundary does it for a 4xx answer)."""
     made, errors = [], {}
     for thread in threads:
         try:
-            made.append(dispositions.answer(editor, thread, outcome, response, answering))
+            made.append(dispositions.answer(editor, thread, outcome, response, answering, language))
         except AnnotationError as error:
             errors[thread.id] = error
-            if error.field in ("outcome", "response"):
+            if error.field in ("outcome", "response", "language"):
                 break  # the same for every thread: said once
     if errors:
         raise BulkRefusal(errors)

@@ -118,12 +118,13 @@ def _answer(form: BulkAnswerForm, version, later, ids: list[int], clean: bool) -
             form.outcome.data,
             form.response.data or "",
             answering,
+            form.language.data,
         )
     except triage.BulkRefusal as refusal:
         for thread_id, error in refusal.errors.items():
             if thread_id == 0:
                 form.form_errors.append(error.message)
-            elif error.field in ("outcome", "response"):
+            elif error.field in ("outcome", "response", "language"):
                 attach_error(form, error)
             else:
                 form.form_errors.append(

@@ -87,6 +87,8 @@ class Annotation(Base):
     )
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
+    # The BCP 47 primary tag of the language it is written in (app.core.languages).
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     # A suggestion's proposed wording for the quoted passage, and its word-level
     # change against the quote as [[op, text], ...] (op -1 deleted, 0 kept, 1 inserted).
     proposed_text: Mapped[str | None] = mapped_column(Text)
@@ -212,6 +214,8 @@ class Disposition(Base):
     )
     response: Mapped[str] = mapped_column(Text, default="")
     response_html: Mapped[str] = mapped_column(Text, default="")
+    # The BCP 47 primary tag of the language it is written in (app.core.languages).
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     annotation: Mapped[Annotation] = relationship(lazy="raise")

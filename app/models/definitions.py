@@ -73,6 +73,8 @@ class DefinitionProposal(Base):
     text_html: Mapped[str] = mapped_column(Text)
     rationale: Mapped[str] = mapped_column(Text, default="")
     rationale_html: Mapped[str] = mapped_column(Text, default="")
+    # The BCP 47 primary tag of the language it is written in (app.core.languages).
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     status: Mapped[ProposalStatus] = mapped_column(
         enum_column(ProposalStatus, "proposal_status"), default=ProposalStatus.PUBLISHED
     )
@@ -148,6 +150,8 @@ class ProposalComment(Base):
     )
     body: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
+    # The BCP 47 primary tag of the language it is written in (app.core.languages).
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     status: Mapped[CommentStatus] = mapped_column(
         enum_column(CommentStatus, "comment_status"), default=CommentStatus.PUBLISHED
     )

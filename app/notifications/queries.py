@@ -170,6 +170,8 @@ class Item:
     excerpt: str = ""
     endpoint: str | None = None
     values: dict[str, Any] = field(default_factory=dict)
+    # The language of the excerpt: a contribution's own (a change note is the paper's).
+    language: str = "en"
 
     @property
     def available(self) -> bool:
@@ -257,7 +259,8 @@ def describe(n: Notification, loaded: Loaded, viewer: Any) -> Item:
                          name=_name(loaded, n), term=proposal.term.label)  # fmt: skip
         return Item(n, headline, _("Glossary: %(term)s", term=proposal.term.label),
                     excerpt(proposal.text), "definitions.term",
-                    {"slug": proposal.term.slug, "_anchor": f"proposal-{proposal.id}"})  # fmt: skip
+                    {"slug": proposal.term.slug, "_anchor": f"proposal-{proposal.id}"},
+                    language=proposal.language)  # fmt: skip
     if target is NotificationTarget.COMMENT:
         comment = loaded.comments.get(n.target_id)
         if comment is None or not _can_see_comment(viewer, comment):
@@ -266,7 +269,8 @@ def describe(n: Notification, loaded: Loaded, viewer: Any) -> Item:
         return Item(n, _decision(n.action, _("comment on a proposal")),
                     _("Glossary: %(term)s", term=term.label), excerpt(comment.body),
                     "definitions.term",
-                    {"slug": term.slug, "_anchor": f"proposal-{comment.proposal_id}"})  # fmt: skip
+                    {"slug": term.slug, "_anchor": f"proposal-{comment.proposal_id}"},
+                    language=comment.language)  # fmt: skip
     if target is NotificationTarget.TERM:
         term = loaded.terms.get(n.target_id)
         if term is None or not _can_see_term(viewer, term):
@@ -311,7 +315,8 @@ def _annotation_item(n: Notification, loaded: Loaded, viewer: Any) -> Item:
         headline = _("%(name)s started a thread on what you follow.", name=name)
     anchor = "disposition" if n.kind is NotificationKind.ANSWER else f"a{annotation.id}"
     return Item(n, headline, place, excerpt(annotation.body), "annotations.thread",
-                {"annotation_id": annotation.thread_id, "_anchor": anchor})  # fmt: skip
+                {"annotation_id": annotation.thread_id, "_anchor": anchor},
+                language=annotation.language)  # fmt: skip
 
 
 def _can_see_comment(viewer: Any, comment: ProposalComment) -> bool:

@@ -306,3 +306,30 @@ def test_every_kind_of_page_passes_axe_in_both_colour_schemes(
         if violations:
             found.append(f"== {what} ({path}), {scheme}:\n{describe(violations)}")
     assert not found, "\n".join(found)
+
+
+def test_no_wcag_violations_with_the_language_choice_and_contributions_in_other_languages(
+    page, paper, create_user, create_annotation, db
+):
+    """The forms with their language choice, and threads in German and Arabic (right to
+    left) among English ones: the section page and the thread page."""
+    from tests.conftest import DEFAULT_PASSWORD
+    from tests.web.test_api_annotations import open_for_comments
+
+    open_for_comments(paper, db)
+    me = create_user(name="Rose Dupont")
+    thread = create_annotation("Ein *Gedanke*.", author=me, language="de")
+    create_annotation("نقطة جيدة", parent=thread, language="ar")
+    db.session.commit()  # release SQLite (see conftest.py)
+    section = "/papers/think-paper-1/v/5.0/sections/public-sector-idiosyncrasies/"
+    page.goto(f"/login?next={section}")
+    page.get_by_label("E-mail address").fill(me.email)
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"**{section}")
+    for path in (section, f"/annotations/{thread.id}", f"/annotations/{thread.id}/edit"):
+        response = page.goto(path)
+        assert response is not None and response.ok, path
+        assert page.get_by_label("Language of your text").first.is_visible()
+        violations = Axe().run(page, options=AXE_OPTIONS).response["violations"]
+        assert not violations, f"axe on {path}:\n" + describe(violations)

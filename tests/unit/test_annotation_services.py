@@ -195,3 +195,25 @@ def test_counts_per_section_and_sorting(create_annotation, annotation, db):
     assert newest == [busy.id, annotation.id]
     only = queries.threads(version, None, section="key-messages", kind=AnnotationKind.COMMENT)
     assert [t.root.id for t in only] == [busy.id]
+
+
+def test_a_contribution_stores_its_language_checked_and_an_edit_keeps_or_changes_it(
+    create_annotation, db
+):
+    thread = create_annotation(body="Ein Gedanke.", language="DE")
+    assert thread.language == "de"
+    reply = services.reply(author_of(db, thread), thread, "Oui.", language="fr")
+    assert reply.language == "fr"
+    assert create_annotation().language == "en"  # outside a request: the default
+    with pytest.raises(AnnotationError) as refused:
+        services.reply(author_of(db, thread), thread, "Hi.", language="xx")
+    assert (refused.value.field, refused.value.code) == ("language", "unknown_language")
+
+    services.edit(author_of(db, thread), thread, "Zwei Gedanken.")
+    assert thread.language == "de"
+    services.edit(author_of(db, thread), thread, "Zwei Gedanken.", language="nl")
+    assert thread.language == "nl" and thread.body == "Zwei Gedanken."
+    assert len(db.session.scalars(select(AnnotationRevision)).all()) == 1  # wording once
+    with pytest.raises(AnnotationError):
+        services.edit(author_of(db, thread), thread, "Zwei Gedanken.", language="")
+    assert thread.language == "nl"

@@ -166,3 +166,16 @@ def test_a_term_never_takes_the_slug_of_a_glossary_page(user, db):
     new, _ = services.create_term(user, "New")
     flag, _ = services.create_term(user, "Flag")
     assert (new.slug, flag.slug) == ("new-2", "flag-2")
+
+
+def test_proposals_and_comments_store_their_language(term, user, create_user, db):
+    proposal = services.propose(user, term, "Centré sur le citoyen.", language="fr")
+    assert proposal.language == "fr"
+    assert services.propose(create_user(), term, "Citizen first.").language == "en"
+    comment = services.comment(create_user(), proposal, "Gut.", language="de")
+    assert comment.language == "de"
+    _term, first = services.create_term(user, "Gemeinwohl", definition="Das Wohl.", language="de")
+    assert first.language == "de"
+    with pytest.raises(DefinitionError) as refused:
+        services.comment(user, proposal, "Hi.", language="tlh")
+    assert refused.value.field == "language"

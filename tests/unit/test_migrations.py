@@ -202,3 +202,47 @@ def test_0016_adds_the_account_language_and_a_downgrade_removes_it(scratch_app):
     upgrade()
     db.engine.dispose()
     assert "locale" in columns()
+
+
+def test_0017_gives_existing_contributions_english_and_a_downgrade_drops_the_column(
+    scratch_app,
+):
+    """Rows written before 0017 read as English; the column goes on the way down, and the
+    rows stay (dropping it in place cascades nothing)."""
+    tables = ("annotations", "definition_proposals", "proposal_comments", "dispositions")
+    upgrade(revision="0016")
+    statements = (
+        "INSERT INTO users (id, email, display_name, role, affiliation, stakeholder_type,"
+        " created_at, trusted, session_version) VALUES (1, 'a@example.org', 'A',"
+        " 'participant', '', 'other', CURRENT_TIMESTAMP, false, 1)",
+        "INSERT INTO papers (id, slug, series, title, created_at)"
+        " VALUES (1, 'tp-1', '', 'One', CURRENT_TIMESTAMP)",
+        "INSERT INTO paper_versions (id, paper_id, label, sequence, title, authors, editors,"
+        " details, acknowledgement, change_note, source, source_sha256, published_at)"
+        " VALUES (1, 1, '1.0', 1, 'One', '[]', '[]', '{}', '', '', '', '', CURRENT_TIMESTAMP)",
+        "INSERT INTO annotations (id, paper_id, version_id, section_key, author_id, depth,"
+        " kind, status, target, body, body_html, created_at, updated_at) VALUES (1, 1, 1,"
+        " 's', 1, 0, 'comment', 'published', 'section', 'Hi', '<p>Hi</p>', CURRENT_TIMESTAMP,"
+        " CURRENT_TIMESTAMP)",
+        "INSERT INTO dispositions (id, annotation_id, outcome, response, response_html,"
+        " created_at) VALUES (1, 1, 'noted', '', '', CURRENT_TIMESTAMP)",
+    )
+    with db.engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+    upgrade(revision="0017")
+    with db.engine.connect() as connection:
+        for table in ("annotations", "dispositions"):
+            found = connection.execute(text(f"SELECT language FROM {table}")).scalars().all()
+            assert found == ["en"]
+    for table in tables:
+        assert "language" in {c["name"] for c in inspect(db.engine).get_columns(table)}
+    downgrade(revision="0016")
+    db.engine.dispose()
+    for table in tables:
+        assert "language" not in {c["name"] for c in inspect(db.engine).get_columns(table)}
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM dispositions")).scalar() == 1
+    upgrade()
+    db.engine.dispose()
+    assert "language" in {c["name"] for c in inspect(db.engine).get_columns("annotations")}

@@ -50,7 +50,7 @@ def _problems(model, data) -> dict[str, str]:
 def test_bodies_are_read_strictly_naming_each_field():
     thread = {"paper": "p", "version": "1", "section": "s", "body": "b"}
     found = _problems(schemas.NewThread, {**thread, "qoute": {}, "quote": {"exact": 3, "x": 1}})
-    assert found["qoute"].startswith("unknown field (allowed: body, kind, paper")
+    assert found["qoute"].startswith("unknown field (allowed: body, kind, language, paper")
     assert found["quote.exact"] == "must be a string, not a number"
     assert found["quote.x"].startswith("unknown field")
     assert _problems(schemas.NewThread, {**thread, "quote": "x"})["quote"].startswith(

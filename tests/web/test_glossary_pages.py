@@ -319,8 +319,11 @@ def test_an_editor_adopts_a_proposal_which_becomes_the_definition(
     soup = soup_of(client.get("/glossary/open-data"))
     definition = soup.find(id="definition")
     assert definition.find("em").get_text() == "use and share"
-    credit = definition.find(class_="definition__credit").get_text(" ", strip=True)
+    credit_element = definition.find(class_="definition__credit")
+    credit = " ".join(credit_element.get_text().split())
     assert "Proposed by Ada; adopted by Edna Editor on" in credit
+    names = [name.get_text() for name in credit_element.select("[translate=no]")]
+    assert names == ["Ada", "Edna Editor"]
     assert "Edited on adoption." in credit
     original = definition.find("details", class_="definition__original")
     assert "Data anyone may use." in original.get_text()
