@@ -169,6 +169,9 @@ def _register_template_context(app: Flask) -> None:
 
     app.jinja_env.globals.update(MODERATION_LABELS)
     app.jinja_env.globals["format_date"] = format_date
+    from app.core.forms import first_autofocus
+
+    app.jinja_env.globals["first_autofocus"] = first_autofocus
     # States are compared by identity in templates too (`is sameas PeriodState.OPEN`).
     from app.models import TargetKind
     from app.papers.queries import PeriodState

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any
 
+from flask import g
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import _FlaskFormCSRF
 from markupsafe import escape
@@ -70,3 +71,14 @@ def choice_of(label, labels: Mapping[Enum, Any], **options: Any) -> RadioField:
     """Radio buttons for the members of an enum, each with its label. The service checks
     the value (the form does not), so a wrong one comes back as its refusal."""
     return RadioField(label, choices=enum_choices(labels), validate_choice=False, **options)
+
+
+def first_autofocus() -> bool:
+    """Whether the field being written is the first of the page to take `autofocus`: the
+    first field in error of a form that came back gets the focus, without a script, and a
+    page has one such field at most (a second `autofocus` is ignored by browsers, and a page
+    with several forms must not send the focus to a later one)."""
+    if g.get("_autofocus_given"):
+        return False
+    g._autofocus_given = True
+    return True
