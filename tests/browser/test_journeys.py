@@ -264,7 +264,10 @@ def test_a_moderator_approves_and_hides_from_the_queue_with_the_keyboard(
     assert db.session.get(Annotation, flagged.id).status is AnnotationStatus.HIDDEN
 
 
-def test_an_editor_previews_and_publishes_a_version_with_the_keyboard(reader_page, create_user, db):
+@pytest.mark.parametrize("how", ["paste", "upload"])
+def test_an_editor_previews_and_publishes_a_version_with_the_keyboard(
+    reader_page, create_user, db, how
+):
     page = reader_page
     editor = create_user(Role.EDITOR, name="Eddie Editor")
     db.session.commit()
@@ -275,8 +278,16 @@ def test_an_editor_previews_and_publishes_a_version_with_the_keyboard(reader_pag
     press(page.get_by_role("link", name=re.compile("^Publish a new version of Think Paper 1")))
     expect(page.get_by_role("heading", name="Publish a new version", level=1)).to_be_visible()
 
-    source = page.get_by_role("textbox", name="Or paste the source")
-    source.fill(source_51())  # pasted: a whole paper, too long to type key by key
+    if how == "paste":  # a whole paper, too long to type key by key
+        page.get_by_role("textbox", name="Or paste the source").fill(source_51())
+    else:  # the file chooser the button opens, answered as a reader's system dialog would
+        upload = page.get_by_role("button", name="Upload the source (.md, .docx or .odt)")
+        with page.expect_file_chooser() as chooser:
+            press(upload, "Space")
+        chooser.value.set_files(
+            {"name": "think-paper-1-5.1.md", "mimeType": "text/markdown",
+             "buffer": source_51().encode()}
+        )  # fmt: skip
     press(page.get_by_role("button", name="Preview"))
     expect(page.get_by_role("heading", name="Preview of version 5.1")).to_be_visible()
     press(page.get_by_role("button", name="Publish version 5.1"))
