@@ -4,6 +4,7 @@
 #   make test    the test suite on SQLite, then again on PostgreSQL
 #   make lint    ruff check + ruff format --check + lint-imports (the layers of the code)
 #   make format  ruff format + ruff check --fix
+#   make translations  extract the strings, update the fr and de catalogues, compile them
 #   make bench   the benchmark at sizes S and M beside isso and the floor (SIZES="S M L")
 #   make bench-l  the benchmark at size L (100,000 annotations)
 #   make bench-search  search latency over 100,000 annotations, SQLite and PostgreSQL
@@ -30,7 +31,15 @@ export TEST_WORKERS
 
 .DEFAULT_GOAL := help
 
-.PHONY: help venv install run test test-sqlite test-postgres lint format bench bench-l bench-search bench-exports reliability clean
+# The interface's languages besides English (config LANGUAGES) and their catalogues: the
+# server's strings ("messages") and the scripts' ("js"); the compiled .mo files are built
+# from the .po files in the repository whenever those change.
+LOCALES := fr de
+DOMAINS := messages js
+TRANSLATIONS := app/translations
+CATALOGUES := $(foreach l,$(LOCALES),$(foreach d,$(DOMAINS),$(TRANSLATIONS)/$(l)/LC_MESSAGES/$(d).mo))
+
+.PHONY: help venv install catalogues translations run test test-sqlite test-postgres lint format bench bench-l bench-search bench-exports reliability clean
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -43,26 +52,44 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --disable-pip-version-check --quiet -e '.[dev]'
 	@touch $@
 
-venv install: $(STAMP)
+venv install: $(STAMP) $(CATALOGUES)
+
+catalogues: $(CATALOGUES)
+
+$(TRANSLATIONS)/%.mo: $(TRANSLATIONS)/%.po | $(STAMP)
+	@$(BIN)/pybabel compile --statistics -i $< -o $@
+
+# Extract every marked string, merge the new ones into each language's catalogues (to be
+# translated in the .po files), then compile. A string no longer used leaves the catalogue.
+translations: $(STAMP)
+	$(BIN)/pybabel extract --add-location=file --omit-header --sort-by-file -F babel.cfg -k lazy_gettext -k _l -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel extract --add-location=file --omit-header --sort-by-file -F babel-js.cfg -k gettext -k ngettext:1,2 -o $(TRANSLATIONS)/js.pot .
+	@for locale in $(LOCALES); do for domain in $(DOMAINS); do \
+	  if [ -f $(TRANSLATIONS)/$$locale/LC_MESSAGES/$$domain.po ]; then \
+	    $(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -D $$domain -i $(TRANSLATIONS)/$$domain.pot -d $(TRANSLATIONS) -l $$locale; \
+	  else \
+	    $(BIN)/pybabel init -D $$domain -i $(TRANSLATIONS)/$$domain.pot -d $(TRANSLATIONS) -l $$locale; \
+	  fi; done; done
+	@$(MAKE) --no-print-directory catalogues
 
 run: export APP_CONFIG := development
 run: export FLASK_APP := wsgi.py
 run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: export PATH := $(CURDIR)/$(BIN):$(PATH)
-run: $(STAMP)
+run: $(STAMP) $(CATALOGUES)
 	@echo "Migrating the database, importing papers/, creating the demo accounts"
 	@flask db upgrade
 	@flask papers import papers/*/
 	@bash scripts/demo-accounts.sh
 	@flask run --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) $(CATALOGUES)
 	@bash scripts/test.sh
 
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) $(CATALOGUES)
 	@bash scripts/test.sh sqlite
 
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) $(CATALOGUES)
 	@bash scripts/test.sh postgres
 
 lint: $(STAMP)
@@ -78,10 +105,10 @@ format: $(STAMP)
 SIZES ?= S M
 BENCH_ARGS ?=
 
-bench: $(STAMP)
+bench: $(STAMP) $(CATALOGUES)
 	$(BIN)/python bench/run.py --sizes $(SIZES) $(BENCH_ARGS)
 
-bench-l: $(STAMP)
+bench-l: $(STAMP) $(CATALOGUES)
 	$(BIN)/python bench/run.py --sizes L $(BENCH_ARGS)
 
 # The 100,000-annotation benchmarks reach PostgreSQL through $BENCH_POSTGRES_URL (its

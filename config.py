@@ -140,9 +140,10 @@ class DefaultConfig:
     ACCESSIBILITY_STATEMENT_DATE = os.environ.get("ACCESSIBILITY_STATEMENT_DATE", "2026-12-05")
 
     # Translation
-    # British English: European date formats ("24 October 2006").
+    # British English: European date formats ("24 October 2006"). The first of LANGUAGES
+    # is the default; each other has its catalogues in app/translations/.
     BABEL_DEFAULT_LOCALE = "en_GB"
-    LANGUAGES = ["en_GB"]
+    LANGUAGES = ["en_GB", "fr", "de"]
 
     # Rendered public pages kept for anonymous readers (app.core.page_cache): in each
     # process by default; in Redis, shared by every worker, when CACHE_REDIS_URL is set

@@ -158,7 +158,7 @@ def _register_cli(app: Flask) -> None:
 
 
 def _register_template_context(app: Flask) -> None:
-    from flask_babel import format_date, get_locale
+    from flask_babel import format_date, format_number, get_locale
 
     from app.core.labels import TEMPLATE_LABELS
     from app.core.permissions import TEMPLATE_PREDICATES
@@ -169,6 +169,7 @@ def _register_template_context(app: Flask) -> None:
 
     app.jinja_env.globals.update(MODERATION_LABELS)
     app.jinja_env.globals["format_date"] = format_date
+    app.jinja_env.globals["format_number"] = format_number
     from app.core.forms import first_autofocus
 
     app.jinja_env.globals["first_autofocus"] = first_autofocus
@@ -178,9 +179,14 @@ def _register_template_context(app: Flask) -> None:
 
     app.jinja_env.globals.update(PeriodState=PeriodState, TargetKind=TargetKind)
 
+    from app.core.i18n import language_choices, ui_strings
+
+    app.jinja_env.globals.update(language_choices=language_choices, ui_strings=ui_strings)
+
     @app.context_processor
     def locale():
-        return {"current_locale": str(get_locale() or "en").replace("_", "-")}
+        code = str(get_locale() or "en")
+        return {"current_locale": code.replace("_", "-"), "current_locale_code": code}
 
 
 def _register_security_headers(app: Flask) -> None:

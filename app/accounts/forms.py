@@ -6,6 +6,7 @@ import unicodedata
 from functools import cache
 
 from babel import Locale
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import (
@@ -19,6 +20,7 @@ from wtforms.validators import (
 )
 
 from app.accounts.services import check_password_rules
+from app.core.i18n import language_choices
 from app.core.i18n import lazy_gettext as _l
 from app.core.labels import STAKEHOLDER_LABELS
 from app.models import ApiToken, User
@@ -45,16 +47,20 @@ _NOT_COUNTRIES = {
 
 @cache
 def country_names() -> dict[str, str]:
-    """ISO 3166-1 alpha-2 codes and their English names, sorted by name."""
-    territories = Locale("en").territories
+    """ISO 3166-1 alpha-2 codes and their names in the reader's language, sorted by name."""
+    return dict(_country_names(str(get_locale() or "en")))
+
+
+@cache
+def _country_names(locale: str) -> tuple[tuple[str, str], ...]:
     codes = [
         code
-        for code in territories
+        for code in Locale("en").territories
         if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
     ]
-    return {
-        code: territories[code] for code in sorted(codes, key=lambda c: _sort_key(territories[c]))
-    }
+    names = Locale.parse(locale).territories
+    named = {code: names.get(code) or Locale("en").territories[code] for code in codes}
+    return tuple(sorted(named.items(), key=lambda item: _sort_key(item[1])))
 
 
 def _sort_key(name: str) -> str:
@@ -168,7 +174,14 @@ class ResetPasswordForm(FlaskForm):
 
 
 class ProfileForm(ProfileFields, FlaskForm):
-    pass
+    locale = SelectField(
+        _l("Language of the site"),
+        choices=lambda: [
+            (code, name, {"lang": code.replace("_", "-")}) for code, name in language_choices()
+        ],
+        validators=[Optional()],  # left out (a script's post): the account keeps its own
+        description=_l("The pages you see and the e-mails you receive are in this language."),
+    )
 
 
 class ChangePasswordForm(FlaskForm):

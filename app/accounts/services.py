@@ -24,6 +24,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.accounts import personal_data, sessions, tokens
 from app.core.errors import ServiceError
 from app.core.i18n import gettext as _
+from app.core.i18n import in_language_of, known_locale
 from app.core.mail import build_message, queue_mail, queue_template_mail
 from app.core.urls import absolute_url
 from app.extensions import db
@@ -287,6 +288,7 @@ def register_user(
     affiliation: str = "",
     stakeholder_type: StakeholderType | str = StakeholderType.OTHER,
     country: str | None = None,
+    locale: str | None = None,
 ) -> User | None:
     """Open an unconfirmed account and mail it a confirmation link; it cannot log in before.
 
@@ -305,6 +307,7 @@ def register_user(
         email,
         display_name,
         terms_accepted_at=utcnow(),
+        locale=_chosen_locale(locale),
         **_profile_fields(affiliation, stakeholder_type, country),
     )
     user.password_hash = password_hash
@@ -319,25 +322,27 @@ def send_registration_attempt_mail(user: User) -> None:
     url = None
     if user.is_active:
         url = absolute_url("accounts.reset_password", token=tokens.reset_token(user))
-    queue_template_mail(
-        user.email,
-        _("Someone tried to register with your address at Think Paper Commons"),
-        "registration_attempt",
-        user=user,
-        url=url,
-        minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
-    )
+    with in_language_of(user):
+        queue_template_mail(
+            user.email,
+            _("Someone tried to register with your address at Think Paper Commons"),
+            "registration_attempt",
+            user=user,
+            url=url,
+            minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
+        )
 
 
 def send_confirmation_mail(user: User) -> None:
     """Queue the mail with the link that confirms the account's address."""
-    _queue_link_mail(
-        user,
-        _("Confirm your e-mail address for Think Paper Commons"),
-        "confirm_email",
-        absolute_url("accounts.confirm_email", token=tokens.confirmation_token(user)),
-        hours=current_app.config["EMAIL_TOKEN_MAX_AGE"] // 3600,
-    )
+    with in_language_of(user):
+        _queue_link_mail(
+            user,
+            _("Confirm your e-mail address for Think Paper Commons"),
+            "confirm_email",
+            absolute_url("accounts.confirm_email", token=tokens.confirmation_token(user)),
+            hours=current_app.config["EMAIL_TOKEN_MAX_AGE"] // 3600,
+        )
 
 
 def _queue_link_mail(user: User, subject: str, template: str, url: str, **context: Any) -> None:
@@ -436,13 +441,14 @@ def password_reset_mail(email: str) -> EmailMessage | None:
             password_hash=_decoy_hash(),
         )
     url = absolute_url("accounts.reset_password", token=tokens.reset_token(user))
-    body = render_template(
-        "mail/reset_password.txt",
-        user=user,
-        url=url,
-        minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
-    )
-    message = build_message(user.email, _("Reset your Think Paper Commons password"), body)
+    with in_language_of(user):
+        body = render_template(
+            "mail/reset_password.txt",
+            user=user,
+            url=url,
+            minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
+        )
+        message = build_message(user.email, _("Reset your Think Paper Commons password"), body)
     return message if known else None
 
 
@@ -499,12 +505,30 @@ def update_profile(
     affiliation: str = "",
     stakeholder_type: StakeholderType | str = StakeholderType.OTHER,
     country: str | None = None,
+    locale: str | None = None,
 ) -> None:
-    """Change what the account shows about itself."""
+    """Change what the account shows about itself (and, given `locale`, its language)."""
     user.display_name = clean_display_name(display_name)
     for name, value in _profile_fields(affiliation, stakeholder_type, country).items():
         setattr(user, name, value)
+    if locale is not None:
+        user.locale = _chosen_locale(locale)
     db.session.flush()
+
+
+def choose_language(user: User, locale: str) -> None:
+    """Keep `locale` as the language of the account's pages and mail."""
+    user.locale = _chosen_locale(locale)
+    db.session.flush()
+
+
+def _chosen_locale(locale: str | None) -> str | None:
+    """`locale` if it is one of the site's languages (None stays None)."""
+    if locale is None:
+        return None
+    if known_locale(locale) is None:
+        raise AccountError(_("Choose one of the site's languages."), field="locale")
+    return locale
 
 
 # Every table that names an account is exported by `personal_data`; what is kept about an

@@ -22,7 +22,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_date
+from flask_babel import format_date, get_locale
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.accounts import bearer, services, sessions, tokens
@@ -48,11 +48,12 @@ from app.accounts.throttling import (
 )
 from app.annotations.dispositions import answers_for
 from app.core import logs, transaction
+from app.core.i18n import LANGUAGE_COOKIE, known_locale
 from app.core.i18n import gettext as _
 from app.core.labels import ROLE_LABELS
 from app.core.mail import send_now
-from app.core.urls import safe_next
-from app.extensions import login_manager
+from app.core.urls import posted_from_another_site, safe_next
+from app.extensions import csrf, login_manager
 from app.models import User
 from app.moderation.queries import decisions_about
 from app.notifications import queries as notification_queries
@@ -129,6 +130,7 @@ def register():
                 affiliation=form.affiliation.data or "",
                 stakeholder_type=form.stakeholder_type.data,
                 country=form.country.data or None,
+                locale=str(get_locale()),
             )
         except AccountError as error:
             transaction.discard()
@@ -244,6 +246,39 @@ def logout():
     return render_template("accounts/logout.html", form=form)
 
 
+# --- language ----------------------------------------------------------------------------
+
+# How long a visitor's choice of language is kept (a year, renewed at each choice).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+
+
+@bp.post("/language")
+@csrf.exempt
+def choose_language():
+    """Change the language of the site: kept in a cookie, and by the account when signed
+    in (its mail follows). Every page offers it, also the pages kept for anonymous readers,
+    which carry no CSRF token; so it is exempt, and refuses a post from another site
+    instead — at worst another site could only change a reader's language."""
+    if posted_from_another_site():
+        abort(403, _("The language can only be changed from this site's own pages."))
+    choice = known_locale(request.form.get("language"))
+    if choice is None:
+        abort(400, _("Choose one of the site's languages."))
+    if current_user.is_authenticated:
+        services.choose_language(current_user, choice)
+    target = safe_next(request.form.get("next")) or url_for("papers.index")
+    response = redirect(target, 303)
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        choice,
+        max_age=LANGUAGE_COOKIE_AGE,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
 # --- password reset --------------------------------------------------------------------
 
 
@@ -293,7 +328,10 @@ def reset_password(token: str):
 def _profile_page(status: int = 200, **forms):
     """The account page with its forms; a form given in `forms` shows what was submitted."""
     user = current_user
-    forms.setdefault("profile_form", ProfileForm(obj=user, formdata=None))
+    if "profile_form" not in forms:
+        forms["profile_form"] = ProfileForm(obj=user, formdata=None)
+        # Never chosen: the language the account is seeing now, not the list's first.
+        forms["profile_form"].locale.data = user.locale or str(get_locale())
     forms.setdefault("password_form", ChangePasswordForm(formdata=None))
     forms.setdefault("token_form", ApiTokenForm(formdata=None))
     forms.setdefault("delete_form", DeleteAccountForm(formdata=None))
@@ -341,6 +379,7 @@ def profile():
                 affiliation=form.affiliation.data or "",
                 stakeholder_type=form.stakeholder_type.data,
                 country=form.country.data or None,
+                locale=form.locale.data or None,
             )
         except AccountError as error:
             transaction.discard()

@@ -17,6 +17,7 @@ from app.core import forms as core_forms
 from app.core.errors import ServiceError
 from app.core.forms import Form
 from app.core.i18n import lazy_gettext as _l
+from app.core.i18n import lazy_number
 from app.models.annotation import AnnotationKind, DispositionOutcome
 from app.moderation.forms import FlagForm  # noqa: F401 (the flag form of every kind)
 
@@ -57,7 +58,7 @@ MARKDOWN_HINT = _l(
     "You can use Markdown: *emphasis*, **strong**, [a link](https://example.org), lists, "
     "> quotations, `code` and tables. Images, scripts and other HTML are removed. "
     "At most %(chars)s characters and %(links)d links.",
-    chars=f"{MAX_BODY_LENGTH:,}",
+    chars=lazy_number(MAX_BODY_LENGTH),
     links=MAX_LINKS,
 )
 PROPOSED_HINT = _l(
@@ -258,7 +259,7 @@ class DispositionForm(Form):
         description=_l(
             "What was done with the comment, or why not; required unless the outcome is "
             "“noted”. Markdown, at most %(chars)s characters. Shown to everyone.",
-            chars=f"{MAX_RESPONSE_LENGTH:,}",
+            chars=lazy_number(MAX_RESPONSE_LENGTH),
         ),
     )
     version = SelectField(_l("Answered in version"), validate_choice=False, default="")

@@ -25,7 +25,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_datetime as _format_datetime
+from flask_babel import format_date, format_time, get_locale
 from flask_login import current_user
 
 from app.annotations import display, dispositions, feeds, fragments, queries, services
@@ -105,9 +105,16 @@ def outcome_label(outcome) -> str:
 
 
 @bp.app_template_global()
-def format_datetime(value, format: str = "d MMMM y, HH:mm") -> str:
-    """A moment in words ("28 November 2026, 14:05"), in UTC."""
-    return _format_datetime(value, format)
+def format_datetime(value, *, short: bool = False) -> str:
+    """A moment in words in the reader's language, in UTC: "28 November 2026, 14:05",
+    "28 novembre 2026, 14:05", "28. November 2026, 14:05"; `short`, the day alone as
+    lists show it ("28 Nov 2026", "28.11.2026")."""
+    if short:
+        return format_date(value, "medium")
+    joined = get_locale().datetime_formats["medium"].replace("'", "")
+    return joined.replace("{1}", format_date(value, "long")).replace(
+        "{0}", format_time(value, "HH:mm")
+    )
 
 
 @bp.app_template_global()

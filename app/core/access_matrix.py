@@ -278,6 +278,12 @@ MATRIX: tuple[tuple[str, tuple[Action, ...]], ...] = (
                 note="a suspended account is told so and stays logged out",
             ),
             Action(
+                "choose the language of the site",
+                EVERYONE,
+                ("POST accounts.choose_language",),
+                note="kept by the account when logged in, else in a cookie; not from another site",
+            ),
+            Action(
                 "reset a forgotten password",
                 EVERYONE,
                 (

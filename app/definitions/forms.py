@@ -14,6 +14,7 @@ from wtforms import HiddenField, StringField, TextAreaField
 from app.core.errors import ServiceError
 from app.core.forms import Form, attach_error
 from app.core.i18n import lazy_gettext as _l
+from app.core.i18n import lazy_number
 from app.definitions.services import MAX_DEFINITION_LENGTH, MAX_LINKS, MAX_REASON_LENGTH
 from app.models import ProposalComment
 from app.models.limits import integer_range
@@ -24,7 +25,7 @@ MARKDOWN_HINT = _l(
     "You can use Markdown: *emphasis*, **strong**, [a link](https://example.org), lists and "
     "> quotations. Images, scripts and other HTML are removed. At most %(chars)s characters "
     "and %(links)d links.",
-    chars=f"{MAX_DEFINITION_LENGTH:,}",
+    chars=lazy_number(MAX_DEFINITION_LENGTH),
     links=MAX_LINKS,
 )
 
@@ -117,7 +118,7 @@ class RejectForm(GlossaryForm):
         _l("Reason for rejecting"),
         description=_l(
             "Required. Shown to everyone with the proposal. At most %(n)s characters.",
-            n=f"{MAX_REASON_LENGTH:,}",
+            n=lazy_number(MAX_REASON_LENGTH),
         ),
     )
 

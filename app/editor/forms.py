@@ -7,6 +7,7 @@ from flask_wtf.file import FileAllowed, FileField, FileSize
 from wtforms import DateField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from app.core.i18n import gettext as _
 from app.core.i18n import lazy_gettext as _l
 
 
@@ -80,7 +81,7 @@ class PublishForm(FlaskForm):
             except UnicodeDecodeError as error:
                 raise ValueError(f"the file is not UTF-8 ({error.reason})") from None
             return text, uploaded.filename
-        return self.source_text.data, "pasted source"
+        return self.source_text.data, _("pasted source")
 
 
 class ConfirmPublishForm(FlaskForm):

@@ -15,6 +15,7 @@ from app.annotations.dispositions import MAX_RESPONSE_LENGTH
 from app.annotations.forms import KIND_PLURALS, OUTCOME_LABELS
 from app.core import forms as core_forms
 from app.core.i18n import lazy_gettext as _l
+from app.core.i18n import lazy_number
 from app.core.labels import STAKEHOLDER_LABELS
 from app.editor.triage import Filters
 from app.models import AnnotationKind, DispositionOutcome, PaperVersion, Section, StakeholderType
@@ -127,7 +128,7 @@ class BulkAnswerForm(FlaskForm):
         description=_l(
             "Sent as the answer to every chosen thread; required unless the outcome is "
             "“noted”. Markdown, at most %(chars)s characters. Shown to everyone.",
-            chars=f"{MAX_RESPONSE_LENGTH:,}",
+            chars=lazy_number(MAX_RESPONSE_LENGTH),
         ),
     )
     version = SelectField(_l("Answered in version"), validate_choice=False, default="")

@@ -117,7 +117,7 @@ def _publish_previewed(paper: Paper):
     if not confirm.validate_on_submit():
         flash(_("Nothing was published: the preview had expired. Please preview again."), "error")
         return redirect(url_for("editor.publish", slug=paper.slug), 303)
-    filename = confirm.filename.data or "pasted source"
+    filename = confirm.filename.data or _("pasted source")
     # Refused, the preview comes back with a 422, and the request stores nothing.
     try:
         version, counts = publishing.publish(

@@ -64,6 +64,9 @@ class User(UserMixin, Base):
     # Bumped to end every session of the account at once (log out everywhere,
     # password change, suspension): it is part of the id kept in the session.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
+    # The interface language the account chose (a locale of config LANGUAGES, "fr"):
+    # its pages and its mail are in it. None until chosen: then the browser's language.
+    locale: Mapped[str | None] = mapped_column(String(16))
 
     # Not a column: the key of the server-side session (`UserSession`) this object was
     # loaded or logged in for, in this request; part of the id kept in the cookie.

@@ -22,6 +22,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from app.core import forms as core_forms
 from app.core.i18n import lazy_gettext as _l
+from app.core.i18n import lazy_number
 from app.models import FlagReason, ModerationAction, TargetKind
 from app.moderation.labels import FLAG_REASON_LABELS, PRESET_REASONS, action_past_label
 from app.moderation.services import (
@@ -36,17 +37,17 @@ from app.moderation.targets import CONTENT_TYPES
 REASON_HINT = _l(
     "Required. The author is told this reason, and it stays in the moderation log. "
     "At most %(n)s characters.",
-    n=f"{MAX_REASON_LENGTH:,}",
+    n=lazy_number(MAX_REASON_LENGTH),
 )
 ACCOUNT_REASON_HINT = _l(
     "Required. The account's owner is told this reason, and it stays in the moderation log. "
     "At most %(n)s characters.",
-    n=f"{MAX_REASON_LENGTH:,}",
+    n=lazy_number(MAX_REASON_LENGTH),
 )
 PRESET_REASON_HINT = _l(
     "Choose a common reason, write your own, or both; one of them is required. The author is "
     "told the reason, and it stays in the moderation log. At most %(n)s characters.",
-    n=f"{MAX_REASON_LENGTH:,}",
+    n=lazy_number(MAX_REASON_LENGTH),
 )
 MAX_ID = 2**31 - 1
 MIN_YEAR, MAX_YEAR = 2000, 9000
@@ -237,7 +238,7 @@ class FlagForm(FlaskForm):
         description=_l(
             "What should they know? Say where the problem is, for “other” especially. "
             "At most %(n)s characters. Only moderators read it.",
-            n=f"{MAX_NOTE_LENGTH:,}",
+            n=lazy_number(MAX_NOTE_LENGTH),
         ),
     )
 

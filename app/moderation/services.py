@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core.errors import ServiceError
 from app.core.i18n import gettext as _
+from app.core.i18n import lazy_number
 from app.core.permissions import can_flag, can_moderate, can_sanction, is_staff
 from app.extensions import db
 from app.models import (
@@ -203,7 +204,9 @@ def flag(reporter: User, kind: TargetKind, item: Any, reason: Any, note: Any = "
     note = note.strip()
     if len(note) > MAX_NOTE_LENGTH:
         raise ModerationError(
-            _("At most %(n)s characters.", n=f"{MAX_NOTE_LENGTH:,}"), code="too_long", field="note"
+            _("At most %(n)s characters.", n=lazy_number(MAX_NOTE_LENGTH)),
+            code="too_long",
+            field="note",
         )
     already = select(Flag.id).where(
         Flag.target_kind == kind, Flag.target_id == item.id, Flag.reporter_id == reporter.id
@@ -264,7 +267,7 @@ def clean_reason(reason: Any) -> str:
     reason = reason.replace("\r\n", "\n").replace("\r", "\n").strip()
     if len(reason) > MAX_REASON_LENGTH:
         raise ModerationError(
-            _("At most %(n)s characters.", n=f"{MAX_REASON_LENGTH:,}"),
+            _("At most %(n)s characters.", n=lazy_number(MAX_REASON_LENGTH)),
             code="too_long",
             field="reason",
         )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
+from app.core.i18n import in_language_of
 from app.core.transaction import unit_of_work
 from app.extensions import db
 from app.models import Delivery, Notification, User
@@ -66,7 +67,8 @@ def _send_one(user_id: int, ids: list[int], summary: DigestSummary) -> None:
     chosen = settings.settings_of(user) if user is not None else {}
     wanted = [n for n in rows if chosen.get(n.kind, Delivery.OFF) is not Delivery.OFF]
     loaded = queries.load(wanted)
-    items = [item for n in wanted if (item := queries.describe(n, loaded, user)).available]
+    with in_language_of(user):  # the items' words are the mail's
+        items = [item for n in wanted if (item := queries.describe(n, loaded, user)).available]
     summary.dropped += len(rows) - len(items)
     if not items or user is None or not mailing.mailable(user):
         summary.dropped += len(items)

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, or_, select
 
+from app.core.i18n import in_language_of
 from app.extensions import db
 from app.models import (
     Annotation,
@@ -207,7 +208,8 @@ def _notify(
     if immediate:
         loaded = queries.load([n for _user, n in immediate])
         for user, notification in immediate:
-            item = queries.describe(notification, loaded, user)
+            with in_language_of(user):  # the item's words are the mail's
+                item = queries.describe(notification, loaded, user)
             if item.available:
                 mailing.send_now(user, item)
                 notification.mailed_at = now

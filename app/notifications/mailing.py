@@ -10,7 +10,7 @@ import itertools
 from dataclasses import dataclass
 
 from app.core.i18n import gettext as _
-from app.core.i18n import ngettext
+from app.core.i18n import in_language_of, ngettext
 from app.core.mail import queue_template_mail
 from app.core.urls import absolute_url
 from app.models import NotificationKind, User
@@ -38,23 +38,24 @@ def unsubscribe_link(user: User, kind: NotificationKind | None) -> str:
 
 def send_now(user: User, item: Item) -> None:
     """Queue the e-mail of one notification, with a link that turns its kind off."""
-    link = unsubscribe_link(user, item.kind)
-    # One line, whatever names it carries (a header cannot hold a line break).
-    headline = " ".join(item.headline.rstrip(".").split())
-    if len(headline) > SUBJECT_LENGTH:
-        headline = headline[: SUBJECT_LENGTH - 1].rstrip() + "…"
-    queue_template_mail(
-        user.email,
-        _("Think Paper Commons: %(headline)s", headline=headline),
-        "notification_immediate",
-        headers=_unsubscribe_headers(link),
-        user=user,
-        item=item,
-        url=item.absolute(),
-        kind_label=kind_label(item.kind),
-        settings_url=absolute_url("accounts.profile", _anchor="notifications"),
-        unsubscribe_url=link,
-    )
+    with in_language_of(user):
+        link = unsubscribe_link(user, item.kind)
+        # One line, whatever names it carries (a header cannot hold a line break).
+        headline = " ".join(item.headline.rstrip(".").split())
+        if len(headline) > SUBJECT_LENGTH:
+            headline = headline[: SUBJECT_LENGTH - 1].rstrip() + "…"
+        queue_template_mail(
+            user.email,
+            _("Think Paper Commons: %(headline)s", headline=headline),
+            "notification_immediate",
+            headers=_unsubscribe_headers(link),
+            user=user,
+            item=item,
+            url=item.absolute(),
+            kind_label=kind_label(item.kind),
+            settings_url=absolute_url("accounts.profile", _anchor="notifications"),
+            unsubscribe_url=link,
+        )
 
 
 @dataclass
@@ -66,27 +67,28 @@ class Group:
 def send_digest(user: User, items: list[Item]) -> None:
     """Queue one e-mail listing `items`, grouped by kind in a fixed order, with a link
     that turns every notification e-mail off."""
-    order = list(NotificationKind)
-    ordered = sorted(items, key=lambda item: (order.index(item.kind), item.notification.id))
-    groups = [
-        Group(kind_label(kind), list(found))
-        for kind, found in itertools.groupby(ordered, key=lambda item: item.kind)
-    ]
-    link = unsubscribe_link(user, None)
-    count = len(items)
-    queue_template_mail(
-        user.email,
-        ngettext(
-            "Think Paper Commons: %(num)d new notification",
-            "Think Paper Commons: %(num)d new notifications",
-            count,
-        ),
-        "notification_digest",
-        headers=_unsubscribe_headers(link),
-        user=user,
-        groups=groups,
-        count=count,
-        list_url=absolute_url("notifications.index"),
-        settings_url=absolute_url("accounts.profile", _anchor="notifications"),
-        unsubscribe_url=link,
-    )
+    with in_language_of(user):
+        order = list(NotificationKind)
+        ordered = sorted(items, key=lambda item: (order.index(item.kind), item.notification.id))
+        groups = [
+            Group(kind_label(kind), list(found))
+            for kind, found in itertools.groupby(ordered, key=lambda item: item.kind)
+        ]
+        link = unsubscribe_link(user, None)
+        count = len(items)
+        queue_template_mail(
+            user.email,
+            ngettext(
+                "Think Paper Commons: %(num)d new notification",
+                "Think Paper Commons: %(num)d new notifications",
+                count,
+            ),
+            "notification_digest",
+            headers=_unsubscribe_headers(link),
+            user=user,
+            groups=groups,
+            count=count,
+            list_url=absolute_url("notifications.index"),
+            settings_url=absolute_url("accounts.profile", _anchor="notifications"),
+            unsubscribe_url=link,
+        )

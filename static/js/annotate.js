@@ -12,10 +12,11 @@
 // module is imported.
 
 import { announce } from "./announce.js";
+import { formatNumber, gettext, ngettext } from "./i18n.js";
 
 // Words this module adds to the page, in one place for translation.
 export const MESSAGES = {
-  selectFirst: "Select some words first — with the mouse, or press Alt+Shift+S to select with the keyboard.",
+  selectFirst: gettext("Select some words first — with the mouse, or press Alt+Shift+S to select with the keyboard."),
 };
 
 const CONTEXT = 32; // code points of prefix and suffix, as the server stores them
@@ -330,10 +331,10 @@ function describeMarks(kindLabels) {
     const described = ids.map((id) => `thread-${id}`).filter((id) => document.getElementById(id));
     if (described.length) mark.setAttribute("aria-describedby", described.join(" "));
     else mark.removeAttribute("aria-describedby");
-    const kind = kindLabels[mark.dataset.kind] || "Annotation";
+    const kind = kindLabels[mark.dataset.kind] || gettext("Annotation");
     mark.title = ids.length > 1
-      ? `${ids.length} annotated passages overlap here (Enter: go to its thread)`
-      : `${kind} on this passage (Enter: go to its thread)`;
+      ? ngettext("%(num)s annotated passage overlaps here (Enter: go to its thread)", "%(num)s annotated passages overlap here (Enter: go to its thread)", ids.length, { num: formatNumber(ids.length) })
+      : gettext("%(kind)s on this passage (Enter: go to its thread)", { kind });
   }
 }
 
@@ -343,7 +344,7 @@ function addShowPassage(card) {
   const button = document.createElement("button");
   button.type = "button";
   button.className = "link-button show-passage";
-  button.textContent = "Show passage";
+  button.textContent = gettext("Show passage");
   button.addEventListener("click", () => {
     const mark = firstMarkFor(id);
     if (!mark) return;
@@ -532,15 +533,15 @@ function setupAnnotating(data, kindLabels) {
   if (viewer === "participant") {
     control = el("button", {
       type: "button", className: "annotate-button", "aria-keyshortcuts": "Alt+Shift+A",
-      title: "Annotate the selected passage (Alt+Shift+A)",
-    }, "Annotate");
+      title: gettext("Annotate the selected passage (Alt+Shift+A)"),
+    }, gettext("Annotate"));
   } else {
-    control = el("a", { className: "annotate-button", href: "#" }, "Log in to annotate");
+    control = el("a", { className: "annotate-button", href: "#" }, gettext("Log in to annotate"));
   }
   control.hidden = true;
   // A short selection may be a term: offer to define it (the glossary's form, pre-filled).
   const define = el("a", { className: "annotate-button define-button", href: "/glossary/new" },
-    "Define this term");
+    gettext("Define this term"));
   define.hidden = true;
   annotating = { data, kindLabels, viewer, control, define, pending: null };
 

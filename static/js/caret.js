@@ -25,26 +25,28 @@ import {
   rangeOffsets,
   sectionInView,
 } from "./annotate.js";
+import { formatNumber, gettext, ngettext } from "./i18n.js";
 
 // Words this module adds to the page, in one place for translation.
 export const MESSAGES = {
-  hint: "Shift+arrows select · Enter annotates · Esc leaves",
-  hintLogIn: "Shift+arrows select · Enter: log in to annotate · Esc leaves",
-  label: (section) => `Text of “${section}”: keyboard selection`,
+  hint: gettext("Shift+arrows select · Enter annotates · Esc leaves"),
+  hintLogIn: gettext("Shift+arrows select · Enter: log in to annotate · Esc leaves"),
+  label: (section) => gettext("Text of “%(section)s”: keyboard selection", { section }),
   entered: (section) =>
-    `Keyboard selection in “${section}”. The arrow keys move the caret, Shift with them selects, Enter annotates, Escape leaves.`,
+    gettext("Keyboard selection in “%(section)s”. The arrow keys move the caret, Shift with them selects, Enter annotates, Escape leaves.", { section }),
   enteredLogIn: (section) =>
-    `Keyboard selection in “${section}”. The arrow keys move the caret, Shift with them selects, Enter leads to logging in to annotate, Escape leaves.`,
-  left: "Keyboard selection ended.",
-  selected: (quote, words, chars) => `Selected: “${quote}” (${words}, ${chars}).`,
-  summary: (words, chars) => `Selected: ${words}, ${chars}`,
-  words: (n) => (n === 1 ? "1 word" : `${n} words`),
-  chars: (n) => (n === 1 ? "1 character" : `${n} characters`),
-  nothing: "Nothing selected",
-  nothingYet: "Nothing selected yet: hold Shift and press the arrow keys.",
-  untitled: "this section",
-  space: "space",
-  atEnd: "End of the section.",
+    gettext("Keyboard selection in “%(section)s”. The arrow keys move the caret, Shift with them selects, Enter leads to logging in to annotate, Escape leaves.", { section }),
+  left: gettext("Keyboard selection ended."),
+  selected: (quote, words, chars) => gettext("Selected: “%(quote)s” (%(words)s, %(chars)s).", { quote, words, chars }),
+  summary: (words, chars) => gettext("Selected: %(words)s, %(chars)s", { words, chars }),
+  words: (n) => ngettext("%(num)s word", "%(num)s words", n, { num: formatNumber(n) }),
+  chars: (n) => ngettext("%(num)s character", "%(num)s characters", n, { num: formatNumber(n) }),
+  nothing: gettext("Nothing selected"),
+  nothingSaid: gettext("Nothing selected."),
+  nothingYet: gettext("Nothing selected yet: hold Shift and press the arrow keys."),
+  untitled: gettext("this section"),
+  space: gettext("space"),
+  atEnd: gettext("End of the section."),
 };
 
 const MODE_CLASS = "is-caret-mode";
@@ -252,7 +254,7 @@ function sayLater(granularity) {
     if (!active || active.root !== root) return;
     const found = currentSelection();
     const quote = found && found.root === root ? quoteFromRange(root, found.range) : null;
-    let said = quote ? summary(quote.exact).said : `${MESSAGES.nothing}.`;
+    let said = quote ? summary(quote.exact).said : MESSAGES.nothingSaid;
     const selection = document.getSelection();
     if (!quote && selection.isCollapsed && root.contains(selection.focusNode)) {
       said = textAfterCaret(root, granularity);

@@ -28,21 +28,22 @@ import {
 } from "./annotate.js";
 import { announce } from "./announce.js";
 import { startCaret } from "./caret.js";
+import { formatNumber, gettext, ngettext } from "./i18n.js";
 
 const HEADERS = { "X-Requested-With": "fetch", Accept: "text/html+fragment" };
 const GAP = 8; // pixels between stacked cards
 const WORDS = {
-  paragraph: (n) => `Paragraph ${n}`,
-  threads: (n) => (n === 1 ? "1 thread" : `${n} threads`),
+  paragraph: (n, section) => gettext("Paragraph %(n)s · %(section)s", { n: formatNumber(n), section }),
+  threads: (n) => ngettext(", %(num)s thread", ", %(num)s threads", n, { num: formatNumber(n) }),
   discuss: (n, count) =>
-    count ? `Paragraph ${n}: ${count === 1 ? "1 thread" : count + " threads"}` : `Paragraph ${n}: comment`,
-  close: "Close",
-  commentParagraph: "Comment on this paragraph",
-  chooseWords: "Or choose words in it with the keyboard",
-  noThreads: "No threads on this paragraph yet.",
-  loadFailed: "The discussion could not be loaded. Check your connection and try again.",
-  postFailed: "It was not sent. Check your connection and try again.",
-  order: "Order",
+    count ? ngettext("Paragraph %(n)s: %(num)s thread", "Paragraph %(n)s: %(num)s threads", count, { n: formatNumber(n), num: formatNumber(count) }) : gettext("Paragraph %(n)s: comment", { n: formatNumber(n) }),
+  close: gettext("Close"),
+  commentParagraph: gettext("Comment on this paragraph"),
+  chooseWords: gettext("Or choose words in it with the keyboard"),
+  noThreads: gettext("No threads on this paragraph yet."),
+  loadFailed: gettext("The discussion could not be loaded. Check your connection and try again."),
+  postFailed: gettext("It was not sent. Check your connection and try again."),
+  order: gettext("Order"),
 };
 
 const data = pageData() || { anchors: [], passages: {} };
@@ -106,8 +107,8 @@ function showCounts(state, holder) {
           el("span", { "aria-hidden": "true" }), el("span", { className: "visually-hidden" }));
         link.append(badge);
       }
-      badge.firstElementChild.textContent = String(count);
-      badge.lastElementChild.textContent = `, ${WORDS.threads(count)}`;
+      badge.firstElementChild.textContent = formatNumber(count);
+      badge.lastElementChild.textContent = WORDS.threads(count);
     }
   }
   const more = state.margin.querySelector(".margin__more");
@@ -315,7 +316,7 @@ function buildCounts(state) {
       "aria-label": WORDS.discuss(n, count),
       title: WORDS.discuss(n, count),
       dataset: { paragraph: String(n) },
-    }, el("span", { "aria-hidden": "true" }, count ? String(count) : "+"));
+    }, el("span", { "aria-hidden": "true" }, count ? formatNumber(count) : "+"));
     button.addEventListener("click", () => openParagraph(state, n, button));
     return button;
   });
@@ -332,10 +333,17 @@ function placeCounts(state) {
   // the text keeps for them on its right (site.css decides which).
   const room = parseFloat(getComputedStyle(state.root).paddingRight) || 0;
   const left = room >= 30 ? text.right - base.left - room + 4 : text.right - base.left + 6;
+  // Short paragraphs (a list's one-line items) stand closer than a count is high: each count
+  // then starts just below the one before, so that none covers another and every one stays
+  // a whole target of at least 24 by 24 pixels (WCAG 2.2, target size).
+  const height = box.firstElementChild ? box.firstElementChild.offsetHeight : 0;
+  let floor = -Infinity;
   [...box.children].forEach((button, i) => {
     const rect = paragraphRect(state, state.spans[i]);
-    button.style.top = `${Math.round(rect.top - base.top)}px`;
+    const top = Math.max(Math.round(rect.top - base.top), floor);
+    button.style.top = `${top}px`;
     button.style.left = `${Math.round(left)}px`;
+    floor = top + height + 2;
   });
 }
 
@@ -494,7 +502,7 @@ async function submitForm(state, item, event) {
     buttons.forEach((b) => { b.disabled = false; });
     form.removeAttribute("aria-busy");
     const message = content.querySelector("main p:not(.error-status)")?.textContent?.trim();
-    say(state, message || `${response.status} ${response.statusText}`);
+    say(state, message || gettext("The server answered with error %(status)s.", { status: response.status }));
     return;
   }
   await posted(state, item, holder);
@@ -598,7 +606,7 @@ async function openPanel(state, n, opener, { withForm = true } = {}) {
   },
   el("div", { className: "para-panel__head" },
     el("h2", { id: titleId, className: "para-panel__title" },
-      `${WORDS.paragraph(n)} · ${state.heading}`),
+      WORDS.paragraph(n, state.heading)),
     close),
   el("p", { className: "para-panel__status", role: "status" }),
   el("ol", { className: "para-panel__threads margin__threads" }),

@@ -1,6 +1,8 @@
 // Reading page enhancements: footnote previews, the current section in the contents,
 // and keyboard access to tables that scroll. Without JavaScript, every link still works.
 
+import { gettext } from "./i18n.js";
+
 const TIP_ID = "footnote-tip";
 
 function noteFor(link) {
@@ -96,7 +98,7 @@ function setupScrollingTables() {
       if (wrapper.scrollWidth > wrapper.clientWidth + 1) {
         wrapper.tabIndex = 0;
         wrapper.setAttribute("role", "region");
-        wrapper.setAttribute("aria-label", caption ? caption.textContent.trim() : "Table");
+        wrapper.setAttribute("aria-label", caption ? caption.textContent.trim() : gettext("Table"));
       } else {
         wrapper.removeAttribute("tabindex");
         wrapper.removeAttribute("role");

@@ -32,7 +32,7 @@ function errorMessage(content, response) {
     (p) => !p.classList.contains("error-status") && !p.querySelector("a"),
   );
   const text = paragraphs.map((p) => p.textContent.trim()).find(Boolean);
-  return text || `${response.status} ${response.statusText}`;
+  return text || gettext("The server answered with error %(status)s.", { status: response.status });
 }
 
 function focusOn(element) {

@@ -188,3 +188,17 @@ def test_0015_adds_the_discussion_list_indexes_and_a_downgrade_removes_them(scra
     upgrade()
     db.engine.dispose()
     assert added <= indexes()
+
+
+def test_0016_adds_the_account_language_and_a_downgrade_removes_it(scratch_app):
+    def columns():
+        return {column["name"] for column in inspect(db.engine).get_columns("users")}
+
+    upgrade(revision="0016")
+    assert "locale" in columns()
+    downgrade(revision="0015")
+    db.engine.dispose()
+    assert "locale" not in columns()
+    upgrade()
+    db.engine.dispose()
+    assert "locale" in columns()

@@ -305,6 +305,7 @@ def _web(world: World, actor: Actor, endpoint: str) -> dict[str, Any]:
         "accounts.request_reset": {"email": world.emails[Actor.AUTHOR]},
         "accounts.reset_password": {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
         "accounts.profile": {"display_name": "Renamed", "stakeholder_type": "academia"},
+        "accounts.choose_language": {"language": "de", "next": "/"},
         "accounts.change_password": {
             "current_password": DEFAULT_PASSWORD,
             "new_password": NEW_PASSWORD,

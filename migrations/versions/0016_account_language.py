@@ -1,0 +1,29 @@
+"""users: the interface language an account chose
+
+Revision ID: 0016
+Revises: 0015
+Create Date: 2026-12-06 00:10:00.000000
+
+`users.locale` holds the language of the account's pages and mail ("fr", "de", "en_GB");
+empty until the account chooses one, when the browser's language applies. Downgrading
+drops the column and with it the choices.
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0016'
+down_revision = '0015'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('users') as batch_op:
+        batch_op.add_column(sa.Column('locale', sa.String(length=16), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table('users') as batch_op:
+        batch_op.drop_column('locale')
