@@ -129,6 +129,16 @@ class DefaultConfig:
     )
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox"))
 
+    # The accessibility statement (/accessibility), as the EU Web Accessibility Directive asks:
+    # where readers report a barrier (empty: the address mail is sent from), the national
+    # monitoring body they may turn to when the answer does not satisfy them (its name and
+    # page, which the operator fills in for their country), and the date the statement was
+    # last prepared, ISO 8601.
+    ACCESSIBILITY_CONTACT = os.environ.get("ACCESSIBILITY_CONTACT", "")
+    ACCESSIBILITY_ENFORCEMENT_BODY = os.environ.get("ACCESSIBILITY_ENFORCEMENT_BODY", "")
+    ACCESSIBILITY_ENFORCEMENT_URL = os.environ.get("ACCESSIBILITY_ENFORCEMENT_URL", "")
+    ACCESSIBILITY_STATEMENT_DATE = os.environ.get("ACCESSIBILITY_STATEMENT_DATE", "2026-12-05")
+
     # Translation
     # British English: European date formats ("24 October 2006"). The first of LANGUAGES
     # is the default; each other has its catalogues in app/translations/.

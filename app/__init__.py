@@ -173,6 +173,9 @@ def _register_template_context(app: Flask) -> None:
     from app.core.languages import TEMPLATE_GLOBALS as LANGUAGE_GLOBALS
 
     app.jinja_env.globals.update(LANGUAGE_GLOBALS)
+    from app.core.forms import first_autofocus
+
+    app.jinja_env.globals["first_autofocus"] = first_autofocus
     # States are compared by identity in templates too (`is sameas PeriodState.OPEN`).
     from app.models import TargetKind
     from app.papers.queries import PeriodState

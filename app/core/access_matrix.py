@@ -196,6 +196,7 @@ MATRIX: tuple[tuple[str, tuple[Action, ...]], ...] = (
                 ),
             ),
             Action("read the terms of participation", EVERYONE, ("GET papers.terms",)),
+            Action("read the accessibility statement", EVERYONE, ("GET papers.accessibility",)),
             Action(
                 "read a section's threads",
                 EVERYONE,

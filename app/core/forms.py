@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any
 
+from flask import g
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import _FlaskFormCSRF
 from markupsafe import escape
@@ -89,3 +90,14 @@ def language_field(label: Any = None, *, keep: bool = False, id: str | None = No
         description=_l("Screen readers read your words in this language."),
         id=id,
     )
+
+
+def first_autofocus() -> bool:
+    """Whether the field being written is the first of the page to take `autofocus`: the
+    first field in error of a form that came back gets the focus, without a script, and a
+    page has one such field at most (a second `autofocus` is ignored by browsers, and a page
+    with several forms must not send the focus to a later one)."""
+    if g.get("_autofocus_given"):
+        return False
+    g._autofocus_given = True
+    return True

@@ -8,6 +8,9 @@ The blueprint keeps the name `papers`, so that its endpoints (`papers.paper`,
 
 from __future__ import annotations
 
+from datetime import date
+from email.utils import parseaddr
+
 from flask import (
     Blueprint,
     Response,
@@ -52,6 +55,47 @@ def index():
 def terms():
     """The terms of participation that every account accepts."""
     return render_template("papers/terms.html")
+
+
+@bp.route("/accessibility")
+def accessibility():
+    """The accessibility statement that the EU Web Accessibility Directive asks of public
+    sector sites, in the model of Commission Implementing Decision (EU) 2018/1523: the
+    contact and the monitoring body come from the configuration, so that each operator
+    states their own."""
+    config = current_app.config
+    return render_template(
+        "papers/accessibility.html",
+        contact=accessibility_contact(config),
+        enforcement_body=config.get("ACCESSIBILITY_ENFORCEMENT_BODY") or "",
+        enforcement_url=_http_url_or_empty(config.get("ACCESSIBILITY_ENFORCEMENT_URL")),
+        prepared=_statement_date(config.get("ACCESSIBILITY_STATEMENT_DATE")),
+    )
+
+
+def accessibility_contact(config) -> str:
+    """Where readers report a barrier: ACCESSIBILITY_CONTACT, else the address the site's
+    mail comes from (its bare address, without the display name)."""
+    configured = (config.get("ACCESSIBILITY_CONTACT") or "").strip()
+    if configured:
+        return parseaddr(configured)[1] or configured
+    return parseaddr(config.get("MAIL_DEFAULT_SENDER") or "")[1]
+
+
+def _http_url_or_empty(url: str | None) -> str:
+    """Only an http(s) address becomes a link; anything else is left out."""
+    url = (url or "").strip()
+    return url if is_http_url(url) else ""
+
+
+def _statement_date(value) -> date | None:
+    """The date the statement was prepared; a value that is no ISO date shows none."""
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value or "").strip())
+    except ValueError:
+        return None
 
 
 def _paper_or_404(slug: str) -> tuple[Paper, list[PaperVersion]]:

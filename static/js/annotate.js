@@ -11,6 +11,7 @@
 // selection, caret.js, calls them); the page set-up runs once per document, however often the
 // module is imported.
 
+import { announce } from "./announce.js";
 import { formatNumber, gettext, ngettext } from "./i18n.js";
 
 // Words this module adds to the page, in one place for translation.
@@ -426,25 +427,9 @@ export function currentSelection() {
 
 // --- announcing ---------------------------------------------------------------------------
 
-let liveRegion = null;
-
-/** The page's one polite live region, put in place before anything is said in it: screen
- * readers follow a region that is already there, not one that arrives with its words. */
-function ensureLiveRegion() {
-  if (!liveRegion) {
-    liveRegion = el("div", { className: "visually-hidden", role: "status", id: "keyboard-status" });
-    document.body.append(liveRegion);
-  }
-  return liveRegion;
-}
-
-/** Say `text` through the live region; the same words twice in a row are said again. */
-export function announce(text) {
-  ensureLiveRegion();
-  liveRegion.textContent = "";
-  // A separate task, so that the change from empty to the words is one the reader notices.
-  setTimeout(() => { liveRegion.textContent = text; }, 50);
-}
+// Said in the page's one polite live region (static/js/announce.js); callers of this module
+// import it from here.
+export { announce };
 
 /** The section text that keyboard commands apply to: the one holding the focus, else the one
  * that takes the most of the window. */
@@ -559,7 +544,6 @@ function setupAnnotating(data, kindLabels) {
     gettext("Define this term"));
   define.hidden = true;
   annotating = { data, kindLabels, viewer, control, define, pending: null };
-  ensureLiveRegion();
 
   function place(root, range) {
     if (root.nextElementSibling !== control) root.after(control);

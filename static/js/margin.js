@@ -26,6 +26,7 @@ import {
   rangeFromOffsets,
   showCard,
 } from "./annotate.js";
+import { announce } from "./announce.js";
 import { startCaret } from "./caret.js";
 import { formatNumber, gettext, ngettext } from "./i18n.js";
 
@@ -357,18 +358,21 @@ function formUrl(state, params) {
 function status(state) {
   let box = state.margin.querySelector(":scope > .margin__status");
   if (!box) {
-    box = el("p", { className: "margin__status", role: "status" });
+    box = el("p", { className: "margin__status" });
     state.margin.querySelector(".margin__title").after(box);
   }
   return box;
 }
 
-function say(state, message) {
+/** Show `message` in the margin and say it in the page's live region; `aloud: false` where a
+ * modal panel says it itself (what is outside a modal dialog is not read). */
+function say(state, message, { aloud = true } = {}) {
   const box = status(state);
   box.textContent = "";
   window.setTimeout(() => {
     box.textContent = message;
   }, 50);
+  if (aloud) announce(message);
 }
 
 /** Open the section page's form in the margin (or in `container`), for the section, a
@@ -526,7 +530,7 @@ async function posted(state, item, holder) {
     await fillPanel(panel, state, Number(panel.dataset.paragraph));
   }
   document.dispatchEvent(new CustomEvent("margin:cards", { detail: { key: state.key } }));
-  say(state, holder.dataset.announce);
+  say(state, holder.dataset.announce, { aloud: !panel });
   if (panel) {
     const status = panel.querySelector(".para-panel__status");
     status.textContent = holder.dataset.announce;

@@ -6,6 +6,7 @@
 // the new reply, the edited article, the placeholder, or the form again with its errors.
 // Changes are announced in the page's polite live region, and focus follows the change.
 
+import { announce as say } from "./announce.js";
 import { gettext } from "./i18n.js";
 
 const HEADERS = { "X-Requested-With": "fetch", Accept: "text/html+fragment" };
@@ -42,18 +43,17 @@ function focusOn(element) {
   element.focus();
 }
 
-const live = document.getElementById("thread-status");
+// What is said when the server names nothing more precise (`data-announce`: "Question
+// posted.", or that it awaits review).
+const MESSAGES = {
+  posted: () => gettext("Comment posted."),
+  replied: () => gettext("Reply posted."),
+  edited: () => gettext("Edited"),
+  deleted: () => gettext("Deleted"),
+};
 
-// The server's message for what was posted (`data-announce`: "Question posted.", or that it
-// awaits review), else the page's message for `key`.
 function announce(key, told) {
-  if (!live) return;
-  const message = told || live.dataset[key];
-  live.textContent = "";
-  // A fresh text node after a tick, so that a repeated message is read again.
-  window.setTimeout(() => {
-    live.textContent = message;
-  }, 50);
+  say(told || MESSAGES[key]());
 }
 
 function updateHeading(holder) {

@@ -62,7 +62,7 @@ def reader_page(page, paper, db):
 
 
 def status_text(page) -> str:
-    return page.locator("#keyboard-status").text_content() or ""
+    return page.locator(".site-status__said").text_content() or ""
 
 
 def section_markup(page) -> dict:
@@ -96,7 +96,7 @@ def test_a_passage_is_selected_and_annotated_with_the_keyboard_alone(
     hint = page.locator(f"#{SECTION_KEY} .caret-hint")
     expect(hint).to_contain_text("Shift+arrows select · Enter annotates · Esc leaves")
     expect(hint).to_be_in_viewport()
-    expect(page.locator("#keyboard-status")).to_contain_text(
+    expect(page.locator(".site-status__said")).to_contain_text(
         "Keyboard selection in “3.2 Public sector idiosyncrasies …”"
     )
     assert page.evaluate(SELECTION, SECTION_KEY)["start"] == 0
@@ -119,7 +119,7 @@ def test_a_passage_is_selected_and_annotated_with_the_keyboard_alone(
     page.keyboard.press("Shift+ArrowLeft")
     assert page.evaluate(SELECTION, SECTION_KEY)["text"].strip() == "in the public"
     expect(hint).to_contain_text("Selected: 3 words")
-    expect(page.locator("#keyboard-status")).to_contain_text("Selected: “in the public”")
+    expect(page.locator(".site-status__said")).to_contain_text("Selected: “in the public”")
 
     page.keyboard.press("Enter")
     form = page.get_by_role("form", name="Annotate this passage")
@@ -173,7 +173,7 @@ def test_escape_leaves_and_gives_the_focus_back(reader_page, create_user):
     for name in ("tabindex", "role", "aria-label", "aria-describedby"):
         assert root.get_attribute(name) is None, name
     expect(page.locator(".caret-mark, .caret-hint")).to_have_count(0)
-    expect(page.locator("#keyboard-status")).to_have_text("Keyboard selection ended.")
+    expect(page.locator(".site-status__said")).to_have_text("Keyboard selection ended.")
     assert section_markup(page) == before
 
 
@@ -198,7 +198,7 @@ def test_alt_shift_a_with_nothing_selected_says_how_to_select(reader_page, creat
     note = page.locator(f"#{SECTION_KEY} .select-first-note")
     expect(note).to_have_text(SELECT_FIRST)
     expect(note).to_be_in_viewport()
-    expect(page.locator("#keyboard-status")).to_have_text(SELECT_FIRST)
+    expect(page.locator(".site-status__said")).to_have_text(SELECT_FIRST)
     expect(page.get_by_role("form", name="Annotate this passage")).to_have_count(0)
 
     # Selecting takes the note away, and the shortcut goes to the button again.
@@ -217,9 +217,9 @@ def test_an_anonymous_reader_selects_with_the_keyboard_and_is_led_to_log_in(read
     expect(page.locator(f"#{SECTION_KEY} .select-first-note")).to_have_text(SELECT_FIRST)
     page.keyboard.press("Alt+Shift+S")
     expect(page.locator(f"#{SECTION_KEY} .caret-hint")).to_contain_text("Enter: log in to annotate")
-    expect(page.locator("#keyboard-status")).to_contain_text("Enter leads to logging in")
+    expect(page.locator(".site-status__said")).to_contain_text("Enter leads to logging in")
     page.keyboard.press("Enter")  # nothing selected yet: said, and the mode stays
-    expect(page.locator("#keyboard-status")).to_have_text(
+    expect(page.locator(".site-status__said")).to_have_text(
         "Nothing selected yet: hold Shift and press the arrow keys."
     )
     expect(page.locator(ROOT)).to_be_focused()
@@ -240,7 +240,7 @@ def test_keys_move_by_line_and_stay_inside_the_section(reader_page, create_user,
     )
     assert started is True
     # Moves without Shift say what follows the caret: a character, a word, the rest of the line.
-    status = page.locator("#keyboard-status")
+    status = page.locator(".site-status__said")
     page.keyboard.press("ArrowRight")
     expect(status).to_have_text("r")
     page.keyboard.press("Control+ArrowRight")

@@ -196,7 +196,7 @@ def test_a_paragraph_count_opens_a_form_in_place_and_the_page_tells_the_truth(
     expect(preview.locator(".change ins")).to_contain_text("shorter")
     form.get_by_role("button", name="Post").click()
 
-    expect(margin.get_by_role("status")).to_have_text("Suggestion posted.")
+    expect(page.locator(".site-status__said")).to_have_text("Suggestion posted.")
     expect(margin.locator(".margin__count")).to_have_text("21 threads · 25 contributions")
     expect(toc).to_contain_text("21")
     expect(count).to_have_text(str(int(before.replace("+", "0")) + 1))
@@ -216,7 +216,7 @@ def test_a_newcomer_comments_on_the_section_from_the_margin(page, busy_section, 
     expect(form.get_by_label("Kind of contribution").locator("option")).to_have_count(3)
     form.get_by_label("Your contribution").fill("First time here.")
     form.get_by_role("button", name="Post").click()
-    expect(margin.get_by_role("status")).to_have_text(
+    expect(page.locator(".site-status__said")).to_have_text(
         "Sent for review — visible to you until a moderator decides."
     )
     card = margin.get_by_role("article", name="Comment by Nina Newcomer")

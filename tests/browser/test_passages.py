@@ -105,7 +105,7 @@ def test_a_selected_passage_is_annotated_and_highlighted_without_a_reload(
     panel = page.get_by_role("dialog")
     expect(panel.get_by_role("status")).to_have_text("Comment posted.")
     panel.get_by_role("button", name="Close").click()
-    expect(margin.get_by_role("status")).to_have_text("Comment posted.")
+    expect(margin.locator(".margin__status")).to_have_text("Comment posted.")
 
     db.session.rollback()  # see what the browser wrote
     stored = db.session.scalar(select(Annotation).where(Annotation.author_id == user.id))

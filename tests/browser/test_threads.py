@@ -240,7 +240,7 @@ def test_a_section_comment_in_place(page, member, create_annotation, create_user
     expect(new).to_contain_text("Said in place.")
     expect(new).to_be_focused()
     expect(page.get_by_role("heading", name="2 threads", exact=True)).to_be_visible()
-    expect(page.locator("#thread-status")).to_have_text("Comment posted.")
+    expect(page.get_by_role("status")).to_have_text("Comment posted.")
     expect(page.get_by_label("Your contribution")).to_have_value("")
     expect(page.locator("#new-thread [role=alert]")).to_have_count(0)
     assert_not_reloaded(page)

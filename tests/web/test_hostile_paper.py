@@ -62,6 +62,7 @@ NO_PAPER_TEXT = {
     "health.healthz": "a status",
     "health.readyz": "a status",
     "papers.terms": "the terms of participation",
+    "papers.accessibility": "the accessibility statement",
     "accounts.login": "account forms",
     "accounts.register": "account forms",
     "accounts.check_inbox": "account forms",
