@@ -265,7 +265,7 @@ class DispositionForm(Form):
             chars=lazy_number(MAX_RESPONSE_LENGTH),
         ),
     )
-    language = core_forms.language_field(_l("Language of the response"), id="response_language")
+    language = core_forms.language_field(_l("Language of the response"), id="response-language")
     version = SelectField(_l("Answered in version"), validate_choice=False, default="")
     post = SubmitField(_l("Publish the answer"))
 

@@ -131,7 +131,7 @@ class BulkAnswerForm(FlaskForm):
             chars=lazy_number(MAX_RESPONSE_LENGTH),
         ),
     )
-    language = core_forms.language_field(_l("Language of the response"), id="response_language")
+    language = core_forms.language_field(_l("Language of the response"), id="response-language")
     version = SelectField(_l("Answered in version"), validate_choice=False, default="")
     post = SubmitField(_l("Answer the chosen threads"))
 

@@ -20,10 +20,10 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('users') as batch_op:
-        batch_op.add_column(sa.Column('locale', sa.String(length=16), nullable=True))
+    op.add_column('users', sa.Column('locale', sa.String(length=16), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('users') as batch_op:
-        batch_op.drop_column('locale')
+    """Dropped in place: rebuilding `users` on SQLite (batch mode) would drop the old table
+    with foreign keys on, and with it every row that cascades from an account."""
+    op.execute('ALTER TABLE users DROP COLUMN locale')

@@ -310,7 +310,7 @@ def test_the_preview_of_a_document_costs_the_same_queries_with_10_or_1000_thread
     with count_queries() as thousand:
         response = upload(editor_client, data, "tp1.docx", change_note=NOTE)
     assert response.status_code == 200
-    counts = re.search(r"exact: (\d+) · moved: (\d+)", response.get_data(as_text=True))
+    counts = re.search(r"in place: (\d+) · moved: (\d+)", response.get_data(as_text=True))
     assert counts and int(counts.group(1)) + int(counts.group(2)) == 1000
     assert ten.count == thousand.count <= 25, (ten.statements, thousand.statements)
 

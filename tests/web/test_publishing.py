@@ -244,7 +244,7 @@ def test_a_suggestion_the_new_version_takes_up_is_previewed_and_counted_as_appli
         "Shorter.", quote=QUOTE_KEPT, kind=AnnotationKind.SUGGESTION, proposed_text=proposed
     )
     page = preview(editor_client, source_51(**{QUOTE_KEPT: proposed})).get_data(as_text=True)
-    assert "applied: 1" in page and "orphaned: 0" in page
+    assert "taken up: 1" in page and "orphaned: 0" in page
     landing = re.search(r'<tr class="landing landing--applied">.*?</tr>', page, re.S)
     assert landing is not None and proposed.replace("'", "&#39;") in landing.group(0)
     response = publish_from(editor_client, page)
