@@ -129,7 +129,9 @@ def test_a_passage_is_selected_and_annotated_with_the_keyboard_alone(
     expect(caret).to_have_count(0)
     expect(root).not_to_have_attribute("tabindex", "-1")
     page.keyboard.type("Which realm, exactly?")
-    page.keyboard.press("Tab")  # Preview, then Post
+    page.keyboard.press("Tab")  # the text's language, Preview, then Post
+    expect(form.get_by_label("Language of your text")).to_be_focused()
+    page.keyboard.press("Tab")
     page.keyboard.press("Tab")
     expect(form.get_by_role("button", name="Post")).to_be_focused()
     page.keyboard.press("Enter")
