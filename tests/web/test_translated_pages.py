@@ -176,6 +176,9 @@ def pages(world: World) -> list[tuple[str | None, str, str]]:
         (None, "GET", "/search?q=zzzzqqq"),
         (None, "GET", f"{tp1}/v/5.0/responses/"),
         (None, "GET", "/terms"),
+        (None, "GET", "/accessibility"),
+        (None, "GET", f"/annotations/{world.thread_id}/history"),
+        (None, "GET", f"{tp1}/v/5.0/print/"),
         (None, "GET", "/login"),
         (None, "GET", "/register"),
         (None, "GET", "/reset-password"),
@@ -200,6 +203,7 @@ def pages(world: World) -> list[tuple[str | None, str, str]]:
         ("editor", "GET", f"/editor/papers/{SMALL}/comment-period"),
         ("admin", "GET", "/admin/people"),
         ("admin", "GET", "/admin/mail"),
+        ("admin", "GET", f"/admin/people/{world.user_id}"),
     ]
 
 
@@ -232,7 +236,7 @@ def shown_texts(html: str, language: str) -> list[str]:
 
 # Names that stay as they are in every language: the site's, the series'.
 PROPER_NAMES = ("Think Paper Commons", "Think Paper")
-EMAIL = re.compile(r"\S+@\S+")
+ADDRESSES = re.compile(r"\S+@\S+|https?://\S+")
 
 
 def paper_texts(db) -> tuple[list[str], str]:
@@ -256,7 +260,7 @@ def english_in(texts: list[str], paper: tuple[list[str], str] = ([], "")) -> lis
             continue  # a quote of the paper, perhaps shortened
         for name in (*names, *PROPER_NAMES):
             text = text.replace(name, " ")
-        text = EMAIL.sub(" ", text)
+        text = ADDRESSES.sub(" ", text)
         words = {w.lower() for w in re.findall(r"\b[^\W\d_]+\b", text)}
         if words & ENGLISH:
             found.append(f"{sorted(words & ENGLISH)} in {text[:120]!r}")
