@@ -45,7 +45,6 @@ _NOT_COUNTRIES = {
 }
 
 
-@cache
 def country_names() -> dict[str, str]:
     """ISO 3166-1 alpha-2 codes and their names in the reader's language, sorted by name."""
     return dict(_country_names(str(get_locale() or "en")))

@@ -137,7 +137,9 @@ def test_a_passage_chosen_with_the_keyboard_is_annotated_and_the_post_is_heard(
     body = form.get_by_role("textbox", name="Your contribution")
     expect(body).to_be_focused()
     page.keyboard.type("Which realm, exactly?")
-    page.keyboard.press("Tab")  # Preview, then Post
+    page.keyboard.press("Tab")  # the text's language, Preview, then Post
+    expect(form.get_by_role("combobox", name="Language of your text")).to_be_focused()
+    page.keyboard.press("Tab")
     page.keyboard.press("Tab")
     expect(form.get_by_role("button", name="Post")).to_be_focused()
     page.keyboard.press("Enter")

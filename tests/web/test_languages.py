@@ -234,3 +234,10 @@ def test_the_page_carries_the_scripts_strings_in_its_language(client):
     assert strings["Annotate"] == "Annoter"
     forms = strings["%(num)s word"]
     assert isinstance(forms, list) and forms[0] != forms[1]
+
+
+def test_countries_are_named_in_each_readers_language_one_after_another(client):
+    names = {"en-GB": "New Zealand", "fr": "Nouvelle-Zélande", "de": "Neuseeland"}
+    for asked, name in [*names.items(), ("fr", names["fr"])]:
+        page = client.get("/register", headers={"Accept-Language": asked}).get_data(as_text=True)
+        assert f'value="NZ">{name}</option>' in page, asked
