@@ -62,7 +62,7 @@ $(TRANSLATIONS)/%.mo: $(TRANSLATIONS)/%.po | $(STAMP)
 # Extract every marked string, merge the new ones into each language's catalogues (to be
 # translated in the .po files), then compile. A string no longer used leaves the catalogue.
 translations: $(STAMP)
-	$(BIN)/pybabel extract --add-location=file --omit-header --sort-by-file -F babel.cfg -k lazy_gettext -k _l -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel extract --add-location=file --omit-header --sort-by-file -F babel.cfg -k lazy_gettext -k _l -k lazy_pgettext:1c,2 -o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel extract --add-location=file --omit-header --sort-by-file -F babel-js.cfg -k gettext -k ngettext:1,2 -o $(TRANSLATIONS)/js.pot .
 	@for locale in $(LOCALES); do for domain in $(DOMAINS); do \
 	  if [ -f $(TRANSLATIONS)/$$locale/LC_MESSAGES/$$domain.po ]; then \

@@ -25,6 +25,7 @@ from sqlalchemy.orm import joinedload
 
 from app.annotations.dispositions import current_dispositions
 from app.core.i18n import lazy_gettext as _l
+from app.core.i18n import lazy_pgettext
 from app.extensions import db
 from app.models import (
     Annotation,
@@ -56,7 +57,7 @@ class Kind(enum.StrEnum):
 
 KIND_LABELS = {
     Kind.THREAD: _l("Thread"),
-    Kind.REPLY: _l("Reply"),
+    Kind.REPLY: lazy_pgettext("contribution", "Reply"),
     Kind.PROPOSAL: _l("Proposed definition"),
     Kind.COMMENT: _l("Comment on a proposal"),
     Kind.VOTE: _l("Vote"),

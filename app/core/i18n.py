@@ -21,7 +21,14 @@ from pathlib import Path
 from babel import Locale
 from babel.support import Translations
 from flask import current_app, g, has_app_context, has_request_context, request
-from flask_babel import force_locale, format_number, get_locale, get_translations, gettext
+from flask_babel import (
+    force_locale,
+    format_number,
+    get_locale,
+    get_translations,
+    gettext,
+    pgettext,
+)
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from jinja2 import pass_eval_context
@@ -35,6 +42,7 @@ __all__ = [
     "language_choices",
     "lazy_gettext",
     "lazy_number",
+    "lazy_pgettext",
     "ngettext",
     "select_locale",
     "ui_strings",
@@ -55,6 +63,12 @@ class LazyText(LazyString):
 def lazy_gettext(string: str, **variables) -> LazyText:
     """`gettext` when the string is used (in the request's language), escaped in HTML."""
     return LazyText(gettext, string, **variables)
+
+
+def lazy_pgettext(context: str, string: str, **variables) -> LazyText:
+    """`lazy_gettext` of a string whose translation depends on where it stands: the noun
+    "Reply" (a kind of contribution) is not the button "Reply" in French or German."""
+    return LazyText(pgettext, context, string, **variables)
 
 
 def lazy_number(number: int) -> LazyText:

@@ -20,6 +20,8 @@ LOCALES = ("fr", "de")
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%[sdif]")
 SERVER_KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None}
 SERVER_KEYWORDS["_l"] = None
+SERVER_KEYWORDS["pgettext"] = ((1, "c"), 2)
+SERVER_KEYWORDS["lazy_pgettext"] = ((1, "c"), 2)
 SCRIPT_KEYWORDS = {"gettext": None, "ngettext": (1, 2)}
 
 
@@ -41,15 +43,17 @@ def _marked(domain: str) -> set[str]:
         method_map = [("static/js/**.js", "javascript")]
         keywords = SCRIPT_KEYWORDS
     found = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(
+    for _file, _line, message, _comments, context in extract_from_dir(
         str(ROOT), method_map=method_map, keywords=keywords
     ):
-        found.add(message[0] if isinstance(message, tuple) else message)
+        key = message[0] if isinstance(message, tuple) else message
+        found.add(f"{context}\x04{key}" if context else key)
     return found
 
 
 def _key(message) -> str:
-    return message.id[0] if isinstance(message.id, (list, tuple)) else message.id
+    key = message.id[0] if isinstance(message.id, (list, tuple)) else message.id
+    return f"{message.context}\x04{key}" if message.context else key
 
 
 @pytest.mark.parametrize("domain", ["messages", "js"])
