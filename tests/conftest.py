@@ -34,6 +34,18 @@ def _in_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `presentation` check what pages show and say — colour schemes, axe,
+    the catalogues, the languages of the words — which no database changes: they run in
+    the SQLite leg, and the PostgreSQL leg (TEST_DATABASE_URL set) leaves them out."""
+    if not os.environ.get("TEST_DATABASE_URL"):
+        return
+    kept = [item for item in items if item.get_closest_marker("presentation") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     """SQLite: a fresh file per run (and per xdist worker). PostgreSQL: TEST_DATABASE_URL,

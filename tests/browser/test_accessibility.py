@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.presentation]
 
 AXE_OPTIONS = {
     # wcag22aa adds "target-size": every control at least 24 by 24 CSS pixels, or spaced.

@@ -16,7 +16,7 @@ from tests.browser.test_margin import DESKTOP, KEY, PAPER_URL, busy_section  # n
 from tests.conftest import DEFAULT_PASSWORD
 from tests.web.test_translated_pages import english_in, paper_texts, shown_texts
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.presentation]
 
 
 @pytest.fixture

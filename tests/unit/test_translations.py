@@ -24,6 +24,8 @@ SERVER_KEYWORDS["pgettext"] = ((1, "c"), 2)
 SERVER_KEYWORDS["lazy_pgettext"] = ((1, "c"), 2)
 SCRIPT_KEYWORDS = {"gettext": None, "ngettext": (1, 2)}
 
+pytestmark = pytest.mark.presentation
+
 
 def _catalogue(locale: str, domain: str) -> Catalog:
     with (TRANSLATIONS / locale / "LC_MESSAGES" / f"{domain}.po").open("rb") as handle:

@@ -60,6 +60,8 @@ ENGLISH = frozenset(
 )
 READ_OUT = ("aria-label", "title", "placeholder", "alt", "aria-description")
 
+pytestmark = pytest.mark.presentation
+
 
 def _source(label: str, note: str = "") -> str:
     changed = f'change_note: "{note}"\n' if note else ""
