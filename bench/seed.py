@@ -116,7 +116,10 @@ def seed_annotations(
         .limit(1)
     )
     sections = [
-        s for s in db.session.scalars(select(Section).where(Section.version_id == version.id))
+        s
+        for s in db.session.scalars(
+            select(Section).where(Section.version_id == version.id).order_by(Section.position)
+        )
         if s.text.strip()
     ]  # fmt: skip
     authors = []
@@ -158,9 +161,9 @@ def seed_annotations(
         rows.append(row)
     db.session.execute(insert(Annotation), rows)
     roots = db.session.execute(
-        select(Annotation.id, Annotation.section_key, Annotation.created_at).where(
-            Annotation.version_id == version.id, Annotation.parent_id.is_(None)
-        )
+        select(Annotation.id, Annotation.section_key, Annotation.created_at)
+        .where(Annotation.version_id == version.id, Annotation.parent_id.is_(None))
+        .order_by(Annotation.id)
     ).all()
     reply_rows = []
     for n in range(replies):
@@ -332,7 +335,9 @@ def _accounts(rng: random.Random, count: int) -> list[tuple[int, Role]]:
     return [
         (row.id, row.role)
         for row in db.session.execute(
-            select(User.id, User.role).where(User.email.like("account%@bench.example.org"))
+            select(User.id, User.role)
+            .where(User.email.like("account%@bench.example.org"))
+            .order_by(User.id)  # the order a seed draws from: PostgreSQL keeps none by itself
         )
     ]
 
@@ -352,7 +357,9 @@ def _discussion(rng, words, paper_id, version_id, count, authors, editors) -> Co
     sections = [
         (key, text)
         for key, text in db.session.execute(
-            select(Section.key, Section.text).where(Section.version_id == version_id)
+            select(Section.key, Section.text)
+            .where(Section.version_id == version_id)
+            .order_by(Section.position)
         )
         if text.strip()
     ]
@@ -517,7 +524,9 @@ def long_thread(slug: str, size: int, seed: int = 1) -> int:
         .order_by(PaperVersion.sequence.desc(), Section.position)
         .limit(1)
     ).one()
-    authors = list(db.session.scalars(select(User.id).where(User.email.like("account%"))))
+    authors = list(
+        db.session.scalars(select(User.id).where(User.email.like("account%")).order_by(User.id))
+    )
     start = utcnow() - timedelta(days=5)
     rows = []
     for n in range(size):
