@@ -130,13 +130,17 @@ def ui_strings() -> Markup | str:
 def _script_catalogue(locale: str) -> Markup:
     found = Translations.load(str(TRANSLATIONS_DIR), [locale], domain="js")
     messages: dict[str, str | list[str]] = {}
+    plurals: dict[str, dict[int, str]] = {}
     for key, text in getattr(found, "_catalog", {}).items():
         if isinstance(key, tuple):  # a plural form: (msgid, index)
-            forms = messages.setdefault(key[0], ["", ""])
-            if isinstance(forms, list) and key[1] < 2:
-                forms[key[1]] = text
+            plurals.setdefault(key[0], {})[key[1]] = text
         elif key and text:
             messages[key] = text
+    # The scripts tell one from more (Intl.PluralRules' "one" or not): the first form and
+    # the last, which is the ordinary plural also where the catalogue has a third form
+    # (French's for round millions).
+    for msgid, forms in plurals.items():
+        messages[msgid] = [forms[min(forms)], forms[max(forms)]]
     # Markup for a <script type="application/json"> element: with every "<" escaped, no
     # text can close the element or open a comment in it.
     text = json.dumps(messages, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c")
